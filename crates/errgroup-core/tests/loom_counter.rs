@@ -1,0 +1,157 @@
+//! loom model of the wait-group counter: under every interleaving, the count reaches zero
+//! exactly once per round of work, the `done` that reaches it (or a `count` that reads
+//! zero) sees every worker's writes, and a refused `add` leaves the count intact.
+//!
+//! Loom 0.7 misses interleavings when a spawned thread's first access to an atomic is a
+//! load racing the main thread (tokio-rs/loom#392), and our compare-and-swap loops start
+//! with a load. The models therefore run every racing party on a spawned thread, spawn
+//! the parties that write before those that only read, and record the outcome of every
+//! run: each test asserts that every interesting outcome occurred, so a model that
+//! stopped exploring fails instead of passing vacuously.
+#![cfg(loom)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // tests run on std
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use errgroup_core::{CountError, Counter};
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+
+/// Records which outcome each model run produced, so that the test can assert every
+/// interesting interleaving was actually explored.
+fn record(seen: &Mutex<BTreeSet<&'static str>>, outcome: &'static str) {
+    seen.lock().unwrap().insert(outcome);
+}
+
+#[test]
+fn counter_reaches_zero_exactly_once_under_concurrent_done() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        // Each worker writes its own cell before `done`; whoever sees zero reads both.
+        let cells = Arc::new([UnsafeCell::new(0), UnsafeCell::new(0)]);
+        counter.add(2).unwrap();
+        let workers: Vec<_> = (0..2)
+            .map(|i| {
+                let (counter, cells) = (counter.clone(), cells.clone());
+                thread::spawn(move || {
+                    // SAFETY: cell `i` is written only by worker `i`, and read only after
+                    // the counter proves (acquire) that every worker's `done` happened.
+                    cells[i].with_mut(|p| unsafe { *p = i + 1 });
+                    if counter.done().unwrap() {
+                        // SAFETY: the count reached zero in this thread's acquire RMW, so
+                        // both workers' writes happen-before these reads.
+                        let sum: usize = cells.iter().map(|c| c.with(|p| unsafe { *p })).sum();
+                        assert_eq!(sum, 3);
+                        Some(i)
+                    } else {
+                        None
+                    }
+                })
+            })
+            .collect();
+        let zeroes: Vec<usize> = workers.into_iter().filter_map(|w| w.join().unwrap()).collect();
+        assert_eq!(zeroes.len(), 1, "exactly one done() must see zero");
+        record(
+            &SEEN,
+            if zeroes[0] == 0 { "worker 0 reached zero" } else { "worker 1 reached zero" },
+        );
+        assert_eq!(counter.count(), 0);
+        assert_eq!(counter.done(), Err(CountError::BelowZero));
+    });
+    let seen = SEEN.lock().unwrap();
+    assert!(seen.contains("worker 0 reached zero"), "{seen:?}");
+    assert!(seen.contains("worker 1 reached zero"), "{seen:?}");
+}
+
+#[test]
+fn count_reading_zero_sees_every_workers_writes() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        let cell = Arc::new(UnsafeCell::new(0));
+        counter.add(1).unwrap();
+        // The worker is spawned before the waiter (see the note at the top).
+        let worker = {
+            let (counter, cell) = (counter.clone(), cell.clone());
+            thread::spawn(move || {
+                // SAFETY: read by the waiter only after it observes zero with an acquire
+                // load that pairs with this thread's release `done`.
+                cell.with_mut(|p| unsafe { *p = 42 });
+                counter.done().unwrap();
+            })
+        };
+        let waiter = thread::spawn(move || {
+            if counter.count() == 0 {
+                // SAFETY: see above.
+                assert_eq!(cell.with(|p| unsafe { *p }), 42);
+                "waiter saw zero"
+            } else {
+                "waiter saw work pending"
+            }
+        });
+        worker.join().unwrap();
+        record(&SEEN, waiter.join().unwrap());
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn refused_add_never_disturbs_concurrent_done() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        counter.add(2).unwrap();
+        // A refused `add` only loads, so it is spawned last (see the note at the top).
+        let finisher = {
+            let counter = counter.clone();
+            thread::spawn(move || counter.done().unwrap())
+        };
+        let adder = {
+            let counter = counter.clone();
+            thread::spawn(move || counter.add(usize::MAX))
+        };
+        let added = adder.join().unwrap();
+        assert!(!finisher.join().unwrap(), "one unit is still outstanding");
+        match added {
+            Err(CountError::Overflow { count: 2, .. }) => record(&SEEN, "refused at 2"),
+            Err(CountError::Overflow { count: 1, .. }) => record(&SEEN, "refused at 1"),
+            other => panic!("add(usize::MAX) must be refused, got {other:?}"),
+        }
+        assert_eq!(counter.count(), 1);
+        assert_eq!(counter.done(), Ok(true));
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn add_racing_done_never_reports_zero_early() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        counter.add(1).unwrap();
+        // A worker that spawns a sub-task: it adds one for the sub-task before it is done
+        // itself, so the count cannot reach zero while the sub-task is outstanding.
+        let worker = {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                counter.add(1).unwrap();
+                let sub_task = {
+                    let counter = counter.clone();
+                    thread::spawn(move || counter.done().unwrap())
+                };
+                let worker_done = counter.done().unwrap();
+                (worker_done, sub_task.join().unwrap())
+            })
+        };
+        let (worker_done, sub_task_done) = worker.join().unwrap();
+        assert!(sub_task_done ^ worker_done, "exactly one done() reaches zero");
+        record(&SEEN, if worker_done { "worker was last" } else { "sub-task was last" });
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}

@@ -1,0 +1,130 @@
+//! loom model of the group state word: the last task finishing races `cancel` and
+//! `close`. Under every interleaving exactly one party observes the group become closed
+//! and idle (so a waiter is never left sleeping and never woken twice), exactly one
+//! `cancel` is the canceller, no task starts after a flag is set, and whoever sees the
+//! group idle sees every task's writes.
+//!
+//! Loom 0.7 misses interleavings when a spawned thread's first access to an atomic is a
+//! load racing the main thread (tokio-rs/loom#392), and our compare-and-swap loops start
+//! with a load. The models therefore run every racing party on a spawned thread, spawn
+//! the parties that write before those that only read, and record the outcome of every
+//! run: each test asserts that every interesting outcome occurred, so a model that
+//! stopped exploring fails instead of passing vacuously.
+#![cfg(loom)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // tests run on std
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use errgroup_core::{GroupState, StartError};
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+
+fn record(seen: &Mutex<BTreeSet<&'static str>>, outcome: &'static str) {
+    seen.lock().unwrap().insert(outcome);
+}
+
+#[test]
+fn last_task_finishing_against_close() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let state = Arc::new(GroupState::new());
+        let result = Arc::new(UnsafeCell::new(0));
+        state.try_start().unwrap();
+        let task = {
+            let (state, result) = (state.clone(), result.clone());
+            thread::spawn(move || {
+                // SAFETY: read only by whoever observes the group closed and idle, which
+                // happens after this task's release `finish`.
+                result.with_mut(|p| unsafe { *p = 7 });
+                let after = state.finish().unwrap();
+                after.is_idle() && after.is_closed()
+            })
+        };
+        let closed = state.close();
+        let closer_completes = closed.is_idle();
+        if closer_completes {
+            // SAFETY: the close's acquire saw the count at zero, after the task's release.
+            assert_eq!(result.with(|p| unsafe { *p }), 7);
+        }
+        let finisher_completes = task.join().unwrap();
+        assert!(
+            closer_completes ^ finisher_completes,
+            "exactly one side must see closed-and-idle (closer: {closer_completes}, finisher: {finisher_completes})"
+        );
+        record(&SEEN, if closer_completes { "close completed" } else { "finish completed" });
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn last_task_finishing_against_cancel_and_close() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let state = Arc::new(GroupState::new());
+        state.try_start().unwrap();
+        state.try_start().unwrap();
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let state = state.clone();
+                thread::spawn(move || {
+                    let cancelled_here = state.cancel();
+                    let after = state.finish().unwrap();
+                    (cancelled_here, after)
+                })
+            })
+            .collect();
+        let closed = state.close();
+        let ends: Vec<_> = tasks.into_iter().map(|t| t.join().unwrap()).collect();
+        let cancellers = ends.iter().filter(|(first, _)| *first).count();
+        assert_eq!(cancellers, 1, "exactly one cancel() sets the flag");
+        let idle_finishes = ends.iter().filter(|(_, after)| after.is_idle()).count();
+        assert_eq!(idle_finishes, 1, "exactly one finish() sees the count reach zero");
+        let last = ends.iter().find(|(_, after)| after.is_idle()).unwrap().1;
+        assert!(last.is_cancelled(), "the last task always sees the cancel made before it");
+        let completions = usize::from(closed.is_idle())
+            + ends.iter().filter(|(_, after)| after.is_idle() && after.is_closed()).count();
+        assert_eq!(completions, 1, "exactly one party observes closed-and-idle");
+        record(&SEEN, if closed.is_idle() { "close completed" } else { "finish completed" });
+        record(
+            &SEEN,
+            if closed.is_cancelled() { "closed after cancel" } else { "closed before cancel" },
+        );
+        let end = state.load();
+        assert!(end.is_idle() && end.is_cancelled() && end.is_closed());
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}
+
+#[test]
+fn no_task_starts_after_cancel() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let state = Arc::new(GroupState::new());
+        let canceller = {
+            let state = state.clone();
+            thread::spawn(move || assert!(state.cancel()))
+        };
+        let started = state.try_start();
+        canceller.join().unwrap();
+        match started {
+            Ok(now) => {
+                assert_eq!(now.active(), 1);
+                assert!(!now.is_cancelled());
+                assert!(state.finish().unwrap().is_cancelled());
+                record(&SEEN, "started before cancel");
+            }
+            Err(StartError::Cancelled) => {
+                assert!(state.load().is_idle());
+                record(&SEEN, "refused after cancel");
+            }
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(state.try_start(), Err(StartError::Cancelled));
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
