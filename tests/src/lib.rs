@@ -6,7 +6,7 @@
 mod tests {
     #[test]
     fn workspace_links_errgroup_core_through_errgroup() {
-        let counter = errgroup::core::Counter::new();
+        let counter = errgroup::raw::Counter::new();
         assert_eq!(counter.add(2), Ok(2));
         assert_eq!(counter.done(), Ok(false));
         assert_eq!(counter.done(), Ok(true));

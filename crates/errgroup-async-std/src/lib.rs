@@ -10,7 +10,7 @@
 //! # Examples
 //!
 //! ```
-//! let counter = errgroup_async_std::errgroup::core::Counter::new();
+//! let counter = errgroup_async_std::errgroup::raw::Counter::new();
 //! assert_eq!(counter.count(), 0);
 //! ```
 #![forbid(unsafe_code)]

@@ -7,7 +7,7 @@
 //! # Examples
 //!
 //! ```
-//! let counter = errgroup_smol::errgroup::core::Counter::new();
+//! let counter = errgroup_smol::errgroup::raw::Counter::new();
 //! assert_eq!(counter.count(), 0);
 //! ```
 #![forbid(unsafe_code)]

@@ -1,25 +1,26 @@
 //! Runtime-agnostic, `no_std`-friendly task groups: Go's `golang.org/x/sync/errgroup`
 //! and `sync.WaitGroup`, done the Rust way.
 //!
-//! **Status:** skeleton. This crate will hold the `ErrGroup` future, `CancelToken`,
-//! `WaitGroup`, the `Spawn`/`LocalSpawn` traits and the inline driver, built on the
-//! lock-free state of [`errgroup_core`], which it re-exports meanwhile.
-//!
-//! # Examples
-//!
-//! ```
-//! let counter = errgroup::core::Counter::new();
-//! counter.add(1).unwrap();
-//! assert_eq!(counter.done(), Ok(true));
-//! ```
-//!
 //! # Features
 //!
 //! - `std` (default): per-task panic catching and blocking waits. Without it the crate is
 //!   `#![no_std]` + `alloc`.
 #![no_std]
+#![doc(test(attr(deny(warnings))))]
 
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use errgroup_core as core;
+#[cfg(all(loom, not(feature = "loom")))]
+compile_error!(
+    "`--cfg loom` needs the `loom` feature: RUSTFLAGS=\"--cfg loom\" cargo test -p errgroup --features loom"
+);
+
+/// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
+pub use errgroup_core as raw;
+
+#[allow(dead_code)] // used by the modules that land next
+mod lock;
+#[allow(dead_code, unused_imports)] // used by the modules that land next
+mod sync;
