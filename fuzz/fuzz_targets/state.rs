@@ -8,6 +8,8 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Arbitrary, Debug)]
 enum Op {
     Start,
+    StartWithin(u8),
+    CloseIfIdle,
     Finish,
     Cancel,
     Close,
@@ -36,6 +38,31 @@ fuzz_target!(|ops: Vec<Op>| {
                 };
                 assert_eq!(state.try_start().map(|now| now.active()), expected);
             }
+            Op::StartWithin(limit) => {
+                let limit = usize::from(limit % 8);
+                let expected = if model.cancelled {
+                    Err(StartError::Cancelled)
+                } else if model.closed {
+                    Err(StartError::Closed)
+                } else if model.active >= limit {
+                    Err(StartError::Full)
+                } else {
+                    model.active += 1;
+                    Ok(model.active)
+                };
+                assert_eq!(state.try_start_within(limit).map(|now| now.active()), expected);
+            }
+            Op::CloseIfIdle => match state.close_if_idle() {
+                Ok(now) => {
+                    assert_eq!(model.active, 0);
+                    model.closed = true;
+                    assert!(now.is_closed() && now.is_idle());
+                }
+                Err(now) => {
+                    assert!(model.active > 0);
+                    assert_eq!(now.active(), model.active);
+                }
+            },
             Op::Finish => match state.finish() {
                 Ok(now) => {
                     assert!(model.active > 0, "finish succeeded with nothing active");

@@ -40,8 +40,8 @@ const ONE_TASK: usize = 0b100;
 /// both believe they finished the group, or neither.
 ///
 /// - *cancelled*: the group should stop; no new task may start.
-/// - *closed*: nobody will start tasks any more (the group is being waited); no new task
-///   may start.
+/// - *closed*: the group has finished (or its owner declared that nothing will start any
+///   more); no new task may start.
 ///
 /// The word sits on its own cache line.
 ///
@@ -159,7 +159,7 @@ impl fmt::Debug for Snapshot {
 /// assert_eq!(state.try_start(), Err(StartError::Closed));
 /// assert_eq!(
 ///     StartError::Closed.to_string(),
-///     "cannot start a task: the group is closed (it is being or has been waited)"
+///     "cannot start a task: the group is closed (it has finished)"
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +169,8 @@ pub enum StartError {
     Cancelled,
     /// The group was closed.
     Closed,
+    /// The limit passed to [`GroupState::try_start_within`] was reached.
+    Full,
     /// [`GroupState::MAX_ACTIVE`] tasks are already active.
     TooManyTasks,
 }
@@ -177,9 +179,8 @@ impl fmt::Display for StartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Cancelled => "cannot start a task: the group is cancelled",
-            Self::Closed => {
-                "cannot start a task: the group is closed (it is being or has been waited)"
-            }
+            Self::Closed => "cannot start a task: the group is closed (it has finished)",
+            Self::Full => "cannot start a task: the group's limit of active tasks is reached",
             Self::TooManyTasks => {
                 "cannot start a task: the group's active task count is at its maximum"
             }
@@ -255,21 +256,52 @@ impl GroupState {
     /// [`StartError::Cancelled`], [`StartError::Closed`] or [`StartError::TooManyTasks`];
     /// the state is left unchanged.
     pub fn try_start(&self) -> Result<Snapshot, StartError> {
+        self.try_start_within(Self::MAX_ACTIVE)
+    }
+
+    /// Registers a new active task if fewer than `limit` are active and the group is
+    /// neither cancelled nor closed; the check and the increment are one atomic operation,
+    /// so racing callers can never take the count past `limit`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup_core::{GroupState, StartError};
+    ///
+    /// let state = GroupState::new();
+    /// state.try_start_within(1).unwrap();
+    /// assert_eq!(state.try_start_within(1), Err(StartError::Full));
+    /// assert_eq!(state.try_start_within(2).unwrap().active(), 2);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::Cancelled`], [`StartError::Closed`], [`StartError::Full`] (`limit`
+    /// tasks are active) or [`StartError::TooManyTasks`]; the state is left unchanged.
+    pub fn try_start_within(&self, limit: usize) -> Result<Snapshot, StartError> {
+        let limit = limit.min(Self::MAX_ACTIVE);
         // Relaxed: starting publishes nothing and needs nothing published to it (a task's
         // inputs travel with the task, not through this word). The read-modify-write
         // keeps the count exact and continues the release sequence of the `finish`es.
         self.word
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |word| {
-                if word & (CANCELLED | CLOSED) != 0 { None } else { word.checked_add(ONE_TASK) }
+                if word & (CANCELLED | CLOSED) != 0 || Snapshot(word).active() >= limit {
+                    None
+                } else {
+                    Some(word + ONE_TASK)
+                }
             })
             .map(|previous| Snapshot(previous + ONE_TASK))
             .map_err(|word| {
-                if word & CANCELLED != 0 {
+                let word = Snapshot(word);
+                if word.is_cancelled() {
                     StartError::Cancelled
-                } else if word & CLOSED != 0 {
+                } else if word.is_closed() {
                     StartError::Closed
-                } else {
+                } else if word.active() >= Self::MAX_ACTIVE {
                     StartError::TooManyTasks
+                } else {
+                    StartError::Full
                 }
             })
     }
@@ -346,6 +378,40 @@ impl GroupState {
         // what the closer prepared (such as a registered waker) to the last `finish`,
         // which acquires the word.
         Snapshot(self.word.fetch_or(CLOSED, Ordering::AcqRel) | CLOSED)
+    }
+
+    /// Sets the *closed* flag only if no task is active, in one atomic operation: the way
+    /// a waiter finishes a group whose tasks may still start siblings. Returns the state
+    /// after closing, or the state that prevented it.
+    ///
+    /// Once this succeeds no task can ever start again, so the group is complete for good.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup_core::GroupState;
+    ///
+    /// let state = GroupState::new();
+    /// state.try_start().unwrap();
+    /// assert_eq!(state.close_if_idle().unwrap_err().active(), 1); // still running
+    /// state.finish().unwrap();
+    /// assert!(state.close_if_idle().unwrap().is_closed());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The current state, if a task is active; nothing is changed.
+    pub fn close_if_idle(&self) -> Result<Snapshot, Snapshot> {
+        // AcqRel on success: the acquire half pairs with the release of every `finish`, so
+        // the closer sees all the tasks' writes; the release half publishes the closer's
+        // writes to anyone who later observes CLOSED. Failure: Acquire, so a caller that
+        // gives up still reads the count (and the flags) of a coherent, published state.
+        self.word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                (word < ONE_TASK).then_some(word | CLOSED)
+            })
+            .map(|previous| Snapshot(previous | CLOSED))
+            .map_err(Snapshot)
     }
 
     /// Reads the state.
@@ -478,6 +544,49 @@ mod tests {
     }
 
     #[test]
+    fn start_within_limit_never_exceeds_it() {
+        let state = GroupState::new();
+        assert_eq!(state.try_start_within(2).unwrap().active(), 1);
+        assert_eq!(state.try_start_within(2).unwrap().active(), 2);
+        assert_eq!(state.try_start_within(2), Err(StartError::Full));
+        assert_eq!(state.load().active(), 2);
+        // A lower limit refuses, a higher one admits: the limit is the caller's to choose.
+        assert_eq!(state.try_start_within(1), Err(StartError::Full));
+        assert_eq!(state.try_start_within(3).unwrap().active(), 3);
+        assert_eq!(state.try_start_within(0), Err(StartError::Full));
+    }
+
+    #[test]
+    fn cancelled_takes_precedence_over_full() {
+        let state = GroupState::new();
+        state.try_start().unwrap();
+        state.cancel();
+        assert_eq!(state.try_start_within(1), Err(StartError::Cancelled));
+    }
+
+    #[test]
+    fn close_if_idle_refuses_while_tasks_are_active() {
+        let state = GroupState::new();
+        state.try_start().unwrap();
+        let refused = state.close_if_idle().unwrap_err();
+        assert_eq!(refused.active(), 1);
+        assert!(!refused.is_closed());
+        assert!(state.try_start().is_ok(), "a refused close leaves the group open");
+    }
+
+    #[test]
+    fn close_if_idle_closes_an_idle_group_for_good() {
+        let state = GroupState::new();
+        state.try_start().unwrap();
+        state.cancel();
+        state.finish().unwrap();
+        let closed = state.close_if_idle().unwrap();
+        assert!(closed.is_closed() && closed.is_idle() && closed.is_cancelled());
+        assert_eq!(state.try_start(), Err(StartError::Cancelled));
+        assert!(state.close_if_idle().is_ok(), "closing again is harmless");
+    }
+
+    #[test]
     fn cancel_reports_only_the_first_canceller() {
         let state = GroupState::new();
         assert!(state.cancel());
@@ -514,6 +623,10 @@ mod tests {
         assert_eq!(
             StartError::Cancelled.to_string(),
             "cannot start a task: the group is cancelled"
+        );
+        assert_eq!(
+            StartError::Full.to_string(),
+            "cannot start a task: the group's limit of active tasks is reached"
         );
         assert_eq!(
             StartError::TooManyTasks.to_string(),

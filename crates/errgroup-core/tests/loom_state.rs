@@ -128,3 +128,47 @@ fn no_task_starts_after_cancel() {
     let seen = SEEN.lock().unwrap();
     assert_eq!(seen.len(), 2, "{seen:?}");
 }
+
+#[test]
+fn waiter_closing_if_idle_against_a_task_starting_a_sibling() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let state = Arc::new(GroupState::new());
+        state.try_start().unwrap();
+        // The task starts a sibling while it is itself active, then finishes; the sibling
+        // finishes on its own thread.
+        let task = {
+            let state = state.clone();
+            thread::spawn(move || {
+                state.try_start().expect("an active task can always start a sibling");
+                let sibling = {
+                    let state = state.clone();
+                    thread::spawn(move || state.finish().unwrap())
+                };
+                let mine = state.finish().unwrap();
+                (mine, sibling.join().unwrap())
+            })
+        };
+        let waiter = {
+            let state = state.clone();
+            thread::spawn(move || state.close_if_idle())
+        };
+        let (mine, sibling) = task.join().unwrap();
+        let closed = waiter.join().unwrap();
+        assert!(mine.is_idle() ^ sibling.is_idle(), "exactly one finish empties the group");
+        match closed {
+            Ok(now) => {
+                assert!(now.is_idle());
+                assert!(!mine.is_closed() && !sibling.is_closed(), "closed only after both");
+                record(&SEEN, "waiter closed after everything finished");
+            }
+            Err(now) => {
+                assert!(now.active() >= 1);
+                assert!(state.close_if_idle().is_ok(), "a later attempt succeeds");
+                record(&SEEN, "waiter found work and left the group open");
+            }
+        }
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
