@@ -24,3 +24,11 @@ pub use errgroup_core as raw;
 mod lock;
 #[allow(dead_code, unused_imports)] // used by the modules that land next
 mod sync;
+mod wait_group;
+
+pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
+
+/// The named futures returned by this crate's async methods.
+pub mod future {
+    pub use crate::wait_group::Wait;
+}

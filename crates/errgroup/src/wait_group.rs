@@ -1,0 +1,928 @@
+//! `WaitGroup`: wait, asynchronously or by blocking, until a count of outstanding work
+//! reaches zero.
+//!
+//! # Invariants
+//!
+//! - The count lives in an [`errgroup_core::Counter`]: it never wraps. `add` past
+//!   `usize::MAX` and `done` below zero are refused by the counter (count unchanged) and
+//!   turned into a panic here, at the caller's line.
+//! - Only the `done` that takes the count to zero notifies, and it notifies every
+//!   listener registered on the event at that moment.
+//! - A waiter completes only after it has read the count as zero with an acquire load.
+//!   Every `done` is a release on the same atomic and all changes to it are
+//!   read-modify-writes (one release sequence), so a waiter that returns sees everything
+//!   each worker did before its `done`.
+//!
+//! # Why no wake-up is lost
+//!
+//! A waiter reads the count; if it is not zero it registers a listener on the event and
+//! reads the count *again* before it sleeps. The last `done` first writes zero and then
+//! notifies. `Event::listen` issues a `SeqCst` fence after inserting the listener and
+//! `Event::notify` issues one before looking for listeners, so of the two orders
+//! "listener inserted, then re-check" and "zero written, then notify" at least one side
+//! sees the other: either the re-check reads zero (the waiter returns without sleeping) or
+//! the notification finds the listener (the waiter is woken). A waiter that is woken reads
+//! the count again and, if new work was added in the meantime, registers again.
+
+use alloc::sync::Arc;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use errgroup_core::Counter;
+use event_listener::{Event, EventListener};
+
+use crate::sync::const_fn;
+
+/// Waits until a count of outstanding work reaches zero: Go's `sync.WaitGroup`, with an
+/// RAII guard and both an async and a blocking wait.
+///
+/// [`add`](Self::add) registers work, [`done`](Self::done) marks one unit finished, and
+/// [`wait`](Self::wait) (a future) or [`wait_blocking`](Self::wait_blocking) (feature
+/// `std`) returns once the count is zero. [`enter`](Self::enter) and
+/// [`enter_owned`](Self::enter_owned) do `add(1)` and return a guard whose drop is the
+/// `done`, so a unit of work cannot be forgotten, even when a task panics or is dropped.
+///
+/// The counter never wraps: `add` past `usize::MAX` and `done` below zero panic with a
+/// message naming the mistake, and leave the count as it was.
+///
+/// When a wait returns, everything each worker did before its `done` (or before dropping
+/// its guard) is visible to the waiter.
+///
+/// A `WaitGroup` can be reused: once the count has reached zero and the waiters have
+/// returned, new work can be added and waited for again. `new` is `const`, so a `static`
+/// works.
+///
+/// # Comparison
+///
+/// - **Go's `sync.WaitGroup`**: the same model, `Add`/`Done`/`Wait`. Go's `Add` takes a
+///   signed delta; here `add` takes a `usize` and only `done` decrements, one at a time.
+///   Going negative panics in both. Go's rule for reuse applies here too: add new work
+///   only after the previous waiters have returned (a waiter that is woken but finds the
+///   count raised again keeps waiting for the next zero).
+/// - **crossbeam's `WaitGroup`**: there, cloning adds one and dropping is the `done`, and
+///   `wait(self)` consumes a handle and blocks the thread; there is no async wait and no
+///   count to read. Here the group is shared by reference (or `Arc`), [`WaitGuard`]s play
+///   the role of the clones, and waiting is async ([`wait`](Self::wait)) or blocking
+///   ([`wait_blocking`](Self::wait_blocking)), any number of times, from any number of
+///   waiters.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::WaitGroup;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// let wg = WaitGroup::new();
+/// let finished = AtomicUsize::new(0);
+///
+/// std::thread::scope(|s| {
+///     for _ in 0..4 {
+///         let guard = wg.enter();
+///         let finished = &finished;
+///         s.spawn(move || {
+///             finished.fetch_add(1, Ordering::Relaxed);
+///             drop(guard); // the `done`
+///         });
+///     }
+///     futures_executor::block_on(wg.wait());
+///     assert_eq!(finished.load(Ordering::Relaxed), 4);
+/// });
+/// ```
+pub struct WaitGroup {
+    /// Outstanding work; never wraps.
+    counter: Counter,
+    /// Notified, for everyone, by the `done` that brings the count to zero.
+    event: Event,
+}
+
+impl WaitGroup {
+    const_fn! {
+        /// Creates a wait group with a count of zero.
+        ///
+        /// `const` (except under `--cfg loom`), so it can initialise a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use errgroup::WaitGroup;
+        ///
+        /// static WG: WaitGroup = WaitGroup::new();
+        ///
+        /// WG.add(1);
+        /// assert_eq!(WG.count(), 1);
+        /// WG.done();
+        /// futures_executor::block_on(WG.wait());
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            Self { counter: Counter::new(), event: Event::new() }
+        }
+    }
+
+    /// Adds `n` units of outstanding work.
+    ///
+    /// When this returns, the count is `n` higher. `add(0)` changes nothing. Adding never
+    /// wakes anyone. Add work before the waiters could see the count reach zero without
+    /// it, typically before starting the task that will call [`done`](Self::done).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    ///
+    /// let wg = WaitGroup::new();
+    /// wg.add(3);
+    /// assert_eq!(wg.count(), 3);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed `usize::MAX`; the count is left unchanged. The message
+    /// is `WaitGroup::add: wait group counter overflow: adding {n} to {count} would exceed
+    /// usize::MAX`.
+    #[track_caller]
+    pub fn add(&self, n: usize) {
+        if let Err(error) = self.counter.add(n) {
+            panic!("WaitGroup::add: {error}");
+        }
+    }
+
+    /// Marks one unit of work finished; if it was the last one, wakes every waiter.
+    ///
+    /// When the count reaches zero, every pending [`wait`](Self::wait) future is woken and
+    /// every thread in [`wait_blocking`](Self::wait_blocking) unblocks, and each sees
+    /// everything done before every `done` call. Prefer [`enter`](Self::enter), whose
+    /// guard calls `done` for you exactly once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    ///
+    /// let wg = WaitGroup::new();
+    /// wg.add(2);
+    /// wg.done();
+    /// assert_eq!(wg.count(), 1);
+    /// wg.done();
+    /// assert_eq!(wg.count(), 0);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the count is already zero (`done` called more times than `add` added); the count
+    /// stays zero. The message is `WaitGroup::done: wait group counter would go below zero:
+    /// done() was called more times than add() added`.
+    #[track_caller]
+    pub fn done(&self) {
+        match self.counter.done() {
+            // The counter's `done` was the release (our writes) and, having reached zero,
+            // the acquire (everyone else's); the waiters re-read the count with an acquire
+            // load before they return, so they see all of it.
+            Ok(true) => {
+                // `notify(usize::MAX)`, not `notify_additional`: this is a broadcast, so
+                // the goal is "every registered listener is notified", which is exactly
+                // what the plain count means (it skips listeners already notified instead
+                // of notifying past them). `additional` is for handing over a finite number
+                // of permits on top of earlier ones; with `usize::MAX` both would reach
+                // everyone. Both emit the `SeqCst` fence the protocol relies on (the
+                // `relaxed` variants would not).
+                self.event.notify(usize::MAX);
+            }
+            Ok(false) => {}
+            Err(error) => panic!("WaitGroup::done: {error}"),
+        }
+    }
+
+    /// Adds one unit of work and returns a guard whose drop marks it finished.
+    ///
+    /// The guard borrows the wait group; for a guard that can move into a `'static`
+    /// thread or task, see [`enter_owned`](Self::enter_owned).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    ///
+    /// let wg = WaitGroup::new();
+    /// std::thread::scope(|s| {
+    ///     let guard = wg.enter();
+    ///     s.spawn(move || {
+    ///         // ... work ...
+    ///         drop(guard);
+    ///     });
+    ///     futures_executor::block_on(wg.wait());
+    /// });
+    /// assert_eq!(wg.count(), 0);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the count is already `usize::MAX`, with the message of [`add`](Self::add).
+    #[track_caller]
+    pub fn enter(&self) -> WaitGuard<'_> {
+        self.add(1);
+        WaitGuard { wait_group: self }
+    }
+
+    /// Adds one unit of work and returns a guard, holding an `Arc` of the wait group,
+    /// whose drop marks it finished.
+    ///
+    /// Unlike [`WaitGuard`], a [`WaitGuardOwned`] is `'static`, so it can move into a
+    /// spawned thread or task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    /// use std::sync::Arc;
+    ///
+    /// let wg = Arc::new(WaitGroup::new());
+    /// let handles: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let guard = wg.enter_owned();
+    ///         std::thread::spawn(move || drop(guard))
+    ///     })
+    ///     .collect();
+    /// wg.wait_blocking();
+    /// assert_eq!(wg.count(), 0);
+    /// for handle in handles {
+    ///     handle.join().unwrap();
+    /// }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the count is already `usize::MAX`, with the message of [`add`](Self::add).
+    #[track_caller]
+    pub fn enter_owned(self: &Arc<Self>) -> WaitGuardOwned {
+        self.add(1);
+        WaitGuardOwned { wait_group: Arc::clone(self) }
+    }
+
+    /// Returns the current count of outstanding work.
+    ///
+    /// When this returns `0`, everything done before each `done` call is visible to the
+    /// caller. Any other value may be stale by the time the caller looks at it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    ///
+    /// let wg = WaitGroup::new();
+    /// let guard = wg.enter();
+    /// assert_eq!(wg.count(), 1);
+    /// drop(guard);
+    /// assert_eq!(wg.count(), 0);
+    /// ```
+    pub fn count(&self) -> usize {
+        // Acquire (inside `Counter::count`): pairs with the release of every `done`.
+        self.counter.count()
+    }
+
+    /// Waits until the count is zero.
+    ///
+    /// The returned future is ready at once if the count is already zero. Otherwise it
+    /// resolves once it observes the count at zero after a wake-up; every waiter that is
+    /// pending when the last `done` runs is woken. When it resolves, everything done
+    /// before each `done` call is visible to the caller. If new work is added before a
+    /// woken waiter is polled, it keeps waiting for the count to reach zero again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    /// use std::sync::Mutex;
+    ///
+    /// let wg = WaitGroup::new();
+    /// let results = Mutex::new(Vec::new());
+    /// std::thread::scope(|s| {
+    ///     for i in 0..3 {
+    ///         let guard = wg.enter();
+    ///         let results = &results;
+    ///         s.spawn(move || {
+    ///             results.lock().unwrap().push(i);
+    ///             drop(guard);
+    ///         });
+    ///     }
+    ///     futures_executor::block_on(wg.wait());
+    ///     assert_eq!(results.lock().unwrap().len(), 3);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropping the future before it completes unregisters it and changes
+    /// nothing else — not the count, not the other waiters. A new `wait` can be started
+    /// at any time.
+    pub fn wait(&self) -> Wait<'_> {
+        Wait { wait_group: self, listener: None }
+    }
+
+    /// Blocks the current thread until the count is zero.
+    ///
+    /// Returns at once if the count is already zero. When it returns, everything done
+    /// before each `done` call is visible to the caller. Same semantics as
+    /// [`wait`](Self::wait), for threads instead of tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::WaitGroup;
+    ///
+    /// let wg = WaitGroup::new();
+    /// std::thread::scope(|s| {
+    ///     let guard = wg.enter();
+    ///     s.spawn(move || drop(guard));
+    ///     wg.wait_blocking();
+    /// });
+    /// assert_eq!(wg.count(), 0);
+    /// ```
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling thread until the last `done`. Do not call it from async code: in
+    /// a task, use [`wait`](Self::wait), or your runtime's `spawn_blocking`.
+    #[cfg(all(feature = "std", not(target_family = "wasm")))]
+    pub fn wait_blocking(&self) {
+        use event_listener::Listener as _;
+        loop {
+            // Acquire loads (`count`): a zero read here publishes the workers' writes.
+            if self.count() == 0 {
+                return;
+            }
+            // `listen` fences (SeqCst) after registering; the last `done` fences before
+            // notifying. See the module docs for why the re-check then loses nothing.
+            let listener = self.event.listen();
+            if self.count() == 0 {
+                return;
+            }
+            listener.wait();
+        }
+    }
+}
+
+impl Default for WaitGroup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for WaitGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitGroup").field("count", &self.count()).finish()
+    }
+}
+
+/// A unit of work registered by [`WaitGroup::enter`]; dropping it marks the work finished.
+///
+/// Dropping the guard calls [`WaitGroup::done`] exactly once, whether the work finished,
+/// panicked, or was cancelled.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::WaitGroup;
+///
+/// let wg = WaitGroup::new();
+/// {
+///     let _guard = wg.enter();
+///     assert_eq!(wg.count(), 1);
+/// }
+/// assert_eq!(wg.count(), 0);
+/// ```
+///
+/// # Panics
+///
+/// Dropping panics, with the message of [`WaitGroup::done`], only if the count is already
+/// zero, which takes an extra manual `done` call.
+#[must_use = "dropping the guard marks the work finished at once"]
+pub struct WaitGuard<'a> {
+    wait_group: &'a WaitGroup,
+}
+
+impl Drop for WaitGuard<'_> {
+    fn drop(&mut self) {
+        self.wait_group.done();
+    }
+}
+
+impl fmt::Debug for WaitGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitGuard").field("wait_group", self.wait_group).finish()
+    }
+}
+
+/// A unit of work registered by [`WaitGroup::enter_owned`]; dropping it marks the work
+/// finished.
+///
+/// Holds an `Arc` of the wait group, so it is `'static` and can move into a spawned
+/// thread or task. Dropping it calls [`WaitGroup::done`] exactly once.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::WaitGroup;
+/// use std::sync::Arc;
+///
+/// let wg = Arc::new(WaitGroup::new());
+/// let guard = wg.enter_owned();
+/// std::thread::spawn(move || drop(guard)).join().unwrap();
+/// assert_eq!(wg.count(), 0);
+/// ```
+///
+/// # Panics
+///
+/// Dropping panics, with the message of [`WaitGroup::done`], only if the count is already
+/// zero, which takes an extra manual `done` call.
+#[must_use = "dropping the guard marks the work finished at once"]
+pub struct WaitGuardOwned {
+    // `alloc`'s `Arc`, not the `sync` facade's: this is public API, and the reference
+    // count plays no part in the wake-up protocol that loom checks.
+    wait_group: Arc<WaitGroup>,
+}
+
+impl Drop for WaitGuardOwned {
+    fn drop(&mut self) {
+        self.wait_group.done();
+    }
+}
+
+impl fmt::Debug for WaitGuardOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitGuardOwned").field("wait_group", &*self.wait_group).finish()
+    }
+}
+
+/// The future returned by [`WaitGroup::wait`]: resolves when the count is zero.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{WaitGroup, future::Wait};
+///
+/// let wg = WaitGroup::new();
+/// let wait: Wait<'_> = wg.wait();
+/// futures_executor::block_on(wait); // count is zero: ready at once
+/// ```
+///
+/// # Cancel safety
+///
+/// Cancel-safe: dropping it unregisters the waiter and changes nothing else.
+#[must_use = "futures do nothing unless polled"]
+pub struct Wait<'a> {
+    wait_group: &'a WaitGroup,
+    /// Registered once the count was seen non-zero; `None` before that and after each
+    /// wake-up.
+    listener: Option<EventListener>,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // `Wait` is `Unpin` (`EventListener` is), so no projection is needed.
+        let this = &mut *self;
+        loop {
+            // Acquire load (`count`): pairs with every `done`'s release, so returning
+            // after reading zero publishes all the workers' writes to the waiter.
+            if this.wait_group.count() == 0 {
+                this.listener = None;
+                return Poll::Ready(());
+            }
+            match &mut this.listener {
+                // Count seen non-zero: register, then loop to re-check. `listen` fences
+                // (SeqCst) after registering, the last `done` fences before notifying, so
+                // either the re-check reads zero or the notification finds this listener.
+                None => this.listener = Some(this.wait_group.event.listen()),
+                Some(listener) => {
+                    if Pin::new(listener).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    // Woken by a `done` that reached zero: drop the spent listener and
+                    // re-check, since new work may have been added since.
+                    this.listener = None;
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Wait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Wait")
+            .field("count", &self.wait_group.count())
+            .field("registered", &self.listener.is_some())
+            .finish()
+    }
+}
+
+/// Compile-time check: every public type here can cross threads, and `Wait` is `Unpin`.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    fn unpin<T: Unpin>() {}
+    send_sync::<WaitGroup>();
+    send_sync::<Wait<'_>>();
+    send_sync::<WaitGuard<'_>>();
+    send_sync::<WaitGuardOwned>();
+    unpin::<Wait<'_>>();
+};
+
+#[cfg(all(test, not(loom)))]
+#[allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // tests run on std
+mod tests {
+    use super::*;
+
+    use std::boxed::Box;
+    use std::cell::RefCell;
+    use std::format;
+    use std::panic::{self, AssertUnwindSafe};
+    use std::string::{String, ToString};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, Once, mpsc};
+    use std::task::{Wake, Waker};
+    use std::thread;
+    use std::time::Duration;
+    use std::vec::Vec;
+
+    const BELOW_ZERO: &str = "WaitGroup::done: wait group counter would go below zero: done() was called more times than add() added";
+
+    /// A waker that counts its wake-ups.
+    struct CountingWaker(AtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (Arc<CountingWaker>, Waker) {
+        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        (counter, waker)
+    }
+
+    fn poll_once(wait: &mut Wait<'_>, waker: &Waker) -> Poll<()> {
+        Pin::new(wait).poll(&mut Context::from_waker(waker))
+    }
+
+    /// Runs `f`, expecting a panic; returns its message.
+    fn panic_message(f: impl FnOnce()) -> String {
+        let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+        match payload.downcast::<String>() {
+            Ok(message) => *message,
+            Err(payload) => (*payload.downcast::<&str>().expect("string payload")).to_string(),
+        }
+    }
+
+    std::thread_local! {
+        /// Where the last panic on this thread was reported (recorded by `record_panics`).
+        static LAST_PANIC: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+    }
+
+    /// Installs, once, a hook that records each panic's location for the panicking thread
+    /// and then hands over to the previous hook. Per-thread, so parallel tests don't mix.
+    fn record_panics() {
+        static INSTALL: Once = Once::new();
+        INSTALL.call_once(|| {
+            let previous = panic::take_hook();
+            panic::set_hook(Box::new(move |info| {
+                if let Some(location) = info.location() {
+                    LAST_PANIC.with(|last| {
+                        *last.borrow_mut() = Some((location.file().to_string(), location.line()));
+                    });
+                }
+                previous(info);
+            }));
+        });
+    }
+
+    fn last_panic_location() -> Option<(String, u32)> {
+        LAST_PANIC.with(|last| last.borrow_mut().take())
+    }
+
+    #[test]
+    fn new_and_default_are_zero_and_debug_shows_count() {
+        let wg = WaitGroup::default();
+        assert_eq!(wg.count(), 0);
+        wg.add(2);
+        assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2 }");
+        let guard = wg.enter();
+        assert_eq!(format!("{guard:?}"), "WaitGuard { wait_group: WaitGroup { count: 3 } }");
+        drop(guard);
+        let wait = wg.wait();
+        assert_eq!(format!("{wait:?}"), "Wait { count: 2, registered: false }");
+    }
+
+    #[test]
+    fn wait_on_zero_is_ready_at_once() {
+        let wg = WaitGroup::new();
+        let (woken, waker) = counting_waker();
+        let mut wait = wg.wait();
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Ready(()));
+        assert_eq!(woken.0.load(Ordering::SeqCst), 0);
+        // And again once work has come and gone.
+        wg.add(1);
+        wg.done();
+        assert_eq!(poll_once(&mut wg.wait(), &waker), Poll::Ready(()));
+    }
+
+    #[test]
+    fn waiters_registered_before_last_done_are_all_woken() {
+        let wg = WaitGroup::new();
+        wg.add(2);
+        let wakers: Vec<_> = (0..4).map(|_| counting_waker()).collect();
+        let mut waits: Vec<_> = (0..4).map(|_| wg.wait()).collect();
+        for (wait, (_, waker)) in waits.iter_mut().zip(&wakers) {
+            assert_eq!(poll_once(wait, waker), Poll::Pending);
+        }
+        wg.done();
+        for (woken, _) in &wakers {
+            assert_eq!(woken.0.load(Ordering::SeqCst), 0, "woken before the last done");
+        }
+        wg.done();
+        for (wait, (woken, waker)) in waits.iter_mut().zip(&wakers) {
+            assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+            assert_eq!(poll_once(wait, waker), Poll::Ready(()));
+        }
+    }
+
+    #[test]
+    fn woken_waiter_that_finds_new_work_keeps_waiting() {
+        let wg = WaitGroup::new();
+        wg.add(1);
+        let (woken, waker) = counting_waker();
+        let mut wait = wg.wait();
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Pending);
+        wg.done();
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        wg.add(1); // reused before the waiter ran: a misuse in Go, well-defined here
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Pending);
+        wg.done();
+        assert_eq!(woken.0.load(Ordering::SeqCst), 2);
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Ready(()));
+    }
+
+    #[test]
+    fn dropping_a_pending_wait_changes_nothing_else() {
+        let wg = WaitGroup::new();
+        wg.add(1);
+        let (_, waker_a) = counting_waker();
+        let (woken_b, waker_b) = counting_waker();
+        let mut a = wg.wait();
+        let mut b = wg.wait();
+        assert_eq!(poll_once(&mut a, &waker_a), Poll::Pending);
+        assert_eq!(poll_once(&mut b, &waker_b), Poll::Pending);
+        drop(a);
+        assert_eq!(wg.count(), 1);
+        wg.done();
+        assert_eq!(woken_b.0.load(Ordering::SeqCst), 1);
+        assert_eq!(poll_once(&mut b, &waker_b), Poll::Ready(()));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "WaitGroup::done: wait group counter would go below zero: done() was called more times than add() added"
+    )]
+    fn done_below_zero_panics_with_clear_message() {
+        WaitGroup::new().done();
+    }
+
+    #[test]
+    fn done_below_zero_panics_at_the_callers_line_and_count_stays_zero() {
+        record_panics();
+        let wg = WaitGroup::new();
+        let mut line = 0;
+        let message = panic_message(|| {
+            line = line!() + 1;
+            wg.done();
+        });
+        assert_eq!(message, BELOW_ZERO);
+        assert_eq!(last_panic_location(), Some((file!().to_string(), line)));
+        assert_eq!(wg.count(), 0);
+        // Still usable afterwards.
+        wg.add(1);
+        wg.done();
+        assert_eq!(wg.count(), 0);
+    }
+
+    #[test]
+    fn add_overflow_panics_and_leaves_count() {
+        record_panics();
+        let wg = WaitGroup::new();
+        wg.add(1);
+        let mut line = 0;
+        let message = panic_message(|| {
+            line = line!() + 1;
+            wg.add(usize::MAX);
+        });
+        assert_eq!(
+            message,
+            format!(
+                "WaitGroup::add: wait group counter overflow: adding {} to 1 would exceed usize::MAX",
+                usize::MAX
+            )
+        );
+        assert_eq!(last_panic_location(), Some((file!().to_string(), line)));
+        assert_eq!(wg.count(), 1);
+
+        // `enter` at `usize::MAX` panics the same way, at its caller, and hands out no guard.
+        wg.add(usize::MAX - 1);
+        let message = panic_message(|| {
+            line = line!() + 1;
+            let _guard = wg.enter();
+        });
+        assert_eq!(
+            message,
+            format!(
+                "WaitGroup::add: wait group counter overflow: adding 1 to {} would exceed usize::MAX",
+                usize::MAX
+            )
+        );
+        assert_eq!(last_panic_location(), Some((file!().to_string(), line)));
+        assert_eq!(wg.count(), usize::MAX);
+    }
+
+    #[test]
+    fn enter_guard_drop_calls_done() {
+        let wg = WaitGroup::new();
+        let (woken, waker) = counting_waker();
+        let first = wg.enter();
+        let second = wg.enter();
+        assert_eq!(wg.count(), 2);
+        let mut wait = wg.wait();
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Pending);
+        drop(first);
+        assert_eq!(wg.count(), 1);
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Pending);
+        drop(second);
+        assert_eq!(wg.count(), 0);
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        assert_eq!(poll_once(&mut wait, &waker), Poll::Ready(()));
+    }
+
+    #[test]
+    fn enter_guard_drop_calls_done_when_the_work_panics() {
+        let wg = WaitGroup::new();
+        let message = panic_message(|| {
+            let _guard = wg.enter();
+            panic!("work failed");
+        });
+        assert_eq!(message, "work failed");
+        assert_eq!(wg.count(), 0);
+    }
+
+    #[test]
+    fn owned_guard_moves_into_a_static_thread() {
+        let wg = Arc::new(WaitGroup::new());
+        let data = Arc::new(Mutex::new(Vec::new()));
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let guard = wg.enter_owned();
+                let data = Arc::clone(&data);
+                thread::spawn(move || {
+                    data.lock().unwrap().push(i);
+                    drop(guard);
+                })
+            })
+            .collect();
+        futures_executor::block_on(wg.wait());
+        assert_eq!(data.lock().unwrap().len(), 4);
+        assert_eq!(
+            format!("{:?}", wg.enter_owned()),
+            "WaitGuardOwned { wait_group: WaitGroup { count: 1 } }"
+        );
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(wg.count(), 0);
+    }
+
+    #[test]
+    fn wait_blocking_returns_after_every_done_and_sees_the_work() {
+        let wg = WaitGroup::new();
+        let workers = 4;
+        let written = AtomicUsize::new(0);
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let go_rx = Mutex::new(go_rx);
+        wg.add(workers);
+        thread::scope(|s| {
+            // Two blocking waiters that announce themselves before they wait.
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let ready_tx = ready_tx.clone();
+                    let (wg, written) = (&wg, &written);
+                    s.spawn(move || {
+                        ready_tx.send(()).unwrap();
+                        wg.wait_blocking();
+                        // Relaxed is enough: `wait_blocking` is the acquire.
+                        written.load(Ordering::Relaxed)
+                    })
+                })
+                .collect();
+            ready_rx.recv().unwrap();
+            ready_rx.recv().unwrap();
+            for _ in 0..workers {
+                let (wg, written, go_rx) = (&wg, &written, &go_rx);
+                s.spawn(move || {
+                    go_rx.lock().unwrap().recv().unwrap();
+                    written.fetch_add(1, Ordering::Relaxed);
+                    wg.done();
+                });
+            }
+            for _ in 0..workers {
+                go_tx.send(()).unwrap();
+            }
+            for waiter in waiters {
+                assert_eq!(waiter.join().unwrap(), workers);
+            }
+        });
+        wg.wait_blocking(); // already zero: returns at once
+    }
+
+    #[test]
+    fn reuse_after_zero() {
+        let wg = WaitGroup::new();
+        let (woken, waker) = counting_waker();
+        for round in 1..=3 {
+            wg.add(round);
+            let mut wait = wg.wait();
+            assert_eq!(poll_once(&mut wait, &waker), Poll::Pending);
+            for _ in 0..round {
+                wg.done();
+            }
+            assert_eq!(poll_once(&mut wait, &waker), Poll::Ready(()));
+            assert_eq!(woken.0.load(Ordering::SeqCst), round);
+        }
+        assert_eq!(wg.count(), 0);
+    }
+
+    #[test]
+    fn static_wait_group_works() {
+        static WG: WaitGroup = WaitGroup::new();
+        let guard = WG.enter();
+        let handle = thread::spawn(move || drop(guard));
+        WG.wait_blocking();
+        futures_executor::block_on(WG.wait());
+        handle.join().unwrap();
+        assert_eq!(WG.count(), 0);
+    }
+
+    #[test]
+    fn stress_threads_and_async_waiters_see_all_work() {
+        let workers = if cfg!(miri) { 3 } else { 8 };
+        let units = if cfg!(miri) { 3 } else { 1_000 };
+        let rounds = if cfg!(miri) { 2 } else { 50 };
+        let async_waiters = if cfg!(miri) { 2 } else { 4 };
+        let deadline = Duration::from_secs(if cfg!(miri) { 600 } else { 120 });
+
+        let (done_tx, done_rx) = mpsc::channel();
+        let handle = thread::spawn(move || {
+            let wg = Arc::new(WaitGroup::new());
+            let work = Arc::new(AtomicUsize::new(0));
+            for round in 1..=rounds {
+                let (ready_tx, ready_rx) = mpsc::channel();
+                let guards: Vec<_> = (0..workers * units).map(|_| wg.enter_owned()).collect();
+                let mut threads = Vec::new();
+                for _ in 0..async_waiters {
+                    let (wg, work, ready_tx) =
+                        (Arc::clone(&wg), Arc::clone(&work), ready_tx.clone());
+                    threads.push(thread::spawn(move || {
+                        ready_tx.send(()).unwrap();
+                        futures_executor::block_on(wg.wait());
+                        // Relaxed: `wait` is the acquire.
+                        assert_eq!(work.load(Ordering::Relaxed), round * workers * units);
+                    }));
+                }
+                for _ in 0..async_waiters {
+                    ready_rx.recv().unwrap();
+                }
+                let mut guards = guards.into_iter();
+                for _ in 0..workers {
+                    let mine: Vec<_> = guards.by_ref().take(units).collect();
+                    let work = Arc::clone(&work);
+                    threads.push(thread::spawn(move || {
+                        for guard in mine {
+                            work.fetch_add(1, Ordering::Relaxed);
+                            drop(guard);
+                        }
+                    }));
+                }
+                wg.wait_blocking();
+                assert_eq!(work.load(Ordering::Relaxed), round * workers * units);
+                for thread in threads {
+                    thread.join().unwrap();
+                }
+            }
+            done_tx.send(()).unwrap();
+        });
+        done_rx.recv_timeout(deadline).expect("stress test hung past its deadline");
+        handle.join().unwrap();
+    }
+}
