@@ -20,7 +20,14 @@ compile_error!(
 /// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
 pub use errgroup_core as raw;
 
-#[allow(dead_code)] // used by the modules that land next
 mod lock;
 #[allow(dead_code, unused_imports)] // used by the modules that land next
 mod sync;
+mod token;
+
+pub use token::{CancelReason, CancelToken};
+
+pub mod future {
+    //! The named futures returned by this crate's async methods.
+    pub use crate::token::{Cancelled, CancelledOwned};
+}
