@@ -20,15 +20,17 @@ compile_error!(
 /// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
 pub use errgroup_core as raw;
 
-#[allow(dead_code)] // used by the modules that land next
 mod lock;
 #[allow(dead_code, unused_imports)] // used by the modules that land next
 mod sync;
+mod token;
 mod wait_group;
 
+pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
 /// The named futures returned by this crate's async methods.
 pub mod future {
+    pub use crate::token::{Cancelled, CancelledOwned};
     pub use crate::wait_group::Wait;
 }

@@ -1,0 +1,780 @@
+//! [`CancelToken`]: a cloneable, hierarchical cancellation flag with async wake-ups.
+//!
+//! # Invariants
+//!
+//! - The state word only goes from unset (`0`) to set (`reason + 1`), once, by a
+//!   `compare_exchange`; the first reason sticks and exactly one `cancel*` call returns `true`.
+//! - Every listener registered on a node's `Event` before its state is set is woken: the
+//!   canceller sets the state, *then* notifies every listener (`notify(usize::MAX)`); a waiter
+//!   registers its listener, *then* re-checks the state. The store and the load are `SeqCst`
+//!   and `notify` begins with a `SeqCst` fence, so either the waiter's re-check sees the state
+//!   or the notification sees the listener — no wake-up is lost.
+//! - Children registered before a parent's cancel are cancelled by it (the parent drains its
+//!   registry after setting its own state); a child that tries to register after the drain
+//!   finds the parent's state set (it is read under the same lock) and is cancelled at once.
+//! - `Node::refs` counts the live `CancelToken` handles to a node plus the children in its
+//!   registry. A node stays in its parent's registry exactly while `refs > 0`, so dropping
+//!   every handle of a subtree removes the whole subtree: a long-lived parent does not grow.
+//!   Zero is final: only a live handle can create a handle or register a child.
+//! - No lock is held while cancelling, notifying or dropping a node: children are moved out
+//!   of the registry under the lock and handled after it is released. Cancelling a tree uses
+//!   a worklist, never recursion.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use event_listener::{Event, EventListener};
+
+use crate::lock::Lock;
+use crate::sync::{Arc, AtomicU8, AtomicUsize, Ordering};
+
+/// Why a [`CancelToken`] was cancelled.
+///
+/// Only the first reason is kept: later `cancel*` calls do not overwrite it.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelReason, CancelToken};
+///
+/// let token = CancelToken::new();
+/// token.cancel_with(CancelReason::Timeout);
+/// assert_eq!(token.reason(), Some(CancelReason::Timeout));
+/// assert_eq!(CancelReason::Timeout.to_string(), "a timeout expired");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancelReason {
+    /// [`CancelToken::cancel`] was called (or a group was cancelled explicitly).
+    Explicit,
+    /// A task of the owning group returned an error.
+    Error,
+    /// A task of the owning group panicked.
+    Panic,
+    /// The parent token was cancelled (see [`CancelToken::child`]).
+    Parent,
+    /// A timeout or deadline expired (used by the runtime adapters).
+    Timeout,
+}
+
+impl CancelReason {
+    /// The value stored in the state word: never `0`, which means "not cancelled".
+    const fn to_state(self) -> u8 {
+        match self {
+            Self::Explicit => 1,
+            Self::Error => 2,
+            Self::Panic => 3,
+            Self::Parent => 4,
+            Self::Timeout => 5,
+        }
+    }
+
+    const fn from_state(state: u8) -> Option<Self> {
+        match state {
+            1 => Some(Self::Explicit),
+            2 => Some(Self::Error),
+            3 => Some(Self::Panic),
+            4 => Some(Self::Parent),
+            5 => Some(Self::Timeout),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CancelReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Explicit => "cancelled explicitly",
+            Self::Error => "a task failed",
+            Self::Panic => "a task panicked",
+            Self::Parent => "the parent token was cancelled",
+            Self::Timeout => "a timeout expired",
+        })
+    }
+}
+
+/// The registry key of a node: its address, unique while the registry holds it.
+fn key(node: &Node) -> usize {
+    core::ptr::from_ref(node).addr()
+}
+
+/// The shared state behind every handle of one token.
+struct Node {
+    /// `0` while not cancelled, otherwise `CancelReason::to_state`. Set once.
+    state: AtomicU8,
+    /// Woken (all listeners) right after `state` is set.
+    event: Event,
+    /// Live `CancelToken` handles plus children in `children` (see the module invariants).
+    refs: AtomicUsize,
+    /// The parent, to unregister from it. `None` for a root, and while dropping.
+    parent: Option<Arc<Node>>,
+    /// Children not yet cancelled by this node, keyed by [`key`].
+    children: Lock<BTreeMap<usize, Arc<Node>>>,
+}
+
+impl Node {
+    fn new(parent: Option<Arc<Node>>) -> Self {
+        Self {
+            state: AtomicU8::new(0),
+            event: Event::new(),
+            refs: AtomicUsize::new(1),
+            parent,
+            children: Lock::new(BTreeMap::new()),
+        }
+    }
+
+    fn reason(&self) -> Option<CancelReason> {
+        // SeqCst: pairs with the SeqCst `compare_exchange` in `set`, so a reader that sees the
+        // state also sees everything the canceller did before cancelling; and, read after
+        // registering a listener, it is ordered with `notify`'s SeqCst fence (no lost wake-up).
+        CancelReason::from_state(self.state.load(Ordering::SeqCst))
+    }
+
+    /// Sets the state and wakes every listener; `false` if it was already set.
+    fn set(&self, reason: CancelReason) -> bool {
+        // SeqCst on success: publishes the cancellation to `reason` (above) and is ordered
+        // before `notify`'s SeqCst fence. Failure only needs to see the winner's value: Relaxed.
+        let won = self
+            .state
+            .compare_exchange(0, reason.to_state(), Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok();
+        if won {
+            self.event.notify(usize::MAX);
+        }
+        won
+    }
+
+    /// Moves every registered child into `work`. Returns `true` if that dropped `refs` to
+    /// zero (the caller must then call [`release`]).
+    fn drain_children(&self, work: &mut Vec<Arc<Node>>) -> bool {
+        let taken = self.children.with(core::mem::take);
+        let n = taken.len();
+        work.extend(taken.into_values());
+        // AcqRel: the registrations being undone incremented under the lock, before this
+        // decrement; Acquire on the zero path orders `release` after every other decrement.
+        n != 0 && self.refs.fetch_sub(n, Ordering::AcqRel) == n
+    }
+}
+
+impl Drop for Node {
+    /// Drops a chain of parents iteratively, so a deep chain of tokens cannot overflow the
+    /// stack when its last leaf goes away.
+    fn drop(&mut self) {
+        let mut parent = self.parent.take();
+        while let Some(node) = parent {
+            parent = match Arc::try_unwrap(node) {
+                Ok(mut node) => node.parent.take(),
+                // Someone else still holds it: their drop does the rest.
+                Err(_) => None,
+            };
+        }
+    }
+}
+
+/// Cancels `node` with `reason` and then its whole subtree with [`CancelReason::Parent`],
+/// using a worklist. Returns whether `node` itself was cancelled by this call.
+fn cancel_tree(node: &Arc<Node>, reason: CancelReason) -> bool {
+    if !node.set(reason) {
+        return false;
+    }
+    let mut work = Vec::new();
+    // `node` is borrowed from a live handle, so its `refs` cannot reach zero here.
+    let _ = node.drain_children(&mut work);
+    while let Some(child) = work.pop() {
+        // Already cancelled: whoever won drains its children.
+        if child.set(CancelReason::Parent) && child.drain_children(&mut work) {
+            release(child);
+        }
+    }
+    true
+}
+
+/// Called once `node.refs` reached zero: removes it from its parent's registry, and so on
+/// up the chain while that leaves the parent with no refs either.
+fn release(mut node: Arc<Node>) {
+    loop {
+        let Some(parent) = node.parent.clone() else {
+            return;
+        };
+        let k = key(&node);
+        let removed = parent.children.with(|children| children.remove(&k));
+        // `None`: the parent's cancel drained it and accounted for it. Dropped outside the lock.
+        if removed.is_none() {
+            return;
+        }
+        drop(removed);
+        // AcqRel: see `drain_children`.
+        if parent.refs.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        node = parent;
+    }
+}
+
+/// A cancellation token: cloneable, hierarchical, with an async [`cancelled`] wait.
+///
+/// All clones share one state. Cancelling is idempotent and one-way: once cancelled a token
+/// stays cancelled, and the first [`CancelReason`] is kept. A [`child`] token is cancelled
+/// whenever its parent is; cancelling a child never affects its parent.
+///
+/// A task group owns one and cancels it on the first error, panic, explicit cancel or
+/// timeout; tasks that want to stop cooperatively watch it.
+///
+/// # Comparison to tokio-util's `CancellationToken`
+///
+/// The same model (clone, `cancel`, `is_cancelled`, `cancelled().await`, `child_token`,
+/// `cancelled_owned`), but runtime-agnostic and `no_std` + `alloc`, built on
+/// `event-listener`; and it records *why* it was cancelled ([`reason`]). There is no
+/// `DropGuard` or `run_until_cancelled`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelReason, CancelToken};
+/// use futures_executor::block_on;
+///
+/// let token = CancelToken::new();
+/// let watcher = token.clone();
+/// assert!(!watcher.is_cancelled());
+///
+/// token.cancel();
+/// block_on(watcher.cancelled()); // ready: already cancelled
+/// assert_eq!(watcher.reason(), Some(CancelReason::Explicit));
+/// ```
+///
+/// [`cancelled`]: CancelToken::cancelled
+/// [`child`]: CancelToken::child
+/// [`reason`]: CancelToken::reason
+pub struct CancelToken {
+    node: Arc<Node>,
+}
+
+impl CancelToken {
+    /// Creates a token that is not cancelled and has no parent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = errgroup::CancelToken::new();
+    /// assert!(!token.is_cancelled());
+    /// ```
+    pub fn new() -> Self {
+        Self { node: Arc::new(Node::new(None)) }
+    }
+
+    /// Creates a child token, cancelled with [`CancelReason::Parent`] when `self` is.
+    ///
+    /// If `self` is already cancelled, the child is cancelled when this returns. Cancelling
+    /// the child (or dropping it) never affects `self`. A parent keeps no memory for
+    /// children whose handles have all been dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken};
+    ///
+    /// let parent = CancelToken::new();
+    /// let child = parent.child();
+    /// child.cancel();
+    /// assert!(!parent.is_cancelled());
+    ///
+    /// let other = parent.child();
+    /// parent.cancel();
+    /// assert_eq!(other.reason(), Some(CancelReason::Parent));
+    /// ```
+    pub fn child(&self) -> CancelToken {
+        let parent = &self.node;
+        let node = Arc::new(Node::new(Some(Arc::clone(parent))));
+        // Race with the parent's cancel, which sets its state *then* drains under this lock:
+        // if our critical section comes first the drain finds the child; if it comes after,
+        // it synchronises with the drain's unlock, which follows the state store, so we see
+        // the state set. Either way the child ends up cancelled.
+        let registered = parent.children.with(|children| {
+            if parent.reason().is_some() {
+                return false;
+            }
+            // Relaxed: `self` is a live handle, so `refs` is not zero; incremented under the
+            // lock, before the entry can be removed and decremented by anyone.
+            parent.refs.fetch_add(1, Ordering::Relaxed);
+            children.insert(key(&node), Arc::clone(&node));
+            true
+        });
+        if !registered {
+            node.set(CancelReason::Parent);
+        }
+        CancelToken { node }
+    }
+
+    /// Cancels the token with [`CancelReason::Explicit`].
+    ///
+    /// Same as [`cancel_with`](CancelToken::cancel_with)`(CancelReason::Explicit)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = errgroup::CancelToken::new();
+    /// assert!(token.cancel());
+    /// assert!(!token.cancel()); // already cancelled
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.cancel_with(CancelReason::Explicit)
+    }
+
+    /// Cancels the token with `reason`, then every descendant with [`CancelReason::Parent`].
+    ///
+    /// Returns `true` iff this call cancelled the token; `false` if it was already cancelled,
+    /// in which case the earlier reason is kept. When this returns `true`, every waiter that
+    /// was registered has been woken and every descendant is cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken};
+    ///
+    /// let token = CancelToken::new();
+    /// assert!(token.cancel_with(CancelReason::Timeout));
+    /// assert!(!token.cancel_with(CancelReason::Error));
+    /// assert_eq!(token.reason(), Some(CancelReason::Timeout));
+    /// ```
+    pub fn cancel_with(&self, reason: CancelReason) -> bool {
+        cancel_tree(&self.node, reason)
+    }
+
+    /// Returns `true` if the token has been cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let token = errgroup::CancelToken::new();
+    /// token.cancel();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.node.reason().is_some()
+    }
+
+    /// Returns why the token was cancelled, or `None` if it has not been.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken};
+    ///
+    /// let token = CancelToken::new();
+    /// assert_eq!(token.reason(), None);
+    /// token.cancel();
+    /// assert_eq!(token.reason(), Some(CancelReason::Explicit));
+    /// ```
+    pub fn reason(&self) -> Option<CancelReason> {
+        self.node.reason()
+    }
+
+    /// Waits until the token is cancelled.
+    ///
+    /// The future resolves as soon as the token is cancelled, at once if it already is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::CancelToken;
+    /// use futures_executor::block_on;
+    ///
+    /// let token = CancelToken::new();
+    /// let canceller = token.clone();
+    /// std::thread::spawn(move || canceller.cancel());
+    /// block_on(token.cancelled());
+    /// assert!(token.is_cancelled());
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses nothing, and a new one resolves just the same.
+    pub fn cancelled(&self) -> Cancelled<'_> {
+        Cancelled { token: self, listener: None }
+    }
+
+    /// Like [`cancelled`](CancelToken::cancelled), but the future owns a clone of the token
+    /// and so is `'static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::CancelToken;
+    /// use futures_executor::block_on;
+    ///
+    /// let token = CancelToken::new();
+    /// let wait = token.cancelled_owned();
+    /// drop(token.clone());
+    /// token.cancel();
+    /// block_on(wait);
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future loses nothing, and a new one resolves just the same.
+    pub fn cancelled_owned(&self) -> CancelledOwned {
+        CancelledOwned { token: self.clone(), listener: None }
+    }
+
+    /// Polls for cancellation, reusing `listener` across polls.
+    ///
+    /// Ready if the token is cancelled. Otherwise makes sure `*listener` is registered on
+    /// this token (creating it lazily, then re-checking the state so no wake-up is lost),
+    /// polls it with `cx` so `cx`'s waker is woken on cancellation, and returns `Pending`.
+    /// A fired listener is dropped (`None`) and the state checked again.
+    pub(crate) fn poll_cancelled(
+        &self,
+        listener: &mut Option<EventListener>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
+        loop {
+            if self.is_cancelled() {
+                *listener = None;
+                return Poll::Ready(());
+            }
+            match listener {
+                // Registered: loop to re-check the state (see the module invariants).
+                None => *listener = Some(self.node.event.listen()),
+                Some(l) => match Pin::new(l).poll(cx) {
+                    Poll::Ready(()) => *listener = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
+
+    /// How many children the registry holds (tests only).
+    #[cfg(all(test, not(loom), feature = "std"))]
+    fn registered_children(&self) -> usize {
+        self.node.children.with(|children| children.len())
+    }
+}
+
+impl Default for CancelToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clone for CancelToken {
+    fn clone(&self) -> Self {
+        // Relaxed: `self` keeps `refs` above zero, as for `Arc::clone`; nothing to publish.
+        let old = self.node.refs.fetch_add(1, Ordering::Relaxed);
+        // Never wrap: the count would need more handles than fit in memory.
+        assert!(old < usize::MAX / 2, "CancelToken: too many handles");
+        Self { node: Arc::clone(&self.node) }
+    }
+}
+
+impl Drop for CancelToken {
+    fn drop(&mut self) {
+        // AcqRel: see `Node::drain_children`; the last handle unregisters the node.
+        if self.node.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            release(Arc::clone(&self.node));
+        }
+    }
+}
+
+impl fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = self.reason();
+        f.debug_struct("CancelToken")
+            .field("cancelled", &reason.is_some())
+            .field("reason", &reason)
+            .finish()
+    }
+}
+
+/// Future returned by [`CancelToken::cancelled`]: resolves when the token is cancelled.
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping it loses nothing.
+#[must_use = "futures do nothing unless polled"]
+pub struct Cancelled<'a> {
+    token: &'a CancelToken,
+    listener: Option<EventListener>,
+}
+
+impl Future for Cancelled<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.token.poll_cancelled(&mut this.listener, cx)
+    }
+}
+
+impl fmt::Debug for Cancelled<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cancelled").field("token", self.token).finish_non_exhaustive()
+    }
+}
+
+/// Future returned by [`CancelToken::cancelled_owned`]: owns a clone of the token and
+/// resolves when it is cancelled.
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping it loses nothing.
+#[must_use = "futures do nothing unless polled"]
+pub struct CancelledOwned {
+    token: CancelToken,
+    listener: Option<EventListener>,
+}
+
+impl Future for CancelledOwned {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.token.poll_cancelled(&mut this.listener, cx)
+    }
+}
+
+impl fmt::Debug for CancelledOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancelledOwned").field("token", &self.token).finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom), feature = "std"))]
+#[allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+mod tests {
+    use super::*;
+    use std::sync::Barrier;
+    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
+    use std::task::{Wake, Waker};
+    use std::thread;
+
+    struct CountingWaker(StdAtomicUsize);
+
+    impl Wake for CountingWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting_waker() -> (std::sync::Arc<CountingWaker>, Waker) {
+        let counter = std::sync::Arc::new(CountingWaker(StdAtomicUsize::new(0)));
+        let waker = Waker::from(std::sync::Arc::clone(&counter));
+        (counter, waker)
+    }
+
+    fn wakes(counter: &CountingWaker) -> usize {
+        counter.0.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn cancel_returns_true_only_for_the_first_call() {
+        let token = CancelToken::new();
+        let clone = token.clone();
+        assert!(token.cancel());
+        assert!(!token.cancel());
+        assert!(!clone.cancel());
+        assert!(!clone.cancel_with(CancelReason::Error));
+    }
+
+    #[test]
+    fn first_reason_sticks() {
+        let token = CancelToken::new();
+        assert_eq!(token.reason(), None);
+        assert!(token.cancel_with(CancelReason::Panic));
+        token.cancel();
+        token.cancel_with(CancelReason::Timeout);
+        assert_eq!(token.reason(), Some(CancelReason::Panic));
+        assert_eq!(
+            std::format!("{token:?}"),
+            "CancelToken { cancelled: true, reason: Some(Panic) }"
+        );
+    }
+
+    #[test]
+    fn cancelled_future_ready_when_already_cancelled() {
+        let token = CancelToken::new();
+        token.cancel();
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(Pin::new(&mut token.cancelled()).poll(&mut cx), Poll::Ready(()));
+        assert_eq!(Pin::new(&mut token.cancelled_owned()).poll(&mut cx), Poll::Ready(()));
+        assert_eq!(wakes(&counter), 0);
+    }
+
+    #[test]
+    fn cancelled_future_woken_by_cancel() {
+        let token = CancelToken::new();
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = token.cancelled();
+        let mut owned = token.cancelled_owned();
+        assert_eq!(Pin::new(&mut fut).poll(&mut cx), Poll::Pending);
+        assert_eq!(Pin::new(&mut owned).poll(&mut cx), Poll::Pending);
+        assert_eq!(wakes(&counter), 0);
+        token.cancel();
+        assert_eq!(wakes(&counter), 2);
+        assert_eq!(Pin::new(&mut fut).poll(&mut cx), Poll::Ready(()));
+        assert_eq!(Pin::new(&mut owned).poll(&mut cx), Poll::Ready(()));
+    }
+
+    #[test]
+    fn child_cancelled_by_parent_with_reason_parent() {
+        let parent = CancelToken::new();
+        let child = parent.child();
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = child.cancelled();
+        assert_eq!(Pin::new(&mut fut).poll(&mut cx), Poll::Pending);
+        parent.cancel_with(CancelReason::Error);
+        assert_eq!(wakes(&counter), 1);
+        assert_eq!(Pin::new(&mut fut).poll(&mut cx), Poll::Ready(()));
+        assert_eq!(parent.reason(), Some(CancelReason::Error));
+        assert_eq!(child.reason(), Some(CancelReason::Parent));
+        assert_eq!(parent.registered_children(), 0);
+    }
+
+    #[test]
+    fn child_of_cancelled_parent_is_cancelled_at_creation() {
+        let parent = CancelToken::new();
+        parent.cancel();
+        let child = parent.child();
+        assert_eq!(child.reason(), Some(CancelReason::Parent));
+        assert_eq!(parent.registered_children(), 0);
+    }
+
+    #[test]
+    fn cancelling_child_does_not_cancel_parent() {
+        let parent = CancelToken::new();
+        let child = parent.child();
+        let sibling = parent.child();
+        assert!(child.cancel());
+        assert!(!parent.is_cancelled());
+        assert!(!sibling.is_cancelled());
+    }
+
+    #[test]
+    fn grandchildren_cancelled() {
+        let root = CancelToken::new();
+        let child = root.child();
+        let grandchild = child.child();
+        // Intermediate handles dropped: the chain must still reach the leaf.
+        let leaf = {
+            let middle = grandchild.child();
+            middle.child()
+        };
+        drop(child);
+        root.cancel();
+        assert_eq!(grandchild.reason(), Some(CancelReason::Parent));
+        assert_eq!(leaf.reason(), Some(CancelReason::Parent));
+    }
+
+    #[test]
+    fn deep_chain_cancels_and_drops_without_recursion() {
+        let depth = if cfg!(miri) { 1_000 } else { 100_000 };
+        let root = CancelToken::new();
+        let mut leaf = root.child();
+        for _ in 0..depth {
+            leaf = leaf.child();
+        }
+        root.cancel();
+        assert_eq!(leaf.reason(), Some(CancelReason::Parent));
+        drop(leaf);
+        // And uncancelled: the last leaf's drop unregisters the whole chain.
+        let mut leaf = root.child();
+        let other = CancelToken::new();
+        let mut leaf2 = other.child();
+        for _ in 0..depth {
+            leaf = leaf.child();
+            leaf2 = leaf2.child();
+        }
+        drop(leaf2);
+        assert_eq!(other.registered_children(), 0);
+        drop(leaf);
+    }
+
+    #[test]
+    fn dropped_children_do_not_leak() {
+        let n = if cfg!(miri) { 200 } else { 10_000 };
+        let parent = CancelToken::new();
+        for _ in 0..n {
+            let child = parent.child();
+            let clone = child.clone();
+            let grandchild = clone.child();
+            drop(child);
+            drop(clone);
+            assert_eq!(parent.registered_children(), 1);
+            drop(grandchild);
+        }
+        assert_eq!(parent.registered_children(), 0);
+        let kept = parent.child();
+        assert_eq!(parent.registered_children(), 1);
+        drop(kept);
+        assert_eq!(parent.registered_children(), 0);
+        assert_eq!(parent.node.refs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn poll_cancelled_reuses_its_listener() {
+        let token = CancelToken::new();
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut listener = None;
+        for _ in 0..5 {
+            assert_eq!(token.poll_cancelled(&mut listener, &mut cx), Poll::Pending);
+            assert!(listener.is_some());
+            // One listener on the event, however many polls.
+            assert_eq!(token.node.event.total_listeners(), 1);
+        }
+        token.cancel();
+        assert_eq!(wakes(&counter), 1);
+        assert_eq!(token.poll_cancelled(&mut listener, &mut cx), Poll::Ready(()));
+        assert!(listener.is_none());
+    }
+
+    #[test]
+    fn child_created_concurrently_with_cancel_is_cancelled() {
+        let rounds = if cfg!(miri) { 10 } else { 1_000 };
+        for _ in 0..rounds {
+            let parent = CancelToken::new();
+            let barrier = std::sync::Arc::new(Barrier::new(2));
+            let canceller = {
+                let parent = parent.clone();
+                let barrier = std::sync::Arc::clone(&barrier);
+                thread::spawn(move || {
+                    barrier.wait();
+                    parent.cancel();
+                })
+            };
+            barrier.wait();
+            let children: std::vec::Vec<_> = (0..4).map(|_| parent.child()).collect();
+            canceller.join().unwrap();
+            for child in &children {
+                assert_eq!(child.reason(), Some(CancelReason::Parent));
+            }
+            assert_eq!(parent.registered_children(), 0);
+        }
+    }
+
+    #[test]
+    fn cancel_wakes_a_blocked_thread() {
+        let token = CancelToken::new();
+        let waiter = {
+            let token = token.clone();
+            thread::spawn(move || futures_executor::block_on(token.cancelled_owned()))
+        };
+        token.cancel();
+        waiter.join().unwrap();
+    }
+
+    #[test]
+    fn types_are_send_sync_unpin() {
+        fn check<T: Send + Sync + Unpin>() {}
+        check::<CancelToken>();
+        check::<Cancelled<'static>>();
+        check::<CancelledOwned>();
+        check::<CancelReason>();
+    }
+}
