@@ -1,10 +1,82 @@
 //! Runtime-agnostic, `no_std`-friendly task groups: Go's `golang.org/x/sync/errgroup`
 //! and `sync.WaitGroup`, done the Rust way.
 //!
+//! - [`ErrGroup`]: spawn tasks that return `Result`, then wait for all of them. The first
+//!   error (or panic) cancels the rest — which are *dropped* at their next `.await`, so
+//!   even a task that never checks for cancellation stops — and is what `wait` returns.
+//!   Limits with back-pressure ([`Handle::limit`], [`Handle::spawn`]) and a non-blocking
+//!   [`Handle::try_spawn`] that hands the task back; results in spawn order or as they
+//!   complete; policies for keeping every error or cancelling nothing.
+//! - [`CancelToken`]: a cancellation token with a reason and child tokens; every group has
+//!   one, and a group can be the child of yours.
+//! - [`WaitGroup`]: Go's `sync.WaitGroup` with RAII guards, an async `wait` and a blocking
+//!   one.
+//!
+//! The group never names a runtime: tasks run on your [`Spawn`]er (the `errgroup-tokio`,
+//! `errgroup-smol` and `errgroup-async-std` crates provide them), on a [`LocalSpawn`]er for
+//! `!Send` tasks, or [`Inline`] inside the group's own future, with no executor at all.
+//!
+//! # Examples
+//!
+//! ```
+//! use errgroup::ErrGroup;
+//!
+//! async fn fetch(id: u32) -> Result<String, String> {
+//!     if id == 3 { Err(format!("item {id} is missing")) } else { Ok(format!("item {id}")) }
+//! }
+//!
+//! # futures_executor::block_on(async {
+//! // Results, in spawn order.
+//! let mut group = ErrGroup::builder().collect().inline();
+//! for id in [1, 2] {
+//!     group.spawn(fetch(id)).await.unwrap();
+//! }
+//! assert_eq!(group.await, Ok(vec!["item 1".to_string(), "item 2".to_string()]));
+//!
+//! // At most two at a time; the first error cancels the rest and is what the group
+//! // returns. Once it is cancelled, the group refuses new tasks: stop feeding it.
+//! let mut group = ErrGroup::inline();
+//! group.limit(2).unwrap();
+//! for id in 1..=5 {
+//!     if group.spawn(async move { fetch(id).await.map(drop) }).await.is_err() {
+//!         break;
+//!     }
+//! }
+//! assert_eq!(group.await, Err("item 3 is missing".to_string()));
+//! # });
+//! ```
+//!
 //! # Features
 //!
-//! - `std` (default): per-task panic catching and blocking waits. Without it the crate is
-//!   `#![no_std]` + `alloc`.
+//! - `std` (default): panics are caught per task and surface at `wait` (re-raised, or as
+//!   errors with [`Builder::panics_as_errors`]); [`WaitGroup::wait_blocking`]. Without it
+//!   the crate is `#![no_std]` + `alloc`, and a panicking task unwinds (or aborts) through
+//!   whatever polls it, as any panic there would: the group cannot catch it.
+//! - `loom` (testing only): with `RUSTFLAGS="--cfg loom"`, the wake-up paths run on loom's
+//!   model-checked primitives.
+//!
+//! # Comparison
+//!
+//! - **tokio's `JoinSet`** owns `JoinHandle`s and aborts through the runtime; it has no
+//!   notion of a first error, a limit or a cancellation token, and ties you to tokio.
+//!   An `ErrGroup` with a tokio spawner does all of that on any runtime.
+//! - **tokio-util's `TaskTracker`** waits for tasks but carries no errors and cancels
+//!   nothing; pair it with a `CancellationToken` and every task must watch the token. A
+//!   group drops its tasks, so cancellation needs no cooperation (or opt into it with
+//!   [`Builder::cooperative`]).
+//! - **`FuturesUnordered`** is what an [`Inline`] group uses inside; the group adds the
+//!   first-error rule, cancellation, limits, results in spawn order, handles for spawning
+//!   from inside tasks, and panic capture.
+//! - **Go's `errgroup`** cancels a `Context` and relies on every goroutine to check it;
+//!   `SetLimit` panics if changed while goroutines run, and `Go` blocks with no way to give
+//!   the work back except `TryGo`. Here cancellation drops tasks, the limit may change at
+//!   any time, and [`Handle::try_spawn`] hands the future back.
+//!
+//! # Runtime support
+//!
+//! Implement [`Spawn`] (or [`LocalSpawn`]) for your executor's handle: one method. The
+//! adapter crates do it for tokio, smol and async-std (async-std is discontinued upstream;
+//! prefer smol). [`Inline`] groups need no executor, and work on `no_std` + `alloc`.
 #![no_std]
 #![doc(test(attr(deny(warnings))))]
 
@@ -20,17 +92,25 @@ compile_error!(
 /// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
 pub use errgroup_core as raw;
 
+pub mod future;
+mod group;
 mod lock;
-#[allow(dead_code, unused_imports)] // used by the modules that land next
+mod mode;
+#[cfg(feature = "std")]
+mod panic;
+mod results;
+mod shared;
+mod spawn;
 mod sync;
 mod token;
 mod wait_group;
 
+pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected};
+pub use mode::{Inline, InlineDriver, LocalRuntime, Mode, Runtime};
+#[cfg(feature = "std")]
+pub use panic::Panicked;
+pub use results::{Collect, Discard, Results};
+pub use shared::Policy;
+pub use spawn::{LocalSpawn, Spawn, SpawnError};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
-
-/// The named futures returned by this crate's async methods.
-pub mod future {
-    pub use crate::token::{Cancelled, CancelledOwned};
-    pub use crate::wait_group::Wait;
-}

@@ -317,8 +317,8 @@ impl WaitGroup {
     /// Cancel-safe: dropping the future before it completes unregisters it and changes
     /// nothing else — not the count, not the other waiters. A new `wait` can be started
     /// at any time.
-    pub fn wait(&self) -> Wait<'_> {
-        Wait { wait_group: self, listener: None }
+    pub fn wait(&self) -> WaitGroupWait<'_> {
+        WaitGroupWait { wait_group: self, listener: None }
     }
 
     /// Blocks the current thread until the count is zero.
@@ -461,10 +461,10 @@ impl fmt::Debug for WaitGuardOwned {
 /// # Examples
 ///
 /// ```
-/// use errgroup::{WaitGroup, future::Wait};
+/// use errgroup::{WaitGroup, future::WaitGroupWait};
 ///
 /// let wg = WaitGroup::new();
-/// let wait: Wait<'_> = wg.wait();
+/// let wait: WaitGroupWait<'_> = wg.wait();
 /// futures_executor::block_on(wait); // count is zero: ready at once
 /// ```
 ///
@@ -472,18 +472,18 @@ impl fmt::Debug for WaitGuardOwned {
 ///
 /// Cancel-safe: dropping it unregisters the waiter and changes nothing else.
 #[must_use = "futures do nothing unless polled"]
-pub struct Wait<'a> {
+pub struct WaitGroupWait<'a> {
     wait_group: &'a WaitGroup,
     /// Registered once the count was seen non-zero; `None` before that and after each
     /// wake-up.
     listener: Option<EventListener>,
 }
 
-impl Future for Wait<'_> {
+impl Future for WaitGroupWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // `Wait` is `Unpin` (`EventListener` is), so no projection is needed.
+        // `WaitGroupWait` is `Unpin` (`EventListener` is), so no projection is needed.
         let this = &mut *self;
         loop {
             // Acquire load (`count`): pairs with every `done`'s release, so returning
@@ -510,24 +510,24 @@ impl Future for Wait<'_> {
     }
 }
 
-impl fmt::Debug for Wait<'_> {
+impl fmt::Debug for WaitGroupWait<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait")
+        f.debug_struct("WaitGroupWait")
             .field("count", &self.wait_group.count())
             .field("registered", &self.listener.is_some())
             .finish()
     }
 }
 
-/// Compile-time check: every public type here can cross threads, and `Wait` is `Unpin`.
+/// Compile-time check: every public type here can cross threads, and `WaitGroupWait` is `Unpin`.
 const _: fn() = || {
     fn send_sync<T: Send + Sync>() {}
     fn unpin<T: Unpin>() {}
     send_sync::<WaitGroup>();
-    send_sync::<Wait<'_>>();
+    send_sync::<WaitGroupWait<'_>>();
     send_sync::<WaitGuard<'_>>();
     send_sync::<WaitGuardOwned>();
-    unpin::<Wait<'_>>();
+    unpin::<WaitGroupWait<'_>>();
 };
 
 #[cfg(all(test, not(loom)))]
@@ -567,7 +567,7 @@ mod tests {
         (counter, waker)
     }
 
-    fn poll_once(wait: &mut Wait<'_>, waker: &Waker) -> Poll<()> {
+    fn poll_once(wait: &mut WaitGroupWait<'_>, waker: &Waker) -> Poll<()> {
         Pin::new(wait).poll(&mut Context::from_waker(waker))
     }
 
@@ -616,7 +616,7 @@ mod tests {
         assert_eq!(format!("{guard:?}"), "WaitGuard { wait_group: WaitGroup { count: 3 } }");
         drop(guard);
         let wait = wg.wait();
-        assert_eq!(format!("{wait:?}"), "Wait { count: 2, registered: false }");
+        assert_eq!(format!("{wait:?}"), "WaitGroupWait { count: 2, registered: false }");
     }
 
     #[test]

@@ -1,0 +1,331 @@
+//! The named futures returned by this crate's async methods.
+
+use core::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use alloc::vec::Vec;
+use event_listener::EventListener;
+
+use crate::{
+    ErrGroup, Rejected,
+    group::Launch,
+    mode::{Inline, Mode},
+    results::Results,
+};
+
+pub use crate::token::{Cancelled, CancelledOwned};
+pub use crate::wait_group::WaitGroupWait;
+
+/// Drives `group` towards its end: runs inline tasks (or drops them once the group is
+/// cancelled), and resolves when the group is idle, closing it in the same atomic step.
+fn poll_finished<E, M: Mode, R: Results>(
+    group: &mut ErrGroup<E, M, R>,
+    cancel_listener: &mut Option<EventListener>,
+    cx: &mut Context<'_>,
+) -> Poll<()> {
+    let (handle, driver) = group.parts();
+    let shared = &*handle.shared;
+    // Register first: any task finishing, any task spawned through a handle and any
+    // cancellation after this point wakes this waker.
+    shared.waiter.register(cx.waker());
+    loop {
+        let aborting = !shared.config.cooperative && shared.token.is_cancelled();
+        if aborting {
+            M::drop_tasks(driver, &handle.mode);
+        } else {
+            let _ = M::poll_tasks(driver, &handle.mode, cx);
+        }
+        if shared.state.close_if_idle().is_ok() {
+            return Poll::Ready(());
+        }
+        // Inline tasks are dropped by this future, so it must hear of a cancellation
+        // coming from outside (a parent token, a timeout) by itself. Spawned tasks hear of
+        // it on their own, and their last one wakes this future.
+        if !M::LISTEN
+            && !aborting
+            && !shared.config.cooperative
+            && shared.token.poll_cancelled(cancel_listener, cx).is_ready()
+        {
+            continue;
+        }
+        return Poll::Pending;
+    }
+}
+
+/// Resolves when every task of a group has finished or been dropped, with the group's
+/// first error or its results. Returned by [`ErrGroup::wait`] and `.await` on a group.
+///
+/// # Cancel safety
+///
+/// Dropping it drops the group, which cancels the remaining tasks.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Wait<E, M: Mode, R: Results> {
+    group: Option<ErrGroup<E, M, R>>,
+    cancel_listener: Option<EventListener>,
+}
+
+impl<E, M: Mode, R: Results> Wait<E, M, R> {
+    pub(crate) fn new(group: ErrGroup<E, M, R>) -> Self {
+        Self { group: Some(group), cancel_listener: None }
+    }
+}
+
+// No field is structurally pinned: the group and the listener are moved freely.
+impl<E, M: Mode, R: Results> Unpin for Wait<E, M, R> {}
+
+impl<E, M: Mode, R: Results> Future for Wait<E, M, R> {
+    type Output = Result<R::Output, E>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let group = this.group.as_mut().expect("errgroup: `Wait` polled after it completed");
+        if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
+            return Poll::Pending;
+        }
+        let group = this.group.take().expect("checked above");
+        Poll::Ready(group.shared.outcome())
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for Wait<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.group {
+            Some(group) => f.debug_tuple("Wait").field(group).finish(),
+            None => f.write_str("Wait(completed)"),
+        }
+    }
+}
+
+/// Like [`Wait`], with every error the group's policy kept. Returned by
+/// [`ErrGroup::wait_all`].
+///
+/// # Cancel safety
+///
+/// Dropping it drops the group, which cancels the remaining tasks.
+#[must_use = "futures do nothing unless awaited"]
+pub struct WaitAll<E, M: Mode, R: Results> {
+    inner: Wait<E, M, R>,
+}
+
+impl<E, M: Mode, R: Results> WaitAll<E, M, R> {
+    pub(crate) fn new(group: ErrGroup<E, M, R>) -> Self {
+        Self { inner: Wait::new(group) }
+    }
+}
+
+impl<E, M: Mode, R: Results> Future for WaitAll<E, M, R> {
+    type Output = Result<R::Output, Vec<E>>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut self.inner;
+        let group = this.group.as_mut().expect("errgroup: `WaitAll` polled after it completed");
+        if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
+            return Poll::Pending;
+        }
+        let group = this.group.take().expect("checked above");
+        Poll::Ready(group.shared.outcome_all())
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for WaitAll<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WaitAll").field(&self.inner).finish()
+    }
+}
+
+/// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves drops the future unspawned.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Spawning<'h, H, F> {
+    handle: &'h H,
+    future: Option<F>,
+    slot_listener: Option<EventListener>,
+}
+
+impl<'h, H, F> Spawning<'h, H, F> {
+    pub(crate) fn new(handle: &'h H, future: F) -> Self {
+        Self { handle, future: Some(future), slot_listener: None }
+    }
+}
+
+// `F` is only moved, never pinned, until it is handed to the group.
+impl<H, F> Unpin for Spawning<'_, H, F> {}
+
+/// One attempt at spawning, shared by [`Spawning`] and [`InlineSpawning`]: launch, or
+/// listen for a free slot and launch again (so that a slot freed in between is not
+/// missed), or wait for the listener.
+fn poll_spawn<H: Launch<F>, F>(
+    handle: &H,
+    future: &mut Option<F>,
+    slot_listener: &mut Option<EventListener>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Rejected<F>>> {
+    loop {
+        let task = future.take().expect("errgroup: spawn future polled after it completed");
+        match handle.launch(task) {
+            Err(Rejected::Full(task)) => *future = Some(task),
+            done => return Poll::Ready(done),
+        }
+        match slot_listener {
+            None => *slot_listener = Some(handle.listen_for_slot()),
+            Some(listener) => match Pin::new(listener).poll(cx) {
+                Poll::Ready(()) => *slot_listener = None,
+                Poll::Pending => return Poll::Pending,
+            },
+        }
+    }
+}
+
+impl<H: Launch<F>, F> Future for Spawning<'_, H, F> {
+    type Output = Result<(), Rejected<F>>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        poll_spawn(this.handle, &mut this.future, &mut this.slot_listener, cx)
+    }
+}
+
+impl<H, F> fmt::Debug for Spawning<'_, H, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawning").field("done", &self.future.is_none()).finish_non_exhaustive()
+    }
+}
+
+/// Spawns a task into an inline group once it has a free slot, running the group's tasks
+/// while it waits. Returned by [`ErrGroup::spawn`] on an inline group.
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves drops the future unspawned; the tasks it ran stay in
+/// the group, none is lost.
+#[must_use = "futures do nothing unless awaited"]
+pub struct InlineSpawning<'g, 'a, E, R: Results, F> {
+    group: &'g mut ErrGroup<E, Inline<'a>, R>,
+    future: Option<F>,
+    slot_listener: Option<EventListener>,
+}
+
+impl<'g, 'a, E, R: Results, F> InlineSpawning<'g, 'a, E, R, F> {
+    pub(crate) fn new(group: &'g mut ErrGroup<E, Inline<'a>, R>, future: F) -> Self {
+        Self { group, future: Some(future), slot_listener: None }
+    }
+}
+
+impl<E, R: Results, F> Unpin for InlineSpawning<'_, '_, E, R, F> {}
+
+impl<'a, E, R: Results, F> Future for InlineSpawning<'_, 'a, E, R, F>
+where
+    crate::Handle<E, Inline<'a>, R>: Launch<F>,
+{
+    type Output = Result<(), Rejected<F>>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        loop {
+            let (handle, driver) = this.group.parts();
+            if let Poll::Ready(done) =
+                poll_spawn(handle, &mut this.future, &mut this.slot_listener, cx)
+            {
+                return Poll::Ready(done);
+            }
+            // Full: run the tasks, which frees slots. If that made progress, try again.
+            handle.shared.waiter.register(cx.waker());
+            let before = handle.active();
+            let _ = Inline::poll_tasks(driver, &handle.mode, cx);
+            if handle.active() == before {
+                return Poll::Pending;
+            }
+        }
+    }
+}
+
+impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InlineSpawning")
+            .field("done", &self.future.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcomes of a collecting group's tasks, as they complete: each `Ok` value, and the
+/// errors the policy kept. Ends when every task has finished or been dropped. Returned by
+/// [`ErrGroup::into_stream`].
+///
+/// With [`Policy::FailFast`](crate::Policy::FailFast) the first error is yielded when it
+/// arrives and the other tasks are cancelled; values that arrived before are still
+/// yielded. A panic is re-raised from `poll_next` (unless the group turns panics into
+/// errors).
+///
+/// # Cancel safety
+///
+/// Dropping the stream drops the group, which cancels the remaining tasks.
+#[must_use = "streams do nothing unless polled"]
+pub struct Completions<E, M: Mode, T> {
+    group: Option<ErrGroup<E, M, crate::Collect<T>>>,
+    cancel_listener: Option<EventListener>,
+    later_errors: alloc::vec::IntoIter<E>,
+}
+
+impl<E, M: Mode, T> Unpin for Completions<E, M, T> {}
+
+impl<E, M: Mode, T> Completions<E, M, T> {
+    pub(crate) fn new(group: ErrGroup<E, M, crate::Collect<T>>) -> Self {
+        Self { group: Some(group), cancel_listener: None, later_errors: Vec::new().into_iter() }
+    }
+}
+
+impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
+    type Item = Result<T, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let Some(group) = this.group.as_mut() else {
+            return Poll::Ready(this.later_errors.next().map(Err));
+        };
+        // Register before looking, so that an outcome stored after the look wakes us.
+        group.shared.waiter.register(cx.waker());
+        let mut finished = false;
+        loop {
+            if let Ok((_, value)) = group.shared.results.pop() {
+                return Poll::Ready(Some(Ok(value)));
+            }
+            match group.shared.take_failure() {
+                Some(crate::shared::Failure::Error(error)) => return Poll::Ready(Some(Err(error))),
+                #[cfg(feature = "std")]
+                Some(crate::shared::Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+                None => {}
+            }
+            if !finished {
+                if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
+                    return Poll::Pending;
+                }
+                // Finished: every outcome is stored by now. Look once more, then end.
+                finished = true;
+                continue;
+            }
+            this.later_errors = group.shared.take_later_errors().into_iter();
+            this.group = None;
+            return Poll::Ready(this.later_errors.next().map(Err));
+        }
+    }
+}
+
+impl<E, M: Mode, T> fmt::Debug for Completions<E, M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.group {
+            Some(group) => f.debug_tuple("Completions").field(group).finish(),
+            None => f.write_str("Completions(finished)"),
+        }
+    }
+}

@@ -1,0 +1,870 @@
+//! `ErrGroup`, its `Builder` and its `Handle`.
+
+use core::{
+    fmt,
+    future::{Future, IntoFuture},
+    marker::PhantomData,
+    ops::Deref,
+};
+
+use crate::{
+    CancelReason, CancelToken, LocalSpawn, Policy, Spawn, SpawnError,
+    future::{Spawning, Wait, WaitAll},
+    mode::{Inline, LocalRuntime, Mode, Runtime},
+    results::{Collect, Discard, Results},
+    shared::{Config, Shared},
+    sync::Arc,
+};
+
+/// A group of tasks that fail together: Go's `errgroup.Group`, done the Rust way.
+///
+/// Spawn tasks — futures returning `Result<T, E>` — then [`wait`](Self::wait) (or
+/// `.await` the group): it resolves when every task has finished or been dropped, with
+/// the first error, or with the results. By default ([`Policy::FailFast`]) the first
+/// error or panic cancels the group: every other task is dropped at its next `.await`,
+/// whether or not it checks for cancellation, and no task starts any more.
+///
+/// Tasks run where the group's [`Mode`] says: on a [`Spawn`]er ([`Runtime`]), on a
+/// [`LocalSpawn`]er ([`LocalRuntime`]), or [`Inline`] inside the group's own futures,
+/// with no executor at all. A group derefs to its [`Handle`], which is where the spawning
+/// methods live; clone a handle into a task to spawn siblings.
+///
+/// Dropping a group that was not waited cancels its tasks.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// # futures_executor::block_on(async {
+/// let group = ErrGroup::inline();
+/// for n in 0..10u32 {
+///     group.try_spawn(async move {
+///         if n == 7 { Err(format!("task {n} failed")) } else { Ok(()) }
+///     })
+///     .unwrap();
+/// }
+/// assert_eq!(group.await, Err("task 7 failed".to_string()));
+/// # });
+/// ```
+pub struct ErrGroup<E, M: Mode, R: Results = Discard> {
+    handle: Handle<E, M, R>,
+    driver: M::Driver,
+}
+
+/// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or
+/// looking at it. It does not keep the group from finishing: once the group has finished
+/// (its `wait` resolved), spawning through a handle is refused with [`Rejected::Closed`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::builder().collect().inline();
+/// let handle = group.handle();
+/// group
+///     .try_spawn(async move {
+///         // A task spawns a sibling into its own group.
+///         handle.try_spawn(async { Ok::<u32, ()>(2) }).unwrap();
+///         Ok(1)
+///     })
+///     .unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2]));
+/// ```
+pub struct Handle<E, M: Mode, R: Results = Discard> {
+    pub(crate) shared: Arc<Shared<E, R>>,
+    pub(crate) mode: M,
+}
+
+impl<E, M: Mode, R: Results> Clone for Handle<E, M, R> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), mode: self.mode.clone() }
+    }
+}
+
+/// Configures a group before it is made: its [`Policy`], cooperative cancellation, a
+/// parent token, what becomes of panics and of results, and where tasks run.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelToken, ErrGroup, Policy};
+///
+/// let shutdown = CancelToken::new();
+/// let group = ErrGroup::builder()
+///     .policy(Policy::NoCancel)
+///     .child_of(&shutdown)
+///     .collect()
+///     .inline();
+/// group.try_spawn(async { Ok::<_, ()>("done") }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec!["done"]));
+/// ```
+pub struct Builder<E, R: Results = Discard> {
+    config: Config<E>,
+    parent: Option<CancelToken>,
+    results: PhantomData<R>,
+}
+
+impl<E, R: Results> fmt::Debug for Builder<E, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("policy", &self.config.policy)
+            .field("cooperative", &self.config.cooperative)
+            .field("panics_as_errors", &self.config.panic_to_error.is_some())
+            .field("has_parent", &self.parent.is_some())
+            .finish()
+    }
+}
+
+impl<E, R: Results> Builder<E, R> {
+    /// What the group does when a task fails; [`Policy::FailFast`] by default.
+    ///
+    /// # Examples
+    ///
+    /// See [`Policy`].
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.config.policy = policy;
+        self
+    }
+
+    /// Cooperative cancellation: a cancelled group does not drop its tasks; each task
+    /// watches the group's [`token`](Handle::token) and stops when it sees fit. `wait`
+    /// still waits for every task. New tasks are refused once cancelled, as always.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().cooperative().inline();
+    /// let token = group.token();
+    /// group
+    ///     .try_spawn(async move {
+    ///         token.cancelled().await; // clean up, then finish
+    ///         Ok::<(), ()>(())
+    ///     })
+    ///     .unwrap();
+    /// group.cancel();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+    /// ```
+    #[must_use]
+    pub fn cooperative(mut self) -> Self {
+        self.config.cooperative = true;
+        self
+    }
+
+    /// Makes the group's token a child of `parent`: cancelling `parent` cancels the group
+    /// (reason [`CancelReason::Parent`]); the group's own failure never cancels `parent`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken, ErrGroup};
+    ///
+    /// let shutdown = CancelToken::new();
+    /// let group = ErrGroup::<(), _>::builder().child_of(&shutdown).inline();
+    /// shutdown.cancel();
+    /// assert_eq!(group.token().reason(), Some(CancelReason::Parent));
+    /// ```
+    #[must_use]
+    pub fn child_of(mut self, parent: &CancelToken) -> Self {
+        self.parent = Some(parent.clone());
+        self
+    }
+
+    /// Turns a panicking task into an error value (`E: From<Panicked>`) instead of
+    /// re-raising the panic at `wait`. The panic still counts as the task's failure.
+    ///
+    /// # Examples
+    ///
+    /// See [`Panicked`](crate::Panicked).
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub fn panics_as_errors(mut self) -> Self
+    where
+        E: From<crate::Panicked>,
+    {
+        self.config.panic_to_error = Some(E::from);
+        self
+    }
+
+    /// Keeps the tasks' `Ok(T)` values: `wait` returns them in spawn order, and
+    /// [`ErrGroup::into_stream`] yields them as they complete.
+    ///
+    /// # Examples
+    ///
+    /// See [`Collect`].
+    #[must_use]
+    pub fn collect<T>(self) -> Builder<E, Collect<T>> {
+        Builder { config: self.config, parent: self.parent, results: PhantomData }
+    }
+
+    /// Makes a group whose tasks run inside its own futures: no executor needed, and
+    /// tasks may borrow for `'a`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Inline`].
+    pub fn inline<'a>(self) -> ErrGroup<E, Inline<'a>, R> {
+        self.build(Inline::new())
+    }
+
+    /// Makes a group whose tasks run on `spawner`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Runtime`].
+    pub fn spawner<S: Spawn + Clone>(self, spawner: S) -> ErrGroup<E, Runtime<S>, R> {
+        self.build(Runtime(spawner))
+    }
+
+    /// Makes a group whose `!Send` tasks run on `spawner`, on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::RefCell, pin::Pin, rc::Rc};
+    /// use errgroup::{ErrGroup, LocalSpawn, SpawnError};
+    ///
+    /// type Tasks = Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>;
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Deferred(Tasks);
+    ///
+    /// impl LocalSpawn for Deferred {
+    ///     fn spawn_local<F: Future<Output = ()> + 'static>(&self, task: F) -> Result<(), SpawnError> {
+    ///         self.0.borrow_mut().push(Box::pin(task));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let spawner = Deferred::default();
+    /// let group = ErrGroup::builder().local_spawner(spawner.clone());
+    /// let shared = Rc::new(5); // not Send
+    /// group.try_spawn(async move { Ok::<(), ()>(assert_eq!(*shared, 5)) }).unwrap();
+    /// for task in spawner.0.borrow_mut().drain(..) {
+    ///     futures_executor::block_on(task);
+    /// }
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+    /// ```
+    pub fn local_spawner<S: LocalSpawn + Clone>(
+        self,
+        spawner: S,
+    ) -> ErrGroup<E, LocalRuntime<S>, R> {
+        self.build(LocalRuntime(spawner))
+    }
+
+    fn build<M: Mode>(self, mode: M) -> ErrGroup<E, M, R> {
+        let shared = Arc::new(Shared::new(self.config, self.parent.as_ref()));
+        ErrGroup { handle: Handle { shared, mode }, driver: M::Driver::default() }
+    }
+}
+
+impl<E> ErrGroup<E, Inline<'static>, Discard> {
+    /// Starts configuring a group.
+    ///
+    /// # Examples
+    ///
+    /// See [`Builder`].
+    pub fn builder() -> Builder<E> {
+        Builder {
+            config: Config { policy: Policy::FailFast, cooperative: false, panic_to_error: None },
+            parent: None,
+            results: PhantomData,
+        }
+    }
+}
+
+impl<'a, E> ErrGroup<E, Inline<'a>, Discard> {
+    /// A fail-fast group whose tasks run inside its own futures: no executor needed.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup`].
+    pub fn inline() -> Self {
+        ErrGroup::builder().inline()
+    }
+}
+
+impl<E, S: Spawn + Clone> ErrGroup<E, Runtime<S>, Discard> {
+    /// A fail-fast group whose tasks run on `spawner`.
+    ///
+    /// # Examples
+    ///
+    /// See [`Runtime`].
+    pub fn new(spawner: S) -> Self {
+        ErrGroup::builder().spawner(spawner)
+    }
+}
+
+impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
+    /// A handle to this group, for spawning from inside its tasks.
+    ///
+    /// # Examples
+    ///
+    /// See [`Handle`].
+    pub fn handle(&self) -> Handle<E, M, R> {
+        self.handle.clone()
+    }
+
+    /// Waits for every task to finish or be dropped, then returns the group's first
+    /// failure, or its results.
+    ///
+    /// When this resolves, every task's future has been dropped and no task can start in
+    /// this group any more. A task that panicked is re-raised here with its original
+    /// payload (unless the group turns panics into errors); a group that was cancelled
+    /// without any task failing returns `Ok` with the results that did arrive.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup`].
+    ///
+    /// # Errors
+    ///
+    /// The first task error (with [`Policy::FailFast`] and [`Policy::NoCancel`]: the one
+    /// that arrived before any cancellation).
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first task panic, unless the group turns panics into errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, which cancels its remaining tasks.
+    pub fn wait(self) -> Wait<E, M, R> {
+        Wait::new(self)
+    }
+
+    /// Like [`wait`](Self::wait), but returns every error the policy kept, in order of
+    /// arrival: all of them with [`Policy::CollectAll`], the first one otherwise.
+    ///
+    /// # Examples
+    ///
+    /// See [`Policy`].
+    ///
+    /// # Errors
+    ///
+    /// The errors, never empty.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first task panic, unless the group turns panics into errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, which cancels its remaining tasks.
+    pub fn wait_all(self) -> WaitAll<E, M, R> {
+        WaitAll::new(self)
+    }
+
+    pub(crate) fn parts(&mut self) -> (&Handle<E, M, R>, &mut M::Driver) {
+        (&self.handle, &mut self.driver)
+    }
+}
+
+impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
+    /// Turns the group into a stream of its tasks' outcomes, as they complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// use futures_util::StreamExt;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let group = ErrGroup::builder().collect().inline();
+    /// for n in 1..=3u32 {
+    ///     group.try_spawn(async move { Ok::<u32, ()>(n) }).unwrap();
+    /// }
+    /// let mut sum = 0;
+    /// let mut outcomes = group.into_stream();
+    /// while let Some(outcome) = outcomes.next().await {
+    ///     sum += outcome.unwrap();
+    /// }
+    /// assert_eq!(sum, 6);
+    /// # });
+    /// ```
+    pub fn into_stream(self) -> crate::future::Completions<E, M, T> {
+        crate::future::Completions::new(self)
+    }
+}
+
+impl<E, M: Mode, R: Results> Deref for ErrGroup<E, M, R> {
+    type Target = Handle<E, M, R>;
+
+    fn deref(&self) -> &Handle<E, M, R> {
+        &self.handle
+    }
+}
+
+impl<E, M: Mode, R: Results> IntoFuture for ErrGroup<E, M, R> {
+    type Output = Result<R::Output, E>;
+    type IntoFuture = Wait<E, M, R>;
+
+    fn into_future(self) -> Wait<E, M, R> {
+        self.wait()
+    }
+}
+
+impl<E, M: Mode, R: Results> Drop for ErrGroup<E, M, R> {
+    fn drop(&mut self) {
+        let shared = &self.handle.shared;
+        if !shared.state.load().is_closed() {
+            // Never waited (or the wait was dropped): the tasks it owns are cancelled.
+            shared.cancel(CancelReason::Explicit);
+            if !shared.config.cooperative {
+                M::drop_tasks(&mut self.driver, &self.handle.mode);
+            }
+        }
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for ErrGroup<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.handle.shared.fmt(f)
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for Handle<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+impl<E, M: Mode, R: Results> Handle<E, M, R> {
+    /// The group's cancellation token: cancelled when the group is (by a failure, by
+    /// [`cancel`](Self::cancel), by its parent or by a timeout), with the reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup};
+    ///
+    /// let group = ErrGroup::inline();
+    /// let token = group.token();
+    /// group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
+    /// let _ = futures_executor::block_on(group.wait());
+    /// assert_eq!(token.reason(), Some(CancelReason::Error));
+    /// ```
+    pub fn token(&self) -> CancelToken {
+        self.shared.token.clone()
+    }
+
+    /// Cancels the group: no task starts any more, and (unless the group is cooperative)
+    /// every running task is dropped at its next wake-up. Returns `true` if this call
+    /// cancelled it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// assert!(group.cancel());
+    /// assert!(!group.cancel());
+    /// assert!(group.try_spawn(async { Ok(()) }).is_err());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.shared.cancel(CancelReason::Explicit)
+    }
+
+    /// Whether the group was cancelled, for any reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.cancel();
+    /// assert!(group.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.token.is_cancelled()
+    }
+
+    /// How many tasks are active: spawned and neither finished nor dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(group.active(), 1);
+    /// ```
+    pub fn active(&self) -> usize {
+        self.shared.state.load().active()
+    }
+
+    /// Lets at most `n` tasks be active at once. `spawn` waits for a free slot and
+    /// `try_spawn` hands the task back when the group is full.
+    ///
+    /// The limit may change at any time. Raising it admits waiting spawns at once;
+    /// lowering it below the number of active tasks stops nothing: new tasks wait until
+    /// the active count falls below the new limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Rejected};
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.limit(1).unwrap();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Full(_))));
+    /// assert!(group.limit(0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LimitError`] if `n` is zero: no task could ever run. The limit is unchanged.
+    pub fn limit(&self, n: usize) -> Result<(), LimitError> {
+        if n == 0 {
+            return Err(LimitError(()));
+        }
+        self.shared.set_limit(n);
+        Ok(())
+    }
+
+    /// Removes the limit: every waiting `spawn` proceeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.limit(3).unwrap();
+    /// group.remove_limit();
+    /// assert_eq!(group.current_limit(), None);
+    /// ```
+    pub fn remove_limit(&self) {
+        self.shared.set_limit(usize::MAX);
+    }
+
+    /// The limit in force, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.limit(3).unwrap();
+    /// assert_eq!(group.current_limit(), Some(3));
+    /// ```
+    pub fn current_limit(&self) -> Option<usize> {
+        self.shared.limit()
+    }
+}
+
+mod launch {
+    pub trait Sealed {}
+}
+
+/// Starting a task in a group without waiting. Implemented by every [`Handle`] for the
+/// futures its mode can run; sealed. Used by the [`Spawning`] future.
+pub trait Launch<F>: launch::Sealed {
+    #[doc(hidden)]
+    fn launch(&self, future: F) -> Result<(), Rejected<F>>;
+    #[doc(hidden)]
+    fn listen_for_slot(&self) -> event_listener::EventListener;
+}
+
+impl<E, M: Mode, R: Results> launch::Sealed for Handle<E, M, R> {}
+
+macro_rules! launch_docs {
+    () => {
+        "Spawns `future` as a task of the group if the group has room, without waiting.
+
+When this returns `Ok`, the task is counted in the group and will be polled (or dropped,
+if the group is cancelled first).
+
+# Examples
+
+```
+use errgroup::{ErrGroup, Rejected};
+
+let group = ErrGroup::<(), _>::inline();
+group.try_spawn(async { Ok(()) }).unwrap();
+group.cancel();
+let Err(Rejected::Cancelled(_future)) = group.try_spawn(async { Ok(()) }) else { panic!() };
+```
+
+# Errors
+
+The future is handed back, never run, inside [`Rejected::Full`] when the limit is
+reached, [`Rejected::Cancelled`] when the group is cancelled and [`Rejected::Closed`] when
+it has finished. [`Rejected::Spawner`] when the spawner refused the task, which it dropped;
+the group's counts stay right."
+    };
+}
+
+macro_rules! spawn_docs {
+    () => {
+        "Spawns `future` as a task of the group, waiting for a free slot if a limit is set
+(back-pressure, like Go's `Group.Go`). Without a limit it is ready at once.
+
+# Examples
+
+```
+use errgroup::ErrGroup;
+
+# futures_executor::block_on(async {
+let mut group = ErrGroup::inline();
+group.limit(2).unwrap();
+for n in 0..10 {
+    // Waits while two tasks are active; an inline group runs its tasks meanwhile.
+    group.spawn(async move { { let _ = n; Ok::<(), ()>(()) } }).await.unwrap();
+}
+group.await.unwrap();
+# });
+```
+
+# Errors
+
+As [`try_spawn`](Self::try_spawn), except that it never reports [`Rejected::Full`]: it
+waits instead.
+
+# Cancel safety
+
+Dropping the future before it resolves drops `future` unspawned."
+    };
+}
+
+impl<E, S, R, F> Launch<F> for Handle<E, Runtime<S>, R>
+where
+    E: Send + 'static,
+    S: Spawn + Clone,
+    R: Results + 'static,
+    R::Value: Send + 'static,
+    R::Store: Send + Sync,
+    F: Future<Output = Result<R::Value, E>> + Send + 'static,
+{
+    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
+        let task = self.shared.start(future, Runtime::<S>::LISTEN)?;
+        self.mode.0.spawn(task).map_err(Rejected::Spawner)
+    }
+
+    fn listen_for_slot(&self) -> event_listener::EventListener {
+        self.shared.listen_for_slot()
+    }
+}
+
+impl<E, S, R> Handle<E, Runtime<S>, R>
+where
+    E: Send + 'static,
+    S: Spawn + Clone,
+    R: Results + 'static,
+    R::Value: Send + 'static,
+    R::Store: Send + Sync,
+{
+    #[doc = launch_docs!()]
+    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>> + Send + 'static,
+    {
+        self.launch(future)
+    }
+
+    #[doc = spawn_docs!()]
+    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
+    where
+        F: Future<Output = Result<R::Value, E>> + Send + 'static,
+    {
+        Spawning::new(self, future)
+    }
+}
+
+impl<E, S, R, F> Launch<F> for Handle<E, LocalRuntime<S>, R>
+where
+    E: 'static,
+    S: LocalSpawn + Clone,
+    R: Results + 'static,
+    R::Value: 'static,
+    F: Future<Output = Result<R::Value, E>> + 'static,
+{
+    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
+        let task = self.shared.start(future, LocalRuntime::<S>::LISTEN)?;
+        self.mode.0.spawn_local(task).map_err(Rejected::Spawner)
+    }
+
+    fn listen_for_slot(&self) -> event_listener::EventListener {
+        self.shared.listen_for_slot()
+    }
+}
+
+impl<E, S, R> Handle<E, LocalRuntime<S>, R>
+where
+    E: 'static,
+    S: LocalSpawn + Clone,
+    R: Results + 'static,
+    R::Value: 'static,
+{
+    #[doc = launch_docs!()]
+    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>> + 'static,
+    {
+        self.launch(future)
+    }
+
+    #[doc = spawn_docs!()]
+    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
+    where
+        F: Future<Output = Result<R::Value, E>> + 'static,
+    {
+        Spawning::new(self, future)
+    }
+}
+
+impl<'a, E, R, F> Launch<F> for Handle<E, Inline<'a>, R>
+where
+    E: Send + 'a,
+    R: Results + 'a,
+    R::Value: Send + 'a,
+    R::Store: Send + Sync,
+    F: Future<Output = Result<R::Value, E>> + Send + 'a,
+{
+    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
+        let task = self.shared.start(future, Inline::LISTEN)?;
+        self.mode.push(task);
+        // The driver picks the task up when it is next polled.
+        self.shared.waiter.wake();
+        Ok(())
+    }
+
+    fn listen_for_slot(&self) -> event_listener::EventListener {
+        self.shared.listen_for_slot()
+    }
+}
+
+impl<'a, E, R> Handle<E, Inline<'a>, R>
+where
+    E: Send + 'a,
+    R: Results + 'a,
+    R::Value: Send + 'a,
+    R::Store: Send + Sync,
+{
+    #[doc = launch_docs!()]
+    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>> + Send + 'a,
+    {
+        self.launch(future)
+    }
+
+    #[doc = spawn_docs!()]
+    ///
+    /// On a handle, waiting relies on the group's `wait` running the tasks that free the
+    /// slots; [`ErrGroup::spawn`] runs them itself.
+    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
+    where
+        F: Future<Output = Result<R::Value, E>> + Send + 'a,
+    {
+        Spawning::new(self, future)
+    }
+}
+
+impl<'a, E, R> ErrGroup<E, Inline<'a>, R>
+where
+    E: Send + 'a,
+    R: Results + 'a,
+    R::Value: Send + 'a,
+    R::Store: Send + Sync,
+{
+    #[doc = spawn_docs!()]
+    ///
+    /// While it waits for a slot, it runs the group's tasks, so that spawning in a loop
+    /// before `wait` cannot deadlock.
+    pub fn spawn<F>(&mut self, future: F) -> crate::future::InlineSpawning<'_, 'a, E, R, F>
+    where
+        F: Future<Output = Result<R::Value, E>> + Send + 'a,
+    {
+        crate::future::InlineSpawning::new(self, future)
+    }
+}
+
+/// A group refused a task. The future comes back, never polled, except when the
+/// spawner refused it (it was dropped by then).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::<(), _>::inline();
+/// group.cancel();
+/// let rejected = group.try_spawn(async { Ok(()) }).unwrap_err();
+/// assert_eq!(rejected.to_string(), "task rejected: the group is cancelled");
+/// let _future = rejected.into_future().expect("handed back");
+/// ```
+pub enum Rejected<F> {
+    /// The group's limit of active tasks is reached (`try_spawn` only).
+    Full(F),
+    /// The group is cancelled.
+    Cancelled(F),
+    /// The group has finished: its `wait` resolved.
+    Closed(F),
+    /// The spawner refused the task, and dropped it.
+    Spawner(SpawnError),
+}
+
+impl<F> Rejected<F> {
+    /// The future that was refused, if it was handed back.
+    ///
+    /// # Examples
+    ///
+    /// See [`Rejected`].
+    pub fn into_future(self) -> Option<F> {
+        match self {
+            Self::Full(future) | Self::Cancelled(future) | Self::Closed(future) => Some(future),
+            Self::Spawner(_) => None,
+        }
+    }
+}
+
+impl<F> fmt::Debug for Rejected<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Cancelled(_) => f.write_str("Cancelled(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+            Self::Spawner(error) => f.debug_tuple("Spawner").field(error).finish(),
+        }
+    }
+}
+
+impl<F> fmt::Display for Rejected<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => {
+                f.write_str("task rejected: the group's limit of active tasks is reached")
+            }
+            Self::Cancelled(_) => f.write_str("task rejected: the group is cancelled"),
+            Self::Closed(_) => f.write_str("task rejected: the group has finished"),
+            Self::Spawner(error) => write!(f, "task rejected: {error}"),
+        }
+    }
+}
+
+impl<F> core::error::Error for Rejected<F> {}
+
+/// `limit(0)` was asked for: a group whose limit is zero could never run a task.
+///
+/// # Examples
+///
+/// ```
+/// let group = errgroup::ErrGroup::<(), _>::inline();
+/// let error = group.limit(0).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "a group's limit must be at least 1: with limit(0) no task could ever run"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitError(());
+
+impl fmt::Display for LimitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a group's limit must be at least 1: with limit(0) no task could ever run")
+    }
+}
+
+impl core::error::Error for LimitError {}

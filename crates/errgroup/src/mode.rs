@@ -1,0 +1,208 @@
+//! Where a group's tasks run: on a spawner, on a local spawner, or inline in `wait`.
+
+use alloc::boxed::Box;
+use core::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use concurrent_queue::ConcurrentQueue;
+use futures_core::Stream;
+use futures_util::stream::FuturesUnordered;
+
+use crate::sync::Arc;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Where a group's tasks run. Sealed: [`Runtime`], [`LocalRuntime`] or [`Inline`].
+pub trait Mode: sealed::Sealed + Clone {
+    #[doc(hidden)]
+    type Driver: Default;
+    #[doc(hidden)]
+    /// Polls the tasks that run inside the group's own futures (inline mode only).
+    /// Returns `Ready` when there is no task left to poll right now.
+    fn poll_tasks(driver: &mut Self::Driver, mode: &Self, cx: &mut Context<'_>) -> Poll<()>;
+    #[doc(hidden)]
+    /// Drops every task driven here (inline mode, on cancellation).
+    fn drop_tasks(driver: &mut Self::Driver, mode: &Self);
+    #[doc(hidden)]
+    /// Whether a task must arrange its own wake-up on cancellation (it runs elsewhere).
+    const LISTEN: bool;
+}
+
+/// Tasks run on a [`Spawn`](crate::Spawn)er: `Send + 'static` futures on a multi-threaded
+/// executor. Made by [`Builder::spawner`](crate::Builder::spawner) and
+/// [`ErrGroup::new`](crate::ErrGroup::new).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Runtime, Spawn, SpawnError};
+///
+/// #[derive(Clone)]
+/// struct Pool(futures_executor::ThreadPool);
+///
+/// impl Spawn for Pool {
+///     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+///     where
+///         F: Future<Output = ()> + Send + 'static,
+///     {
+///         self.0.spawn_ok(task);
+///         Ok(())
+///     }
+/// }
+///
+/// let pool = Pool(futures_executor::ThreadPool::new().unwrap());
+/// let group: ErrGroup<(), Runtime<Pool>> = ErrGroup::new(pool);
+/// group.try_spawn(async { Ok(()) }).unwrap();
+/// futures_executor::block_on(group.wait()).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Runtime<S>(pub(crate) S);
+
+/// Tasks run on a [`LocalSpawn`](crate::LocalSpawn)er: `'static` futures that need not be
+/// `Send`, on the current thread's executor. Made by
+/// [`Builder::local_spawner`](crate::Builder::local_spawner).
+///
+/// # Examples
+///
+/// See [`Builder::local_spawner`](crate::Builder::local_spawner).
+#[derive(Clone, Debug)]
+pub struct LocalRuntime<S>(pub(crate) S);
+
+type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// Tasks run inside the group's own `wait` (and `spawn`) futures, like `FuturesUnordered`:
+/// no executor needed, `no_std` + `alloc` is enough, and tasks may borrow from the caller
+/// (`'a`), which makes scoped tasks possible without `unsafe`. Made by
+/// [`ErrGroup::inline`](crate::ErrGroup::inline) and
+/// [`Builder::inline`](crate::Builder::inline).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let words = vec!["a", "bb", "ccc"];
+/// let group = ErrGroup::builder().collect().inline();
+/// for word in &words {
+///     // Borrows `words`: inline tasks need not be `'static`.
+///     group.try_spawn(async move { Ok::<usize, ()>(word.len()) }).unwrap();
+/// }
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2, 3]));
+/// ```
+pub struct Inline<'a> {
+    /// Tasks spawned but not yet picked up by the driver (from handles, or before `wait`).
+    pub(crate) incoming: Arc<ConcurrentQueue<InlineTask<'a>>>,
+}
+
+impl Clone for Inline<'_> {
+    fn clone(&self) -> Self {
+        Self { incoming: self.incoming.clone() }
+    }
+}
+
+impl fmt::Debug for Inline<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Inline").field("queued", &self.incoming.len()).finish()
+    }
+}
+
+impl Inline<'_> {
+    pub(crate) fn new() -> Self {
+        Self { incoming: Arc::new(ConcurrentQueue::unbounded()) }
+    }
+}
+
+impl<'a> Inline<'a> {
+    pub(crate) fn push<F: Future<Output = ()> + Send + 'a>(&self, task: F) {
+        // Unbounded and never closed: a push cannot fail.
+        let pushed = self.incoming.push(Box::pin(task));
+        debug_assert!(pushed.is_ok(), "the inline queue is never closed");
+    }
+}
+
+/// The tasks an inline group is running.
+pub struct InlineDriver<'a> {
+    running: FuturesUnordered<InlineTask<'a>>,
+}
+
+impl Default for InlineDriver<'_> {
+    fn default() -> Self {
+        Self { running: FuturesUnordered::new() }
+    }
+}
+
+impl fmt::Debug for InlineDriver<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InlineDriver").field("running", &self.running.len()).finish()
+    }
+}
+
+impl<S: Clone> sealed::Sealed for Runtime<S> {}
+impl<S: Clone> sealed::Sealed for LocalRuntime<S> {}
+impl sealed::Sealed for Inline<'_> {}
+
+impl<S: Clone> Mode for Runtime<S> {
+    type Driver = ();
+    const LISTEN: bool = true;
+
+    fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn drop_tasks((): &mut (), _: &Self) {}
+}
+
+impl<S: Clone> Mode for LocalRuntime<S> {
+    type Driver = ();
+    const LISTEN: bool = true;
+
+    fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn drop_tasks((): &mut (), _: &Self) {}
+}
+
+impl<'a> Mode for Inline<'a> {
+    type Driver = InlineDriver<'a>;
+    /// Inline tasks need no wake-up of their own: the driver drops them all on cancel.
+    const LISTEN: bool = false;
+
+    fn poll_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            while let Ok(task) = mode.incoming.pop() {
+                driver.running.push(task);
+            }
+            match Pin::new(&mut driver.running).poll_next(cx) {
+                // A task finished; others may be ready too, or may have spawned siblings.
+                Poll::Ready(Some(())) => {}
+                Poll::Ready(None) if mode.incoming.is_empty() => return Poll::Ready(()),
+                Poll::Ready(None) => {}
+                // Every task is waiting; their wake-ups reach `cx`'s waker through
+                // `FuturesUnordered`. Tasks spawned meanwhile wake the group's waiter.
+                Poll::Pending if mode.incoming.is_empty() => return Poll::Pending,
+                Poll::Pending => {}
+            }
+        }
+    }
+
+    fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
+        // Poll each task once instead of just dropping it: a task of a cancelled group
+        // drops its future when polled, catching a panic in the future's `Drop` and
+        // recording it, so that no user code runs outside that net.
+        let mut cx = Context::from_waker(core::task::Waker::noop());
+        while let Ok(task) = mode.incoming.pop() {
+            driver.running.push(task);
+        }
+        for task in driver.running.iter_mut() {
+            let _ = task.as_mut().poll(&mut cx);
+        }
+        driver.running.clear();
+    }
+}

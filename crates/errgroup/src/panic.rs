@@ -1,0 +1,115 @@
+//! Panics caught in tasks (feature `std`).
+
+use alloc::{boxed::Box, string::String};
+use core::{any::Any, fmt};
+
+/// A task panicked. What a group's error type is built from when the group turns panics
+/// into errors ([`Builder::panics_as_errors`](crate::Builder::panics_as_errors)) instead of
+/// re-raising them at `wait`.
+///
+/// It carries the panic message (when the payload was a string, as with `panic!`) and the
+/// task's index: its position in spawn order, counting from 0.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Panicked};
+///
+/// #[derive(Debug)]
+/// enum Error {
+///     Panicked(Panicked),
+/// }
+///
+/// impl From<Panicked> for Error {
+///     fn from(panicked: Panicked) -> Self {
+///         Error::Panicked(panicked)
+///     }
+/// }
+///
+/// let group = ErrGroup::builder().panics_as_errors().inline();
+/// group.try_spawn(async { Ok::<(), Error>(()) }).unwrap();
+/// group.try_spawn(async { panic!("disk on fire") }).unwrap();
+///
+/// let Err(Error::Panicked(panicked)) = futures_executor::block_on(group.wait()) else {
+///     unreachable!()
+/// };
+/// assert_eq!(panicked.message(), Some("disk on fire"));
+/// assert_eq!(panicked.task(), 1);
+/// assert_eq!(panicked.to_string(), "task 1 panicked: disk on fire");
+/// ```
+pub struct Panicked {
+    task: usize,
+    payload: Box<dyn Any + Send>,
+}
+
+impl Panicked {
+    pub(crate) fn new(task: usize, payload: Box<dyn Any + Send>) -> Self {
+        Self { task, payload }
+    }
+
+    /// The panic message, if the payload was a `&str` or a `String` (as `panic!` makes).
+    ///
+    /// # Examples
+    ///
+    /// See [`Panicked`].
+    pub fn message(&self) -> Option<&str> {
+        payload_message(&*self.payload)
+    }
+
+    /// The task's position in spawn order, counting from 0.
+    ///
+    /// # Examples
+    ///
+    /// See [`Panicked`].
+    pub fn task(&self) -> usize {
+        self.task
+    }
+
+    /// The original panic payload, for `std::panic::resume_unwind`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let group = ErrGroup::builder().panics_as_errors().inline();
+    /// group.try_spawn(async { std::panic::panic_any(42u8) }).unwrap();
+    /// let panicked: Panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.into_payload().downcast_ref::<u8>(), Some(&42));
+    /// ```
+    pub fn into_payload(self) -> Box<dyn Any + Send> {
+        self.payload
+    }
+}
+
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Debug for Panicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Panicked")
+            .field("task", &self.task)
+            .field("message", &self.message())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Panicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(message) => write!(f, "task {} panicked: {message}", self.task),
+            None => write!(f, "task {} panicked with a non-string payload", self.task),
+        }
+    }
+}
+
+impl core::error::Error for Panicked {}
+
+/// `Panicked` is the one error type that is trivially `From<Panicked>`, so a group whose
+/// error type is `Panicked` works with `panics_as_errors` out of the box.
+#[cfg(test)]
+const _: fn(Panicked) -> Panicked = Panicked::from;

@@ -1,0 +1,111 @@
+//! What a group does with the values its tasks succeed with.
+
+use alloc::vec::Vec;
+use core::{fmt, marker::PhantomData};
+
+use concurrent_queue::ConcurrentQueue;
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// How a group treats the `Ok` values of its tasks: [`Discard`] them (the default; the
+/// group's memory stays constant however many tasks finish) or [`Collect`] them.
+///
+/// This trait is sealed: the two modes are the only ones.
+pub trait Results: sealed::Sealed {
+    /// What each task returns on success.
+    type Value;
+    /// What `wait` returns on success.
+    type Output;
+    #[doc(hidden)]
+    type Store;
+    #[doc(hidden)]
+    fn new_store() -> Self::Store;
+    #[doc(hidden)]
+    fn store(store: &Self::Store, index: usize, value: Self::Value);
+    #[doc(hidden)]
+    fn output(store: &Self::Store) -> Self::Output;
+    #[doc(hidden)]
+    /// Whether the group's waiter is woken for each stored value (it may be streaming).
+    const WAKE_ON_VALUE: bool;
+}
+
+/// Tasks return `Ok(())` and nothing is kept: a group in this mode uses the same memory
+/// after a million tasks as after one. The default.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::inline(); // ErrGroup<_, Inline, Discard>
+/// group.try_spawn(async { Ok::<(), ()>(()) }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Discard;
+
+impl sealed::Sealed for Discard {}
+
+impl Results for Discard {
+    type Value = ();
+    type Output = ();
+    type Store = ();
+    const WAKE_ON_VALUE: bool = false;
+
+    fn new_store() {}
+
+    fn store((): &(), _: usize, (): ()) {}
+
+    fn output((): &()) {}
+}
+
+/// Tasks return `Ok(T)`; `wait` returns the values in spawn order, and
+/// [`ErrGroup::into_stream`](crate::ErrGroup::into_stream) yields them as they complete.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::builder().collect().inline();
+/// for n in 0..3u32 {
+///     group.try_spawn(async move { Ok::<u32, ()>(n * 10) }).unwrap();
+/// }
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![0, 10, 20]));
+/// ```
+pub struct Collect<T>(PhantomData<fn() -> T>);
+
+impl<T> fmt::Debug for Collect<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Collect")
+    }
+}
+
+impl<T> sealed::Sealed for Collect<T> {}
+
+impl<T> Results for Collect<T> {
+    type Value = T;
+    type Output = Vec<T>;
+    /// Values tagged with their task's spawn index, in order of completion. Lock-free;
+    /// it allocates in blocks, not per value.
+    type Store = ConcurrentQueue<(usize, T)>;
+    const WAKE_ON_VALUE: bool = true;
+
+    fn new_store() -> Self::Store {
+        ConcurrentQueue::unbounded()
+    }
+
+    fn store(store: &Self::Store, index: usize, value: T) {
+        // An unbounded queue that is never closed cannot refuse a push.
+        let pushed = store.push((index, value));
+        debug_assert!(pushed.is_ok(), "the results queue is never closed");
+    }
+
+    fn output(store: &Self::Store) -> Vec<T> {
+        let mut values: Vec<(usize, T)> = store.try_iter().collect();
+        values.sort_unstable_by_key(|&(index, _)| index);
+        values.into_iter().map(|(_, value)| value).collect()
+    }
+}

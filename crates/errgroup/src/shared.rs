@@ -1,0 +1,399 @@
+//! The state a group shares with its tasks and handles: one allocation per group.
+//!
+//! # Invariants
+//!
+//! - Every task is counted in `state` from the moment it is created
+//!   ([`Shared::start`]) until its [`TaskGuard`] is dropped, which happens after the
+//!   task's future was dropped and after its outcome (value, error or panic) was stored.
+//!   So when the waiter sees the group idle, every outcome is stored and every future is
+//!   gone.
+//! - The waiter's wake-up is never lost: the waiter registers its waker, then tries
+//!   `close_if_idle`; a task brings the count to zero, then wakes the waiter. All four are
+//!   read-modify-writes with acquire/release, so either the waiter's attempt sees the
+//!   count at zero, or the task's wake sees the registered waker.
+//! - A limit slot waiter's wake-up is never lost either: it listens on `slots`, then
+//!   retries the start; every finishing task calls `slots.notify(1)`, which is fenced by
+//!   event-listener, after its count was released.
+
+#[cfg(feature = "std")]
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use errgroup_core::{ErrorSlot, GroupState, StartError};
+use event_listener::{Event, EventListener};
+use pin_project_lite::pin_project;
+
+use crate::{
+    CancelReason, CancelToken, Rejected,
+    lock::Lock,
+    results::Results,
+    sync::{Arc, AtomicUsize, AtomicWaker, Ordering},
+};
+
+/// What a group does when a task fails.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Policy};
+///
+/// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+/// group.try_spawn(async { Err::<(), _>("first") }).unwrap();
+/// group.try_spawn(async { Err::<(), _>("second") }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait_all()), Err(vec!["first", "second"]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// The first error or panic is the group's, and cancels every other task. The default.
+    #[default]
+    FailFast,
+    /// Every error is kept, in order of arrival, and the other tasks keep running.
+    CollectAll,
+    /// The first error is kept and nothing is cancelled: Go's plain `errgroup.Group`.
+    NoCancel,
+}
+
+/// A task's failure, as stored by the group.
+pub(crate) enum Failure<E> {
+    Error(E),
+    #[cfg(feature = "std")]
+    Panic(Box<dyn core::any::Any + Send>),
+}
+
+/// How a group was configured; fixed at construction.
+pub(crate) struct Config<E> {
+    pub(crate) policy: Policy,
+    pub(crate) cooperative: bool,
+    #[cfg(feature = "std")]
+    pub(crate) panic_to_error: Option<fn(crate::Panicked) -> E>,
+    #[cfg(not(feature = "std"))]
+    pub(crate) panic_to_error: Option<core::marker::PhantomData<fn() -> E>>,
+}
+
+pub(crate) struct Shared<E, R: Results> {
+    pub(crate) state: GroupState,
+    pub(crate) token: CancelToken,
+    /// The group's first failure (the one `wait` reports).
+    first: ErrorSlot<Failure<E>>,
+    /// Every later error, with [`Policy::CollectAll`]. Only failures take this lock.
+    later: Lock<Vec<E>>,
+    pub(crate) results: R::Store,
+    /// The group's waiter (the `Wait` future, or an inline `spawn` driving tasks).
+    pub(crate) waiter: AtomicWaker,
+    /// The most tasks that may be active at once; `usize::MAX` for no limit.
+    limit: AtomicUsize,
+    /// Notified once per finished task, for `spawn` calls waiting for a free slot.
+    slots: Event,
+    /// Spawn order: the next task's index.
+    next_index: AtomicUsize,
+    pub(crate) config: Config<E>,
+}
+
+impl<E, R: Results> Shared<E, R> {
+    pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
+        Self {
+            state: GroupState::new(),
+            token: parent.map_or_else(CancelToken::new, CancelToken::child),
+            first: ErrorSlot::new(),
+            later: Lock::new(Vec::new()),
+            results: R::new_store(),
+            waiter: AtomicWaker::new(),
+            limit: AtomicUsize::new(usize::MAX),
+            slots: Event::new(),
+            next_index: AtomicUsize::new(0),
+            config,
+        }
+    }
+
+    /// Counts a new task in and wraps `future` in its [`Task`], or hands `future` back.
+    pub(crate) fn start<F>(
+        self: &Arc<Self>,
+        future: F,
+        listen: bool,
+    ) -> Result<Task<F, E, R>, Rejected<F>> {
+        if self.token.is_cancelled() {
+            // The token may have been cancelled from outside (a parent, a timeout): record
+            // it in the state word so that no task starts from now on.
+            self.state.cancel();
+            return Err(Rejected::Cancelled(future));
+        }
+        // Acquire: pairs with the release in `set_limit`, so a caller that was told about a
+        // new limit (by any chain of synchronisation) sees it here.
+        let limit = self.limit.load(Ordering::Acquire);
+        match self.state.try_start_within(limit) {
+            Ok(_) => {}
+            Err(StartError::Cancelled) => return Err(Rejected::Cancelled(future)),
+            Err(StartError::Closed) => return Err(Rejected::Closed(future)),
+            Err(StartError::Full | StartError::TooManyTasks) => return Err(Rejected::Full(future)),
+        }
+        // Relaxed: the index only has to be unique and increasing per call; it travels
+        // inside the task.
+        let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+        Ok(Task {
+            future: Some(future),
+            listener: None,
+            listen: listen && !self.config.cooperative,
+            guard: TaskGuard { shared: self.clone(), index },
+        })
+    }
+
+    pub(crate) fn set_limit(&self, limit: usize) {
+        // Release: pairs with the acquire in `start`.
+        self.limit.store(limit, Ordering::Release);
+        // Waiters retry against the new limit; a raised limit may admit several of them.
+        self.slots.notify(usize::MAX);
+    }
+
+    pub(crate) fn limit(&self) -> Option<usize> {
+        // Relaxed: a snapshot for the caller.
+        let limit = self.limit.load(Ordering::Relaxed);
+        (limit != usize::MAX).then_some(limit)
+    }
+
+    /// Starts listening for a free slot; the caller retries `start` after this.
+    pub(crate) fn listen_for_slot(&self) -> EventListener {
+        self.slots.listen()
+    }
+
+    /// Cancels the group: no task starts any more, and (unless cooperative) every task is
+    /// dropped at its next wake-up, which cancelling the token arranges.
+    pub(crate) fn cancel(&self, reason: CancelReason) -> bool {
+        self.state.cancel();
+        let first = self.token.cancel_with(reason);
+        // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
+        // its last task.
+        self.waiter.wake();
+        first
+    }
+
+    /// Records a task's failure according to the policy, and wakes the waiter, which may
+    /// be streaming outcomes as they arrive.
+    pub(crate) fn fail(&self, index: usize, failure: Failure<E>) {
+        self.record_failure(index, failure);
+        self.waiter.wake();
+    }
+
+    fn record_failure(&self, index: usize, failure: Failure<E>) {
+        let failure = self.convert(index, failure);
+        let reason = match &failure {
+            Failure::Error(_) => CancelReason::Error,
+            #[cfg(feature = "std")]
+            Failure::Panic(_) => CancelReason::Panic,
+        };
+        match self.config.policy {
+            Policy::FailFast | Policy::NoCancel => {
+                if self.token.is_cancelled() {
+                    // The group was cancelled before this failure: it is a consequence, not
+                    // the cause, and is not reported.
+                    return;
+                }
+                if self.first.try_set(failure).is_ok() && self.config.policy == Policy::FailFast {
+                    self.cancel(reason);
+                }
+            }
+            Policy::CollectAll => {
+                if let Err(failure) = self.first.try_set(failure) {
+                    match failure {
+                        Failure::Error(error) => self.later.with(|later| later.push(error)),
+                        // Only the first panic is re-raised; later ones were reported by the
+                        // panic hook when they happened.
+                        #[cfg(feature = "std")]
+                        Failure::Panic(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn convert(&self, index: usize, failure: Failure<E>) -> Failure<E> {
+        match failure {
+            #[cfg(feature = "std")]
+            Failure::Panic(payload) => match self.config.panic_to_error {
+                Some(convert) => Failure::Error(convert(crate::Panicked::new(index, payload))),
+                None => Failure::Panic(payload),
+            },
+            other => {
+                let _ = index;
+                other
+            }
+        }
+    }
+
+    /// Takes the group's outcome once it has finished: the first failure (a panic is
+    /// re-raised here) or the results.
+    pub(crate) fn outcome(&self) -> Result<R::Output, E> {
+        match self.first.take() {
+            None => Ok(R::output(&self.results)),
+            Some(Failure::Error(error)) => Err(error),
+            #[cfg(feature = "std")]
+            Some(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+        }
+    }
+
+    /// The first failure, if it arrived and was not taken yet.
+    pub(crate) fn take_failure(&self) -> Option<Failure<E>> {
+        self.first.take()
+    }
+
+    /// The errors kept after the first one ([`Policy::CollectAll`]).
+    pub(crate) fn take_later_errors(&self) -> Vec<E> {
+        self.later.with(core::mem::take)
+    }
+
+    /// Like [`outcome`](Self::outcome), with every error kept by the policy.
+    pub(crate) fn outcome_all(&self) -> Result<R::Output, Vec<E>> {
+        self.outcome().map_err(|first| {
+            let mut all = self.take_later_errors();
+            all.insert(0, first);
+            all
+        })
+    }
+
+    fn task_finished(&self) {
+        let now = self.state.finish();
+        debug_assert!(now.is_ok(), "a task finished twice");
+        // One slot is free: let one `spawn` waiting for it retry.
+        self.slots.notify(1);
+        if now.is_ok_and(|now| now.is_idle()) {
+            self.waiter.wake();
+        }
+    }
+}
+
+impl<E, R: Results> fmt::Debug for Shared<E, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let now = self.state.load();
+        f.debug_struct("Group")
+            .field("active", &now.active())
+            .field("cancelled", &(now.is_cancelled() || self.token.is_cancelled()))
+            .field("finished", &now.is_closed())
+            .field("limit", &self.limit())
+            .field("policy", &self.config.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts its task out of the group when dropped, whatever way the task ends.
+struct TaskGuard<E, R: Results> {
+    shared: Arc<Shared<E, R>>,
+    index: usize,
+}
+
+impl<E, R: Results> Drop for TaskGuard<E, R> {
+    fn drop(&mut self) {
+        self.shared.task_finished();
+    }
+}
+
+pin_project! {
+    /// A task as handed to the spawner: the user's future plus the group's bookkeeping, in
+    /// one value (no extra allocation).
+    ///
+    /// Field order matters: the user's future is dropped before the guard counts the task
+    /// out, so a group that looks finished has dropped every future.
+    pub(crate) struct Task<F, E, R: Results> {
+        #[pin]
+        future: Option<F>,
+        // Wakes this task when the group is cancelled, so it is dropped promptly.
+        listener: Option<EventListener>,
+        listen: bool,
+        guard: TaskGuard<E, R>,
+    }
+}
+
+impl<F, E, R> Future for Task<F, E, R>
+where
+    F: Future<Output = Result<R::Value, E>>,
+    R: Results,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let shared = &this.guard.shared;
+        let index = this.guard.index;
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        if !shared.config.cooperative && shared.token.is_cancelled() {
+            // Aborted: never polled again.
+            drop_future(this.future, shared, index);
+            return Poll::Ready(());
+        }
+        match poll_catching(future, cx) {
+            Ok(Poll::Ready(Ok(value))) => {
+                R::store(&shared.results, index, value);
+                if R::WAKE_ON_VALUE {
+                    shared.waiter.wake();
+                }
+            }
+            Ok(Poll::Ready(Err(error))) => shared.fail(index, Failure::Error(error)),
+            Ok(Poll::Pending) => {
+                if *this.listen && shared.token.poll_cancelled(this.listener, cx).is_ready() {
+                    drop_future(this.future, shared, index);
+                    return Poll::Ready(());
+                }
+                return Poll::Pending;
+            }
+            #[cfg(feature = "std")]
+            Err(payload) => shared.fail(index, Failure::Panic(payload)),
+        }
+        drop_future(this.future, shared, index);
+        Poll::Ready(())
+    }
+}
+
+impl<F, E, R: Results> fmt::Debug for Task<F, E, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("index", &self.guard.index)
+            .field("done", &self.future.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Polls the user's future; with `std`, a panic is caught and returned as its payload.
+#[cfg(feature = "std")]
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Result<Poll<F::Output>, Box<dyn core::any::Any + Send>> {
+    // AssertUnwindSafe: after a panic the future is never polled again, only dropped, and
+    // the group's own state is updated with atomics that a panic cannot leave half-done.
+    std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.poll(cx)))
+}
+
+#[cfg(not(feature = "std"))]
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Result<Poll<F::Output>, core::convert::Infallible> {
+    Ok(future.poll(cx))
+}
+
+/// Drops the user's future now. With `std`, a panic in its `Drop` is caught and recorded
+/// as the task's panic, so the group's counts stay right and the panic is not lost.
+fn drop_future<F, E, R: Results>(
+    mut future: Pin<&mut Option<F>>,
+    shared: &Shared<E, R>,
+    index: usize,
+) {
+    #[cfg(feature = "std")]
+    {
+        let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.set(None)));
+        if let Err(payload) = result {
+            shared.fail(index, Failure::Panic(payload));
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = (shared, index);
+        future.set(None);
+    }
+}
