@@ -15,6 +15,7 @@ use crate::{
     group::Launch,
     mode::{Inline, Mode},
     results::Results,
+    shared::Shared,
 };
 
 pub use crate::token::{Cancelled, CancelledOwned};
@@ -56,87 +57,106 @@ fn poll_finished<E, M: Mode, R: Results>(
     }
 }
 
-/// Resolves when every task of a group has finished or been dropped, with the group's
-/// first error or its results. Returned by [`ErrGroup::wait`] and `.await` on a group.
-///
-/// # Cancel safety
-///
-/// Dropping it drops the group, which cancels the remaining tasks.
-#[must_use = "futures do nothing unless awaited"]
-pub struct Wait<E, M: Mode, R: Results> {
+/// Waits for a group to finish, then turns its shared state into an outcome with
+/// `finish`. The one body behind [`Wait`], [`WaitAll`] and [`Race`].
+struct WaitWith<E, M: Mode, R: Results, O> {
     group: Option<ErrGroup<E, M, R>>,
     cancel_listener: Option<EventListener>,
+    finish: fn(&Shared<E, R>) -> O,
 }
 
-impl<E, M: Mode, R: Results> Wait<E, M, R> {
-    pub(crate) fn new(group: ErrGroup<E, M, R>) -> Self {
-        Self { group: Some(group), cancel_listener: None }
+impl<E, M: Mode, R: Results, O> WaitWith<E, M, R, O> {
+    fn new(group: ErrGroup<E, M, R>, finish: fn(&Shared<E, R>) -> O) -> Self {
+        Self { group: Some(group), cancel_listener: None, finish }
     }
-}
-
-// No field is structurally pinned: the group and the listener are moved freely.
-impl<E, M: Mode, R: Results> Unpin for Wait<E, M, R> {}
-
-impl<E, M: Mode, R: Results> Future for Wait<E, M, R> {
-    type Output = Result<R::Output, E>;
 
     #[track_caller]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let group = this.group.as_mut().expect("errgroup: `Wait` polled after it completed");
-        if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<O> {
+        let group =
+            self.group.as_mut().expect("errgroup: a wait future was polled after it completed");
+        if poll_finished(group, &mut self.cancel_listener, cx).is_pending() {
             return Poll::Pending;
         }
-        let group = this.group.take().expect("checked above");
-        Poll::Ready(group.shared.outcome())
+        let group = self.group.take().expect("checked above");
+        Poll::Ready((self.finish)(&group.shared))
     }
 }
 
-impl<E, M: Mode, R: Results> fmt::Debug for Wait<E, M, R> {
+impl<E, M: Mode, R: Results, O> fmt::Debug for WaitWith<E, M, R, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.group {
-            Some(group) => f.debug_tuple("Wait").field(group).finish(),
-            None => f.write_str("Wait(completed)"),
+            Some(group) => group.fmt(f),
+            None => f.write_str("completed"),
         }
     }
 }
 
-/// Like [`Wait`], with every error the group's policy kept. Returned by
-/// [`ErrGroup::wait_all`].
-///
-/// # Cancel safety
-///
-/// Dropping it drops the group, which cancels the remaining tasks.
-#[must_use = "futures do nothing unless awaited"]
-pub struct WaitAll<E, M: Mode, R: Results> {
-    inner: Wait<E, M, R>,
-}
-
-impl<E, M: Mode, R: Results> WaitAll<E, M, R> {
-    pub(crate) fn new(group: ErrGroup<E, M, R>) -> Self {
-        Self { inner: Wait::new(group) }
-    }
-}
-
-impl<E, M: Mode, R: Results> Future for WaitAll<E, M, R> {
-    type Output = Result<R::Output, Vec<E>>;
-
-    #[track_caller]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut self.inner;
-        let group = this.group.as_mut().expect("errgroup: `WaitAll` polled after it completed");
-        if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
-            return Poll::Pending;
+macro_rules! wait_future {
+    (
+        $(#[$attr:meta])*
+        $name:ident<E, M, $param:ident $(: $bound:path)?>, results $results:ty
+        => $output:ty, $finish:expr
+    ) => {
+        $(#[$attr])*
+        #[must_use = "futures do nothing unless awaited"]
+        pub struct $name<E, M: Mode, $param $(: $bound)?> {
+            inner: WaitWith<E, M, $results, $output>,
         }
-        let group = this.group.take().expect("checked above");
-        Poll::Ready(group.shared.outcome_all())
-    }
+
+        impl<E, M: Mode, $param $(: $bound)?> $name<E, M, $param> {
+            pub(crate) fn new(group: ErrGroup<E, M, $results>) -> Self {
+                Self { inner: WaitWith::new(group, $finish) }
+            }
+        }
+
+        // Nothing is structurally pinned: the group and the listener move freely.
+        impl<E, M: Mode, $param $(: $bound)?> Unpin for $name<E, M, $param> {}
+
+        impl<E, M: Mode, $param $(: $bound)?> Future for $name<E, M, $param> {
+            type Output = $output;
+
+            #[track_caller]
+            fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+                self.inner.poll(cx)
+            }
+        }
+
+        impl<E, M: Mode, $param $(: $bound)?> fmt::Debug for $name<E, M, $param> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.inner).finish()
+            }
+        }
+    };
 }
 
-impl<E, M: Mode, R: Results> fmt::Debug for WaitAll<E, M, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("WaitAll").field(&self.inner).finish()
-    }
+wait_future! {
+    /// Resolves when every task of a group has finished or been dropped, with the group's
+    /// first error or its results. Returned by [`ErrGroup::wait`] and `.await` on a group.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group, which cancels the remaining tasks.
+    Wait<E, M, R: Results>, results R => Result<R::Output, E>, Shared::outcome
+}
+
+wait_future! {
+    /// Like [`Wait`], with every error the group's policy kept. Returned by
+    /// [`ErrGroup::wait_all`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group, which cancels the remaining tasks.
+    WaitAll<E, M, R: Results>, results R => Result<R::Output, Vec<E>>, Shared::outcome_all
+}
+
+wait_future! {
+    /// Resolves with the first success of a racing group, or every error. Returned by
+    /// [`ErrGroup::race`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group, which cancels the remaining tasks.
+    Race<E, M, T>, results crate::FirstOk<T> => Result<T, Vec<E>>, Shared::race_outcome
 }
 
 /// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.

@@ -11,7 +11,7 @@ use crate::{
     CancelReason, CancelToken, LocalSpawn, Policy, Spawn, SpawnError,
     future::{Spawning, Wait, WaitAll},
     mode::{Inline, LocalRuntime, Mode, Runtime},
-    results::{Collect, Discard, Results},
+    results::{Collect, Discard, FirstOk, Results},
     shared::{Config, Shared},
     sync::Arc,
 };
@@ -201,6 +201,22 @@ impl<E, R: Results> Builder<E, R> {
         Builder { config: self.config, parent: self.parent, results: PhantomData }
     }
 
+    /// Makes the group a race: the first task to succeed wins and cancels the rest;
+    /// [`ErrGroup::race`] returns its value, or every error if all fail. Sets
+    /// [`Policy::CollectAll`] (a later [`policy`](Self::policy) call overrides it).
+    ///
+    /// # Examples
+    ///
+    /// See [`FirstOk`].
+    #[must_use]
+    pub fn race<T>(self) -> Builder<E, FirstOk<T>> {
+        Builder {
+            config: Config { policy: Policy::CollectAll, ..self.config },
+            parent: self.parent,
+            results: PhantomData,
+        }
+    }
+
     /// Makes a group whose tasks run inside its own futures: no executor needed, and
     /// tasks may borrow for `'a`.
     ///
@@ -388,6 +404,31 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// ```
     pub fn into_stream(self) -> crate::future::Completions<E, M, T> {
         crate::future::Completions::new(self)
+    }
+}
+
+impl<E, M: Mode, T> ErrGroup<E, M, FirstOk<T>> {
+    /// Waits for the race to be decided: the first task to succeed wins, and every other
+    /// task is cancelled (dropped) before this resolves.
+    ///
+    /// # Examples
+    ///
+    /// See [`FirstOk`].
+    ///
+    /// # Errors
+    ///
+    /// If no task succeeded: every error, in order of arrival (empty if the group had no
+    /// task, or was cancelled before any task finished).
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first task panic, unless the group turns panics into errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, which cancels the remaining tasks.
+    pub fn race(self) -> crate::future::Race<E, M, T> {
+        crate::future::Race::new(self)
     }
 }
 

@@ -109,7 +109,7 @@ pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected};
 pub use mode::{Inline, InlineDriver, LocalRuntime, Mode, Runtime};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
-pub use results::{Collect, Discard, Results};
+pub use results::{Collect, Discard, FirstOk, Results};
 pub use shared::Policy;
 pub use spawn::{LocalSpawn, Spawn, SpawnError};
 pub use token::{CancelReason, CancelToken};

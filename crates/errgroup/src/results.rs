@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 use core::{fmt, marker::PhantomData};
 
 use concurrent_queue::ConcurrentQueue;
+use errgroup_core::ErrorSlot;
 
 mod sealed {
     pub trait Sealed {}
@@ -29,6 +30,9 @@ pub trait Results: sealed::Sealed {
     #[doc(hidden)]
     /// Whether the group's waiter is woken for each stored value (it may be streaming).
     const WAKE_ON_VALUE: bool;
+    #[doc(hidden)]
+    /// Whether a stored value ends the group: the first success wins the race.
+    const CANCEL_ON_VALUE: bool = false;
 }
 
 /// Tasks return `Ok(())` and nothing is kept: a group in this mode uses the same memory
@@ -107,5 +111,55 @@ impl<T> Results for Collect<T> {
         let mut values: Vec<(usize, T)> = store.try_iter().collect();
         values.sort_unstable_by_key(|&(index, _)| index);
         values.into_iter().map(|(_, value)| value).collect()
+    }
+}
+
+/// The first task to succeed wins: its value is the group's, and every other task is
+/// cancelled. Errors are all kept (the group's policy is [`Policy::CollectAll`]), so if
+/// every task fails, [`ErrGroup::race`](crate::ErrGroup::race) returns all the errors.
+///
+/// [`Policy::CollectAll`]: crate::Policy::CollectAll
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::builder().race().inline();
+/// group.try_spawn(async { Err::<&str, _>("mirror 1 is down") }).unwrap();
+/// group.try_spawn(async { Ok("from mirror 2") }).unwrap();
+/// group.try_spawn(std::future::pending()).unwrap(); // cancelled when mirror 2 wins
+/// assert_eq!(futures_executor::block_on(group.race()), Ok("from mirror 2"));
+/// ```
+pub struct FirstOk<T>(PhantomData<fn() -> T>);
+
+impl<T> fmt::Debug for FirstOk<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FirstOk")
+    }
+}
+
+impl<T> sealed::Sealed for FirstOk<T> {}
+
+impl<T> Results for FirstOk<T> {
+    type Value = T;
+    type Output = Option<T>;
+    /// The winner's value: set once, lock-free.
+    type Store = ErrorSlot<T>;
+    const WAKE_ON_VALUE: bool = false;
+    const CANCEL_ON_VALUE: bool = true;
+
+    fn new_store() -> Self::Store {
+        ErrorSlot::new()
+    }
+
+    fn store(store: &Self::Store, _: usize, value: T) {
+        // A later success lost the race (it finished before the cancellation reached
+        // it); its value is dropped.
+        let _ = store.try_set(value);
+    }
+
+    fn output(store: &Self::Store) -> Option<T> {
+        store.take()
     }
 }

@@ -255,6 +255,22 @@ impl<E, R: Results> Shared<E, R> {
         })
     }
 
+    /// The decided race: the winner's value (losers' errors are dropped), or every error.
+    /// A panic is re-raised even if some task won: a panic is a bug, never a loss.
+    pub(crate) fn race_outcome<T>(&self) -> Result<T, Vec<E>>
+    where
+        R: Results<Output = Option<T>>,
+    {
+        match self.outcome_all() {
+            Ok(Some(value)) => Ok(value),
+            Ok(None) => Err(Vec::new()),
+            Err(errors) => match R::output(&self.results) {
+                Some(value) => Ok(value),
+                None => Err(errors),
+            },
+        }
+    }
+
     fn task_finished(&self) {
         let now = self.state.finish();
         debug_assert!(now.is_ok(), "a task finished twice");
@@ -329,7 +345,9 @@ where
         match poll_catching(future, cx) {
             Ok(Poll::Ready(Ok(value))) => {
                 R::store(&shared.results, index, value);
-                if R::WAKE_ON_VALUE {
+                if R::CANCEL_ON_VALUE {
+                    shared.cancel(CancelReason::Explicit);
+                } else if R::WAKE_ON_VALUE {
                     shared.waiter.wake();
                 }
             }
