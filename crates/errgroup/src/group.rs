@@ -663,6 +663,12 @@ group.await.unwrap();
 As [`try_spawn`](Self::try_spawn), except that it never reports [`Rejected::Full`]: it
 waits instead.
 
+# Deadlock
+
+A task that awaits `spawn` holds its own slot while it waits. If every slot is held by
+tasks waiting to spawn, none can proceed (Go's `SetLimit` has the same trap). From inside
+a task of a limited group, prefer `try_spawn` and handle `Rejected::Full`, or leave room.
+
 # Cancel safety
 
 Dropping the future before it resolves drops `future` unspawned."

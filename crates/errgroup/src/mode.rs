@@ -61,6 +61,24 @@ pub trait Mode: sealed::Sealed + Clone {
 /// group.try_spawn(async { Ok(()) }).unwrap();
 /// futures_executor::block_on(group.wait()).unwrap();
 /// ```
+///
+/// Tasks of a `Runtime` group run on other threads, so they must be `Send + 'static`;
+/// this does not compile:
+///
+/// ```compile_fail
+/// # use errgroup::{ErrGroup, Spawn, SpawnError};
+/// # #[derive(Clone)]
+/// # struct Pool(futures_executor::ThreadPool);
+/// # impl Spawn for Pool {
+/// #     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
+/// #         self.0.spawn_ok(task);
+/// #         Ok(())
+/// #     }
+/// # }
+/// let group = ErrGroup::new(Pool(futures_executor::ThreadPool::new().unwrap()));
+/// let not_send = std::rc::Rc::new(1);
+/// let _ = group.try_spawn(async move { Ok::<i32, ()>(*not_send).map(drop) });
+/// ```
 #[derive(Clone, Debug)]
 pub struct Runtime<S>(pub(crate) S);
 
@@ -94,6 +112,21 @@ type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 ///     group.try_spawn(async move { Ok::<usize, ()>(word.len()) }).unwrap();
 /// }
 /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2, 3]));
+/// ```
+///
+/// The borrow checker sees to it that borrowed data outlives the group; this does not
+/// compile:
+///
+/// ```compile_fail
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::inline();
+/// {
+///     let short_lived = String::from("gone too soon");
+///     let borrowed = &short_lived;
+///     group.try_spawn(async move { Ok::<usize, ()>(borrowed.len()).map(drop) }).unwrap();
+/// }
+/// futures_executor::block_on(group.wait()).unwrap();
 /// ```
 pub struct Inline<'a> {
     /// Tasks spawned but not yet picked up by the driver (from handles, or before `wait`).

@@ -37,14 +37,20 @@ use core::{any::Any, fmt};
 /// assert_eq!(panicked.task(), 1);
 /// assert_eq!(panicked.to_string(), "task 1 panicked: disk on fire");
 /// ```
+///
+/// `Panicked` is `Send + Sync` (the payload sits behind a mutex that only
+/// [`into_payload`](Self::into_payload) opens), so an error type holding one still works
+/// with `anyhow` and friends.
 pub struct Panicked {
     task: usize,
-    payload: Box<dyn Any + Send>,
+    message: Option<String>,
+    payload: std::sync::Mutex<Box<dyn Any + Send>>,
 }
 
 impl Panicked {
     pub(crate) fn new(task: usize, payload: Box<dyn Any + Send>) -> Self {
-        Self { task, payload }
+        let message = payload_message(&*payload).map(String::from);
+        Self { task, message, payload: std::sync::Mutex::new(payload) }
     }
 
     /// The panic message, if the payload was a `&str` or a `String` (as `panic!` makes).
@@ -53,7 +59,7 @@ impl Panicked {
     ///
     /// See [`Panicked`].
     pub fn message(&self) -> Option<&str> {
-        payload_message(&*self.payload)
+        self.message.as_deref()
     }
 
     /// The task's position in spawn order, counting from 0.
@@ -78,11 +84,13 @@ impl Panicked {
     /// assert_eq!(panicked.into_payload().downcast_ref::<u8>(), Some(&42));
     /// ```
     pub fn into_payload(self) -> Box<dyn Any + Send> {
-        self.payload
+        // Nothing panics while holding the lock (it is never taken before this), so it
+        // cannot be poisoned; recover the payload either way.
+        self.payload.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
     payload
         .downcast_ref::<&'static str>()
         .copied()

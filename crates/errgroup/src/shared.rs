@@ -180,17 +180,16 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     fn record_failure(&self, index: usize, failure: Failure<E>) {
+        let panicked = !matches!(failure, Failure::Error(_));
         let failure = self.convert(index, failure);
-        let reason = match &failure {
-            Failure::Error(_) => CancelReason::Error,
-            #[cfg(feature = "std")]
-            Failure::Panic(_) => CancelReason::Panic,
-        };
+        let reason = if panicked { CancelReason::Panic } else { CancelReason::Error };
         match self.config.policy {
             Policy::FailFast | Policy::NoCancel => {
-                if self.token.is_cancelled() {
-                    // The group was cancelled before this failure: it is a consequence, not
-                    // the cause, and is not reported.
+                if self.token.is_cancelled() && !panicked {
+                    // The group was cancelled before this error: it is a consequence, not
+                    // the cause, and is not reported. A panic is a bug, not a consequence:
+                    // it is kept if nothing failed before it (a `Drop` panicking while its
+                    // task is aborted, say), so that it surfaces at `wait`.
                     return;
                 }
                 if self.first.try_set(failure).is_ok() && self.config.policy == Policy::FailFast {

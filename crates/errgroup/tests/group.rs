@@ -1,0 +1,744 @@
+//! Poll-level tests of `ErrGroup`: no runtime, no sleeps. Tasks go to a recording spawner
+//! and the test polls them (and the group's `wait`) one step at a time, so every
+//! interleaving a test names is the one that happens. One test per documented guarantee.
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::needless_range_loop,
+    clippy::manual_async_fn
+)]
+
+mod support;
+
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering::SeqCst},
+    },
+    task::Poll,
+};
+
+use errgroup::{
+    CancelReason, CancelToken, ErrGroup, Handle, Panicked, Policy, Rejected, Runtime, future::Wait,
+};
+use futures_executor::block_on;
+use support::{
+    Counted, Gate, GateFuture, Outcome, PanickingSpawner, PanicsOnDrop, RecordingSpawner,
+    RefusingSpawner, quiet_panics,
+};
+
+type Group = ErrGroup<u32, Runtime<RecordingSpawner>, errgroup::Collect<u32>>;
+
+fn recording_group() -> (Group, RecordingSpawner) {
+    let spawner = RecordingSpawner::default();
+    (ErrGroup::builder().collect().spawner(spawner.clone()), spawner)
+}
+
+fn spawn_gates(group: &Group, n: usize) -> Vec<Gate> {
+    (0..n)
+        .map(|_| {
+            let gate = Gate::new();
+            group.try_spawn(gate.future()).unwrap();
+            gate
+        })
+        .collect()
+}
+
+#[test]
+fn wait_resolves_only_when_every_task_has_finished_or_been_dropped() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 3);
+    let waiter = Counted::new();
+    let mut wait = group.wait();
+    assert!(waiter.poll(&mut wait).is_pending());
+
+    gates[0].open(Outcome::Ok(1));
+    assert!(spawner.poll(0));
+    assert!(waiter.poll(&mut wait).is_pending(), "two tasks remain");
+
+    spawner.drop_task(1); // an executor dropped it unfinished
+    assert!(gates[1].dropped());
+    assert!(waiter.poll(&mut wait).is_pending(), "one task remains");
+
+    let wakes_before = waiter.wakes();
+    gates[2].open(Outcome::Ok(3));
+    assert!(spawner.poll(2));
+    assert!(waiter.wakes() > wakes_before, "the last task wakes the waiter");
+    assert_eq!(waiter.poll(&mut wait), Poll::Ready(Ok(vec![1, 3])));
+}
+
+#[test]
+fn wait_on_an_empty_group_is_ready_at_once() {
+    let group = ErrGroup::<(), _>::inline();
+    assert_eq!(Counted::new().poll(&mut group.wait()), Poll::Ready(Ok(())));
+}
+
+#[test]
+fn wait_yields_the_first_error() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 3);
+    gates[1].open(Outcome::Err(11));
+    assert!(spawner.poll(1));
+    gates[2].open(Outcome::Err(12));
+    assert!(spawner.poll(2), "a cancelled task finishes at its next poll");
+    assert_eq!(gates[2].polls(), 0, "and is never polled once aborted");
+    assert!(spawner.poll(0));
+    assert_eq!(block_on(group.wait()), Err(11));
+}
+
+#[test]
+fn first_error_cancels_siblings_and_arranges_their_wake_up() {
+    let (group, spawner) = recording_group();
+    let token = group.token();
+    let gates = spawn_gates(&group, 3);
+    for index in 0..3 {
+        assert!(!spawner.poll(index), "every task waits at its gate");
+    }
+    gates[0].open(Outcome::Err(7));
+    assert!(spawner.poll(0));
+    assert_eq!(token.reason(), Some(CancelReason::Error));
+    for index in 1..3 {
+        assert!(spawner.wakes(index) >= 1, "task {index} is woken by the cancellation");
+        assert!(spawner.poll(index));
+        assert!(gates[index].dropped(), "task {index}'s future is dropped");
+        assert_eq!(gates[index].polls(), 1, "task {index} is never polled again");
+    }
+    assert_eq!(block_on(group.wait()), Err(7));
+}
+
+#[test]
+fn aborted_task_is_never_polled_again() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 1);
+    assert!(!spawner.poll(0));
+    group.cancel();
+    gates[0].open(Outcome::Ok(1)); // too late: the group was cancelled first
+    assert!(spawner.poll(0));
+    assert_eq!(gates[0].polls(), 1);
+    assert!(gates[0].dropped());
+    assert_eq!(block_on(group.wait()), Ok(vec![]));
+}
+
+#[test]
+fn errors_after_cancellation_are_not_the_cause() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 1);
+    assert!(!spawner.poll(0));
+    group.cancel();
+    assert_eq!(group.token().reason(), Some(CancelReason::Explicit));
+    gates[0].open(Outcome::Err(9));
+    assert!(spawner.poll(0));
+    assert_eq!(block_on(group.wait()), Ok(vec![]), "the error came after the cancel");
+}
+
+#[test]
+fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().policy(Policy::CollectAll).collect().spawner(spawner.clone());
+    let gates: Vec<Gate> = (0..3)
+        .map(|_| {
+            let gate = Gate::new();
+            group.try_spawn(gate.future()).unwrap();
+            gate
+        })
+        .collect();
+    for (index, outcome) in [(2, Outcome::Err(2)), (0, Outcome::Err(0)), (1, Outcome::Ok(1))] {
+        gates[index].open(outcome);
+        assert!(spawner.poll(index));
+        assert!(!group.is_cancelled());
+    }
+    assert_eq!(gates[1].polls(), 1, "the sibling ran to completion");
+    assert_eq!(block_on(group.wait_all()), Err(vec![2, 0]));
+}
+
+#[test]
+fn no_cancel_records_the_first_error_and_cancels_nothing() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().policy(Policy::NoCancel).collect().spawner(spawner.clone());
+    let gates: Vec<Gate> = (0..3)
+        .map(|_| {
+            let gate = Gate::new();
+            group.try_spawn(gate.future()).unwrap();
+            gate
+        })
+        .collect();
+    for (index, outcome) in [(1, Outcome::Err(1)), (0, Outcome::Err(0)), (2, Outcome::Ok(2))] {
+        gates[index].open(outcome);
+        assert!(spawner.poll(index));
+    }
+    assert!(!group.is_cancelled());
+    assert!(group.try_spawn(async { Ok(5) }).is_ok(), "still accepting tasks");
+    assert!(spawner.poll(3));
+    assert_eq!(block_on(group.wait_all()), Err(vec![1]));
+}
+
+#[test]
+fn cooperative_tasks_get_the_token_and_are_not_dropped() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().cooperative().spawner(spawner.clone());
+    let token = group.token();
+    let saw_cancel = Arc::new(AtomicUsize::new(0));
+    let seen = saw_cancel.clone();
+    group
+        .try_spawn(async move {
+            token.cancelled().await;
+            seen.fetch_add(1, SeqCst);
+            Ok::<(), u32>(())
+        })
+        .unwrap();
+    assert!(!spawner.poll(0));
+    group.cancel();
+    assert!(spawner.wakes(0) >= 1, "the token wakes the task");
+    assert!(spawner.poll(0), "it finishes by itself");
+    assert_eq!(saw_cancel.load(SeqCst), 1);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn limit_never_exceeds_n_and_try_spawn_hands_the_future_back_when_full() {
+    let (group, spawner) = recording_group();
+    group.limit(2).unwrap();
+    let gates = spawn_gates(&group, 2);
+    let extra = Gate::new();
+    let Err(Rejected::Full(back)) = group.try_spawn(extra.future()) else {
+        panic!("the group is full")
+    };
+    drop(back);
+    assert!(extra.dropped() && extra.polls() == 0, "the refused future was never run");
+    assert_eq!(group.active(), 2);
+    assert_eq!(spawner.len(), 2);
+    gates[0].open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    assert!(group.try_spawn(async { Ok(2) }).is_ok(), "a slot is free again");
+    assert_eq!(group.active(), 2);
+    gates[1].open(Outcome::Ok(1));
+    assert!(spawner.poll(1) && spawner.poll(2));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 1, 2]));
+}
+
+#[test]
+fn spawn_applies_back_pressure_until_a_slot_is_free() {
+    let (group, spawner) = recording_group();
+    group.limit(1).unwrap();
+    let gates = spawn_gates(&group, 1);
+    let spawning_task = Counted::new();
+    let mut spawning = group.spawn(async { Ok(1) });
+    assert!(spawning_task.poll(&mut spawning).is_pending());
+    assert_eq!(spawner.len(), 1, "not spawned while full");
+    gates[0].open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    assert!(spawning_task.wakes() >= 1, "the finished task frees the slot and wakes the spawn");
+    assert!(matches!(spawning_task.poll(&mut spawning), Poll::Ready(Ok(()))));
+    assert!(spawner.poll(1));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 1]));
+}
+
+#[test]
+fn raising_the_limit_admits_waiting_spawns_at_once() {
+    let (group, spawner) = recording_group();
+    group.limit(1).unwrap();
+    let _gates = spawn_gates(&group, 1);
+    let waker = Counted::new();
+    let mut spawning = group.spawn(async { Ok(1) });
+    assert!(waker.poll(&mut spawning).is_pending());
+    group.limit(2).unwrap();
+    assert!(waker.wakes() >= 1);
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Ok(()))));
+    assert_eq!(spawner.len(), 2);
+    assert_eq!(group.active(), 2);
+}
+
+#[test]
+fn lowering_the_limit_stops_nothing_and_new_tasks_wait_for_the_new_limit() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 3);
+    group.limit(1).unwrap();
+    assert_eq!(group.active(), 3, "running tasks are not stopped");
+    assert!(matches!(group.try_spawn(async { Ok(9) }), Err(Rejected::Full(_))));
+    gates[0].open(Outcome::Ok(0));
+    gates[1].open(Outcome::Ok(1));
+    assert!(spawner.poll(0) && spawner.poll(1));
+    assert!(
+        matches!(group.try_spawn(async { Ok(9) }), Err(Rejected::Full(_))),
+        "1 active, limit 1"
+    );
+    gates[2].open(Outcome::Ok(2));
+    assert!(spawner.poll(2));
+    assert!(group.try_spawn(async { Ok(3) }).is_ok());
+    assert!(spawner.poll(3));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 1, 2, 3]));
+}
+
+#[test]
+fn limit_zero_is_an_error_and_changes_nothing() {
+    let (group, _) = recording_group();
+    group.limit(4).unwrap();
+    let error = group.limit(0).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a group's limit must be at least 1: with limit(0) no task could ever run"
+    );
+    assert_eq!(group.current_limit(), Some(4));
+}
+
+#[test]
+fn spawning_into_a_cancelled_group_returns_the_future_unrun() {
+    let (group, spawner) = recording_group();
+    group.cancel();
+    let gate = Gate::new();
+    let rejected = group.try_spawn(gate.future()).unwrap_err();
+    assert_eq!(rejected.to_string(), "task rejected: the group is cancelled");
+    let Rejected::Cancelled(future) = rejected else { panic!("expected Cancelled") };
+    assert_eq!(gate.polls(), 0);
+    drop(future);
+    assert_eq!(spawner.len(), 0);
+    assert_eq!(group.active(), 0);
+    let mut spawning = group.spawn(Gate::new().future());
+    assert!(matches!(Counted::new().poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+}
+
+#[test]
+fn spawning_into_a_finished_group_returns_closed() {
+    let (group, spawner) = recording_group();
+    let handle: Handle<u32, Runtime<RecordingSpawner>, errgroup::Collect<u32>> = group.handle();
+    assert_eq!(block_on(group.wait()), Ok(vec![]));
+    let rejected = handle.try_spawn(async { Ok(1) }).unwrap_err();
+    assert_eq!(rejected.to_string(), "task rejected: the group has finished");
+    assert!(matches!(rejected, Rejected::Closed(_)));
+    assert_eq!(spawner.len(), 0);
+}
+
+#[test]
+fn refusing_spawner_fails_the_spawn_without_corrupting_counts() {
+    let group = ErrGroup::<u32, _>::new(RefusingSpawner);
+    let gate = Gate::new();
+    let rejected = group.try_spawn(gate.future().map_ok()).unwrap_err();
+    assert_eq!(
+        rejected.to_string(),
+        "task rejected: the spawner refused the task: the executor is shut down"
+    );
+    assert!(rejected.into_future().is_none(), "the spawner dropped it");
+    assert!(gate.dropped() && gate.polls() == 0);
+    assert_eq!(group.active(), 0);
+    assert!(!group.is_cancelled(), "a refused spawn is the caller's to handle");
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn panicking_spawner_does_not_corrupt_counts() {
+    quiet_panics();
+    let group = ErrGroup::<u32, _>::new(PanickingSpawner);
+    let gate = Gate::new();
+    let result = catch_unwind(AssertUnwindSafe(|| group.try_spawn(gate.future().map_ok())));
+    assert_eq!(*result.unwrap_err().downcast::<&str>().unwrap(), "spawner exploded");
+    assert!(gate.dropped());
+    assert_eq!(group.active(), 0);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn panic_is_reraised_at_wait_with_original_payload_and_cancels_siblings() {
+    quiet_panics();
+    let (group, spawner) = recording_group();
+    let token = group.token();
+    let gates = spawn_gates(&group, 2);
+    assert!(!spawner.poll(1));
+    gates[0].open(Outcome::Panic(42));
+    assert!(spawner.poll(0), "the panic is caught: the task just ends");
+    assert_eq!(token.reason(), Some(CancelReason::Panic));
+    assert!(spawner.poll(1));
+    assert!(gates[1].dropped());
+    let payload = catch_unwind(AssertUnwindSafe(|| block_on(group.wait()))).unwrap_err();
+    assert_eq!(*payload.downcast::<u32>().unwrap(), 42);
+}
+
+#[derive(Debug)]
+enum TaskError {
+    Failed(u32),
+    Panicked(Panicked),
+}
+
+impl From<Panicked> for TaskError {
+    fn from(panicked: Panicked) -> Self {
+        Self::Panicked(panicked)
+    }
+}
+
+#[test]
+fn panics_as_errors_carry_message_and_task() {
+    quiet_panics();
+    let group = ErrGroup::builder().panics_as_errors().inline();
+    group.try_spawn(async { Ok::<(), TaskError>(()) }).unwrap();
+    group.try_spawn(async { Err(TaskError::Failed(1)) }).unwrap_or_else(|_| unreachable!());
+    let mut group = group;
+    drop(group.try_spawn(async { panic!("task exploded") }));
+    // Inline tasks run in spawn order: task 1's error comes first.
+    match block_on(group.wait()) {
+        Err(TaskError::Failed(1)) => {}
+        other => panic!("expected task 1's error, got {other:?}"),
+    }
+    group = ErrGroup::builder().panics_as_errors().inline();
+    group.try_spawn(async { panic!("task exploded") }).unwrap_or_else(|_| unreachable!());
+    let Err(TaskError::Panicked(panicked)) = block_on(group.wait()) else { panic!() };
+    assert_eq!(panicked.message(), Some("task exploded"));
+    assert_eq!(panicked.task(), 0);
+    assert_eq!(panicked.to_string(), "task 0 panicked: task exploded");
+}
+
+#[test]
+fn panicking_drop_of_an_aborted_task_does_not_corrupt_counts_and_surfaces() {
+    quiet_panics();
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    group.try_spawn(PanicsOnDrop).unwrap();
+    assert!(!spawner.poll(0));
+    group.cancel();
+    assert!(spawner.poll(0), "the drop's panic is caught while aborting");
+    assert_eq!(group.active(), 0);
+    let payload = catch_unwind(AssertUnwindSafe(|| block_on(group.wait()))).unwrap_err();
+    assert_eq!(*payload.downcast::<&str>().unwrap(), "drop exploded");
+}
+
+#[test]
+fn ordered_collect_returns_values_in_spawn_order() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 4);
+    for index in (0..4).rev() {
+        gates[index].open(Outcome::Ok(index as u32 * 10));
+        assert!(spawner.poll(index));
+    }
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 10, 20, 30]));
+}
+
+#[test]
+fn as_completed_stream_yields_values_as_they_complete() {
+    use futures_util::StreamExt;
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 3);
+    let mut stream = group.into_stream();
+    let consumer = Counted::new();
+    assert_eq!(consumer.poll(&mut stream.next()), Poll::Pending);
+    gates[2].open(Outcome::Ok(2));
+    assert!(spawner.poll(2));
+    assert!(consumer.wakes() >= 1, "a stored value wakes the stream");
+    assert_eq!(consumer.poll(&mut stream.next()), Poll::Ready(Some(Ok(2))));
+    gates[0].open(Outcome::Err(0));
+    assert!(spawner.poll(0));
+    assert_eq!(consumer.poll(&mut stream.next()), Poll::Ready(Some(Err(0))));
+    assert!(spawner.poll(1), "the sibling was cancelled by the error");
+    assert_eq!(consumer.poll(&mut stream.next()), Poll::Ready(None));
+}
+
+#[test]
+fn race_first_success_wins_and_cancels_the_rest() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().race().spawner(spawner.clone());
+    let gates: Vec<Gate> = (0..3)
+        .map(|_| {
+            let gate = Gate::new();
+            group.try_spawn(gate.future()).unwrap();
+            gate
+        })
+        .collect();
+    assert!(!spawner.poll(2));
+    gates[0].open(Outcome::Err(0));
+    assert!(spawner.poll(0));
+    assert!(!group.is_cancelled(), "an error does not end a race");
+    gates[1].open(Outcome::Ok(1));
+    assert!(spawner.poll(1));
+    assert!(group.is_cancelled(), "the winner cancels the rest");
+    assert!(spawner.poll(2) && gates[2].dropped());
+    assert_eq!(block_on(group.race()), Ok(1));
+}
+
+#[test]
+fn race_returns_every_error_when_all_fail() {
+    let group = ErrGroup::builder().race::<u32>().inline();
+    for error in [3, 1, 2] {
+        group.try_spawn(async move { Err::<u32, u32>(error) }).unwrap();
+    }
+    assert_eq!(block_on(group.race()), Err(vec![3, 1, 2]));
+}
+
+#[test]
+fn parent_token_cancels_the_group_and_group_failure_does_not_cancel_parent() {
+    let parent = CancelToken::new();
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().child_of(&parent).spawner(spawner.clone());
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    assert!(!spawner.poll(0));
+    parent.cancel();
+    assert_eq!(group.token().reason(), Some(CancelReason::Parent));
+    assert!(spawner.wakes(0) >= 1);
+    assert!(spawner.poll(0) && gate.dropped());
+    assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Cancelled(_))));
+    assert_eq!(block_on(group.wait()), Ok(()));
+
+    let parent = CancelToken::new();
+    let group = ErrGroup::builder().child_of(&parent).inline();
+    group.try_spawn(async { Err::<(), u32>(1) }).unwrap();
+    assert_eq!(block_on(group.wait()), Err(1));
+    assert!(!parent.is_cancelled());
+}
+
+#[test]
+fn dropping_an_unwaited_group_cancels_its_tasks() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let token = group.token();
+    assert!(!spawner.poll(0));
+    drop(group);
+    assert!(token.is_cancelled());
+    assert!(spawner.wakes(0) >= 1);
+    assert!(spawner.poll(0) && gate.dropped());
+
+    // Inline: the tasks live in the group and go with it.
+    let group = ErrGroup::<u32, _>::inline();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    drop(group);
+    assert!(gate.dropped() && gate.polls() == 0);
+}
+
+#[test]
+fn dropping_the_wait_future_cancels_the_group() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let token = group.token();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let mut wait: Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard> = group.wait();
+    assert!(Counted::new().poll(&mut wait).is_pending());
+    drop(wait);
+    assert!(token.is_cancelled());
+    assert!(spawner.poll(0) && gate.dropped());
+}
+
+#[test]
+fn inline_handles_spawn_siblings_from_inside_tasks() {
+    fn fan_out(
+        handle: Handle<(), errgroup::Inline<'static>>,
+        leaves: Arc<AtomicUsize>,
+        depth: u32,
+    ) -> impl Future<Output = Result<(), ()>> + Send + 'static {
+        async move {
+            if depth == 0 {
+                leaves.fetch_add(1, SeqCst);
+            } else {
+                for _ in 0..3 {
+                    let child = fan_out(handle.clone(), leaves.clone(), depth - 1);
+                    handle.try_spawn(Box::pin(child)).map_err(drop)?;
+                }
+            }
+            Ok(())
+        }
+    }
+    let leaves = Arc::new(AtomicUsize::new(0));
+    let group = ErrGroup::inline();
+    group.try_spawn(Box::pin(fan_out(group.handle(), leaves.clone(), 4))).unwrap();
+    assert_eq!(block_on(group.wait()), Ok(()));
+    assert_eq!(leaves.load(SeqCst), 81);
+}
+
+#[test]
+fn inline_tasks_may_borrow_from_the_caller() {
+    let words = vec![String::from("a"), String::from("bb"), String::from("ccc")];
+    let total = AtomicUsize::new(0);
+    let group = ErrGroup::inline();
+    for word in &words {
+        let total = &total;
+        group
+            .try_spawn(async move {
+                total.fetch_add(word.len(), SeqCst);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+    }
+    assert_eq!(block_on(group.wait()), Ok(()));
+    assert_eq!(total.load(SeqCst), 6);
+}
+
+#[test]
+fn inline_spawn_runs_tasks_while_waiting_for_a_slot() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    block_on(async {
+        let mut group = ErrGroup::inline();
+        group.limit(3).unwrap();
+        for _ in 0..20 {
+            let (running, most) = (running.clone(), most.clone());
+            group
+                .spawn(async move {
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    futures_util::future::ready(()).await;
+                    yield_now().await;
+                    running.fetch_sub(1, SeqCst);
+                    Ok::<(), ()>(())
+                })
+                .await
+                .unwrap();
+        }
+        group.await.unwrap();
+    });
+    assert_eq!(most.load(SeqCst), 3, "the limit was reached and never exceeded");
+}
+
+#[test]
+fn inline_group_is_cancelled_from_outside_while_waiting() {
+    let parent = CancelToken::new();
+    let group = ErrGroup::builder().child_of(&parent).inline();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let waiter = Counted::new();
+    let mut wait = group.wait();
+    assert!(waiter.poll(&mut wait).is_pending());
+    parent.cancel();
+    assert!(waiter.wakes() >= 1, "the outside cancellation wakes the inline driver");
+    assert_eq!(waiter.poll(&mut wait), Poll::Ready(Ok(())));
+    assert!(gate.dropped() && gate.polls() == 1);
+}
+
+#[test]
+#[should_panic(expected = "errgroup: a wait future was polled after it completed")]
+fn polling_wait_after_completion_panics_with_a_clear_message() {
+    let mut wait = ErrGroup::<(), _>::inline().wait();
+    let waker = Counted::new();
+    assert!(waker.poll(&mut wait).is_ready());
+    let _ = waker.poll(&mut wait);
+}
+
+#[test]
+fn debug_shows_active_count_and_cancellation() {
+    let (group, _) = recording_group();
+    spawn_gates(&group, 2);
+    group.cancel();
+    let shown = format!("{group:?}");
+    assert!(shown.starts_with("Group { active: 2, cancelled: true, finished: false"), "{shown}");
+}
+
+/// Every order in which three tasks can end — each succeeding, failing or panicking,
+/// in every completion order, with an explicit cancel at every position or none — gives
+/// the outcome the rules predict, drops every future, and never polls an aborted task.
+#[test]
+fn every_order_of_finish_error_panic_and_cancel_across_three_tasks() {
+    quiet_panics();
+    let kinds = [Outcome::Ok(0), Outcome::Err(0), Outcome::Panic(0)];
+    let orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    let mut cases = 0;
+    for a in kinds {
+        for b in kinds {
+            for c in kinds {
+                for order in orders {
+                    for cancel_at in 0..=4 {
+                        check_case([a, b, c], order, cancel_at);
+                        cases += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 27 * 6 * 5);
+}
+
+/// `cancel_at` in 0..=3 cancels before that many completions; 4 never cancels.
+fn check_case(kinds: [Outcome; 3], order: [usize; 3], cancel_at: usize) {
+    let case = format!("{kinds:?} in order {order:?}, cancel at {cancel_at}");
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 3);
+    for index in 0..3 {
+        assert!(!spawner.poll(index), "{case}");
+    }
+    let mut cancelled = false;
+    let mut expected: Option<Outcome> = None;
+    let mut values = Vec::new();
+    for (step, &index) in order.iter().enumerate() {
+        if step == cancel_at {
+            group.cancel();
+            cancelled = true;
+        }
+        let outcome = match kinds[index] {
+            Outcome::Ok(_) => Outcome::Ok(index as u32),
+            Outcome::Err(_) => Outcome::Err(index as u32),
+            Outcome::Panic(_) => Outcome::Panic(index as u32),
+        };
+        gates[index].open(outcome);
+        assert!(spawner.poll(index), "{case}");
+        if cancelled {
+            assert_eq!(gates[index].polls(), 1, "{case}: aborted task {index} was polled");
+            continue;
+        }
+        assert_eq!(gates[index].polls(), 2, "{case}");
+        match outcome {
+            Outcome::Ok(value) => values.push(value),
+            failure => {
+                expected = Some(failure);
+                cancelled = true;
+            }
+        }
+    }
+    for gate in &gates {
+        assert!(gate.dropped(), "{case}: a future outlived the group");
+    }
+    assert_eq!(group.active(), 0, "{case}");
+    values.sort_unstable();
+    match (expected, catch_unwind(AssertUnwindSafe(|| block_on(group.wait())))) {
+        (None, Ok(result)) => assert_eq!(result, Ok(values), "{case}"),
+        (Some(Outcome::Err(error)), Ok(result)) => assert_eq!(result, Err(error), "{case}"),
+        (Some(Outcome::Panic(id)), Err(payload)) => {
+            assert_eq!(*payload.downcast::<u32>().unwrap(), id, "{case}");
+        }
+        (expected, _) => panic!("{case}: expected {expected:?}"),
+    }
+}
+
+/// A future that is pending once, waking itself: lets other inline tasks run.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// Turns a gate's `Result<u32, u32>` into a discard-mode task's `Result<(), u32>`.
+trait MapOk {
+    fn map_ok(self) -> impl Future<Output = Result<(), u32>> + Send + 'static;
+}
+
+impl MapOk for GateFuture {
+    fn map_ok(self) -> impl Future<Output = Result<(), u32>> + Send + 'static {
+        async move { self.await.map(drop) }
+    }
+}
+
+/// Compile-time `Send`/`Sync`/`Unpin` matrix of the public types.
+#[test]
+fn public_types_are_send_sync_and_unpin_where_promised() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    fn unpin<T: Unpin>() {}
+    type G = ErrGroup<u32, Runtime<RecordingSpawner>>;
+    send_sync::<G>();
+    send_sync::<Handle<u32, Runtime<RecordingSpawner>>>();
+    send::<ErrGroup<u32, errgroup::Inline<'static>>>();
+    send::<Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard>>();
+    unpin::<Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard>>();
+    send_sync::<CancelToken>();
+    send_sync::<errgroup::WaitGroup>();
+    send_sync::<Rejected<GateFuture>>();
+    send_sync::<errgroup::SpawnError>();
+    send_sync::<Panicked>();
+}
+
+use std::future::Future;
