@@ -685,7 +685,7 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = self.shared.start(future, Runtime::<S>::LISTEN)?;
+        let task = Shared::start(&self.shared, future, Runtime::<S>::LISTEN)?;
         self.mode.0.spawn(task).map_err(Rejected::Spawner)
     }
 
@@ -728,7 +728,7 @@ where
     F: Future<Output = Result<R::Value, E>> + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = self.shared.start(future, LocalRuntime::<S>::LISTEN)?;
+        let task = Shared::start(&self.shared, future, LocalRuntime::<S>::LISTEN)?;
         self.mode.0.spawn_local(task).map_err(Rejected::Spawner)
     }
 
@@ -770,7 +770,7 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'a,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = self.shared.start(future, Inline::LISTEN)?;
+        let task = Shared::start(&self.shared, future, Inline::LISTEN)?;
         self.mode.push(task);
         // The driver picks the task up when it is next polled.
         self.shared.waiter.wake();

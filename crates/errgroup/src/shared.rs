@@ -112,21 +112,24 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     /// Counts a new task in and wraps `future` in its [`Task`], or hands `future` back.
+    ///
+    /// An associated function rather than a `self: &Arc<Self>` method: under loom `Arc` is
+    /// loom's, which cannot be a receiver type.
     pub(crate) fn start<F>(
-        self: &Arc<Self>,
+        this: &Arc<Self>,
         future: F,
         listen: bool,
     ) -> Result<Task<F, E, R>, Rejected<F>> {
-        if self.token.is_cancelled() {
+        if this.token.is_cancelled() {
             // The token may have been cancelled from outside (a parent, a timeout): record
             // it in the state word so that no task starts from now on.
-            self.state.cancel();
+            this.state.cancel();
             return Err(Rejected::Cancelled(future));
         }
         // Acquire: pairs with the release in `set_limit`, so a caller that was told about a
         // new limit (by any chain of synchronisation) sees it here.
-        let limit = self.limit.load(Ordering::Acquire);
-        match self.state.try_start_within(limit) {
+        let limit = this.limit.load(Ordering::Acquire);
+        match this.state.try_start_within(limit) {
             Ok(_) => {}
             Err(StartError::Cancelled) => return Err(Rejected::Cancelled(future)),
             Err(StartError::Closed) => return Err(Rejected::Closed(future)),
@@ -134,12 +137,12 @@ impl<E, R: Results> Shared<E, R> {
         }
         // Relaxed: the index only has to be unique and increasing per call; it travels
         // inside the task.
-        let index = self.next_index.fetch_add(1, Ordering::Relaxed);
+        let index = this.next_index.fetch_add(1, Ordering::Relaxed);
         Ok(Task {
             future: Some(future),
             listener: None,
-            listen: listen && !self.config.cooperative,
-            guard: TaskGuard { shared: self.clone(), index },
+            listen: listen && !this.config.cooperative,
+            guard: TaskGuard { shared: this.clone(), index },
         })
     }
 

@@ -10,11 +10,35 @@ pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 pub(crate) use futures_util::task::AtomicWaker;
 
 #[cfg(loom)]
-pub(crate) use loom::future::AtomicWaker;
-#[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom_waker::AtomicWaker;
+
+/// loom's `AtomicWaker` with futures-util's signatures (`register` takes `&Waker`), so the
+/// call sites are the same under both.
+#[cfg(loom)]
+mod loom_waker {
+    use core::task::Waker;
+
+    #[derive(Debug, Default)]
+    pub(crate) struct AtomicWaker(loom::future::AtomicWaker);
+
+    impl AtomicWaker {
+        pub(crate) fn new() -> Self {
+            Self(loom::future::AtomicWaker::new())
+        }
+
+        pub(crate) fn register(&self, waker: &Waker) {
+            self.0.register_by_ref(waker);
+        }
+
+        pub(crate) fn wake(&self) {
+            self.0.wake();
+        }
+    }
+}
 
 /// Declares a function `const` except under loom, whose primitives cannot be built in a
 /// `const` context.

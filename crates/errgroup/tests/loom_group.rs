@@ -1,0 +1,369 @@
+//! Loom models of `ErrGroup`'s wake-up paths in `Runtime` mode: the last task finishing
+//! against the waiter registering, a cancellation against a pending task, the first error
+//! cancelling a pending sibling, and a task's value and writes reaching the waiter.
+//!
+//! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
+//! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
+//! every model records which side of each race won in every run: after `check`, it asserts
+//! that each side occurred, which proves loom explored the race instead of passing
+//! vacuously.
+//!
+//! loom's `block_on` may wake up once spuriously, so "woken" is judged by a waker that
+//! counts its wake-ups, not by the number of polls; a run that finished at a spurious
+//! re-poll is recorded as such, and not counted as either side.
+//!
+//! Every racing party runs on a spawned thread (the main thread only sets up and joins),
+//! and the finishers and cancellers are spawned before the waiter: loom 0.7 fails to
+//! explore interleavings when a spawned thread starts with an atomic load racing the main
+//! thread (tokio-rs/loom#392).
+//!
+//! Run: `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test -p errgroup
+//! --features loom --release --test loom_group`
+#![cfg(loom)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+
+use errgroup::{ErrGroup, Results, Runtime, Spawn, SpawnError};
+use loom::cell::UnsafeCell;
+use loom::thread::{self, JoinHandle};
+
+/// How often each outcome occurred across the runs of one model.
+type Seen = Mutex<BTreeMap<&'static str, usize>>;
+
+const WAITER_AT_ONCE: &str = "waiter found the group finished at its first poll";
+const WAITER_WOKEN: &str = "waiter was woken";
+const WAITER_SPURIOUS: &str = "waiter found the group finished at a spurious re-poll";
+const ABORTED_UNPOLLED: &str = "pending task aborted before its future was polled";
+const ABORTED_REGISTERING: &str = "pending task saw the cancel while registering its listener";
+const ABORTED_WOKEN: &str = "pending task was woken by the cancel";
+const ABORTED_SPURIOUS: &str = "pending task saw the cancel at a spurious re-poll";
+
+/// A model builder: `None` explores every interleaving, `Some(n)` those with at most `n`
+/// preemptions (set here, whatever `LOOM_MAX_PREEMPTIONS` says, to keep each model's
+/// runtime known).
+fn builder(preemption_bound: Option<usize>) -> loom::model::Builder {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = preemption_bound;
+    builder
+}
+
+fn record(seen: &Seen, outcome: &'static str) {
+    *seen.lock().unwrap().entry(outcome).or_default() += 1;
+}
+
+/// Asserts that every `expected` outcome occurred in some run, and prints them all (shown
+/// with `--nocapture`).
+#[track_caller]
+fn assert_seen(seen: &Seen, expected: &[&'static str]) {
+    let seen = seen.lock().unwrap();
+    println!("runs per outcome: {seen:#?}");
+    for outcome in expected {
+        assert!(seen.contains_key(outcome), "loom never produced {outcome:?}; seen: {seen:#?}");
+    }
+}
+
+/// A spawner that runs each task on its own loom thread, driven by `block_on`. It keeps
+/// the join handles, so the model can join the task threads and learn how each task ran.
+#[derive(Clone, Default)]
+struct LoomThreads {
+    // A std mutex, invisible to loom: only the main thread touches it, and never while
+    // another loom operation is in progress.
+    tasks: Arc<Mutex<Vec<JoinHandle<Run>>>>,
+}
+
+impl Spawn for LoomThreads {
+    fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let handle = thread::spawn(move || block_on_counting(task).1);
+        self.tasks.lock().unwrap().push(handle);
+        Ok(())
+    }
+}
+
+impl LoomThreads {
+    /// Joins every task thread; returns how each task's `block_on` went, in spawn order.
+    fn join(&self) -> Vec<Run> {
+        let tasks = core::mem::take(&mut *self.tasks.lock().unwrap());
+        tasks.into_iter().map(|task| task.join().unwrap()).collect()
+    }
+}
+
+/// How a `block_on` went: how often the future was polled, and how often its waker was
+/// woken. loom's `block_on` may wake up spuriously (once), so a second poll alone does
+/// not prove a wake-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    polls: usize,
+    wakes: usize,
+}
+
+/// Forwards to `block_on`'s waker, counting the wake-ups.
+///
+/// Here and in [`Probe`], the atomics are std's, invisible to loom (which runs every model
+/// thread on one OS thread, so `SeqCst` just reads the latest value): they record what
+/// happened without adding a synchronisation edge that could hide a missing one in the
+/// group.
+struct CountingWaker {
+    inner: Waker,
+    wakes: AtomicUsize,
+}
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.inner.wake_by_ref();
+    }
+}
+
+/// `loom::future::block_on`, recording how it went.
+fn block_on_counting<F: Future>(future: F) -> (F::Output, Run) {
+    let mut future = pin!(future);
+    let mut polls = 0_usize;
+    let mut counting: Option<(Arc<CountingWaker>, Waker)> = None;
+    let output = loom::future::block_on(std::future::poll_fn(|cx| {
+        let (_, waker) = counting.get_or_insert_with(|| {
+            let counter =
+                Arc::new(CountingWaker { inner: cx.waker().clone(), wakes: AtomicUsize::new(0) });
+            (Arc::clone(&counter), Waker::from(counter))
+        });
+        polls += 1;
+        future.as_mut().poll(&mut Context::from_waker(waker))
+    }));
+    let wakes = counting.map_or(0, |(counter, _)| counter.wakes.load(Ordering::SeqCst));
+    (output, Run { polls, wakes })
+}
+
+/// A loom cell that a `Send` task may share with the waiter.
+struct Written(UnsafeCell<u32>);
+
+// SAFETY: loom tracks every access to the cell and fails the model on any access that is
+// not ordered after a conflicting one, so no data race goes unnoticed; the model runs
+// single-threaded underneath.
+unsafe impl Sync for Written {}
+
+type Group<E, R> = ErrGroup<E, Runtime<LoomThreads>, R>;
+
+/// Waits for `group` on this (loom) thread: returns its outcome and whether the first poll
+/// found it finished or the waiter had to be woken.
+fn wait_and_classify<E, R: Results>(group: Group<E, R>) -> (Result<R::Output, E>, &'static str) {
+    let handle = group.handle();
+    let (outcome, run) = block_on_counting(group.wait());
+    assert_eq!(handle.active(), 0, "the waiter returned with a task still counted");
+    let waiter_saw = match run {
+        Run { polls: 1, .. } => WAITER_AT_ONCE,
+        Run { wakes: 1.., .. } => WAITER_WOKEN,
+        Run { wakes: 0, .. } => WAITER_SPURIOUS,
+    };
+    (outcome, waiter_saw)
+}
+
+/// What a pending task's future observed: how often it was polled, and whether it was
+/// dropped (std atomics: see [`CountingWaker`]).
+#[derive(Default)]
+struct Probe {
+    polls: AtomicUsize,
+    dropped: AtomicBool,
+}
+
+impl Probe {
+    fn polls(&self) -> usize {
+        self.polls.load(Ordering::SeqCst)
+    }
+
+    fn dropped(&self) -> bool {
+        self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+/// A task's future that never completes by itself: only a cancellation ends it, by
+/// dropping it.
+struct PendingForever(Arc<Probe>);
+
+impl Future for PendingForever {
+    type Output = Result<(), &'static str>;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.polls.fetch_add(1, Ordering::SeqCst);
+        Poll::Pending
+    }
+}
+
+impl Drop for PendingForever {
+    fn drop(&mut self) {
+        self.0.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+/// How a cancelled pending task ended, from its task's run and its future's polls.
+fn classify_aborted(task: Run, probe: &Probe) -> &'static str {
+    match (task, probe.polls()) {
+        (Run { polls: 1, .. }, 0) => ABORTED_UNPOLLED,
+        (Run { polls: 1, .. }, 1) => ABORTED_REGISTERING,
+        (Run { wakes: 1.., .. }, _) => ABORTED_WOKEN,
+        (Run { wakes: 0, .. }, _) => ABORTED_SPURIOUS,
+    }
+}
+
+#[test]
+fn last_task_finishing_against_waiter_registering() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(None).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<(), _> = ErrGroup::new(spawner.clone());
+        // Spawns the task's thread: the finisher, before the waiter.
+        group.try_spawn(async { Ok(()) }).unwrap();
+        let waiter = thread::spawn(move || wait_and_classify(group));
+        let (outcome, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(()));
+        assert_eq!(spawner.join()[0].polls, 1, "a ready task is polled once");
+        record(&SEEN, waiter_saw);
+    });
+    assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+#[test]
+fn cancel_against_task_finishing() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    static SEEN_WAITER: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(2)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<&'static str, _> = ErrGroup::new(spawner.clone());
+        let probe = Arc::new(Probe::default());
+        group.try_spawn(PendingForever(Arc::clone(&probe))).unwrap();
+        let canceller = {
+            let handle = group.handle();
+            thread::spawn(move || assert!(handle.cancel(), "only this thread cancels"))
+        };
+        let waiter = {
+            let probe = Arc::clone(&probe);
+            thread::spawn(move || {
+                let (outcome, waiter_saw) = wait_and_classify(group);
+                assert!(probe.dropped(), "wait returned before the task's future was dropped");
+                (outcome, waiter_saw)
+            })
+        };
+        canceller.join().unwrap();
+        let (outcome, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(()), "a cancel without a failure is not an error");
+        let [task] = spawner.join()[..] else { panic!("one task was spawned") };
+        record(&SEEN, classify_aborted(task, &probe));
+        record(&SEEN_WAITER, waiter_saw);
+    });
+    assert_seen(&SEEN, &[ABORTED_UNPOLLED, ABORTED_REGISTERING, ABORTED_WOKEN]);
+    assert_seen(&SEEN_WAITER, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+#[test]
+fn first_error_cancels_pending_sibling() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    static SEEN_WAITER: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(2)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<&'static str, _> = ErrGroup::new(spawner.clone());
+        let probe = Arc::new(Probe::default());
+        // The pending sibling first, then the failing task: both before the waiter.
+        group.try_spawn(PendingForever(Arc::clone(&probe))).unwrap();
+        group.try_spawn(async { Err("a failed") }).unwrap();
+        let waiter = {
+            let probe = Arc::clone(&probe);
+            thread::spawn(move || {
+                let (outcome, waiter_saw) = wait_and_classify(group);
+                assert!(probe.dropped(), "wait returned before the sibling's future was dropped");
+                (outcome, waiter_saw)
+            })
+        };
+        let (outcome, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Err("a failed"));
+        let [sibling, failing] = spawner.join()[..] else { panic!("two tasks were spawned") };
+        assert_eq!(failing.polls, 1, "a task that fails at once is polled once");
+        record(&SEEN, classify_aborted(sibling, &probe));
+        record(&SEEN_WAITER, waiter_saw);
+    });
+    assert_seen(&SEEN, &[ABORTED_UNPOLLED, ABORTED_REGISTERING, ABORTED_WOKEN]);
+    assert_seen(&SEEN_WAITER, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+#[test]
+fn data_published_before_finish_is_visible_to_the_waiter() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(None).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<(), _> = ErrGroup::builder().collect::<u32>().spawner(spawner.clone());
+        // loom checks every access to this cell: the waiter's read fails the model unless
+        // it is ordered after the task's write.
+        let written = loom::sync::Arc::new(Written(UnsafeCell::new(0_u32)));
+        {
+            let written = loom::sync::Arc::clone(&written);
+            group
+                .try_spawn(async move {
+                    // SAFETY: the only other access is the waiter's read, which happens
+                    // after `wait` returned, hence after this task finished.
+                    written.0.with_mut(|p| unsafe { *p = 11 });
+                    Ok(7)
+                })
+                .unwrap();
+        }
+        let waiter = thread::spawn(move || {
+            let (outcome, waiter_saw) = wait_and_classify(group);
+            // SAFETY: `wait` returned, so the task that wrote finished before (loom checks
+            // that the write happens-before this read).
+            let seen = written.0.with(|p| unsafe { *p });
+            (outcome, seen, waiter_saw)
+        });
+        let (outcome, written_seen, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(vec![7]), "the task's value reaches the waiter");
+        assert_eq!(written_seen, 11, "the task's write reaches the waiter");
+        assert_eq!(spawner.join()[0].polls, 1);
+        record(&SEEN, waiter_saw);
+    });
+    assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+#[test]
+fn writes_before_finish_are_visible_to_the_waiter() {
+    // As above without `Collect`: its queue synchronises the task with the waiter by
+    // itself, which would hide a missing release on the group's own path (the task's
+    // `finish`, the waiter's `close_if_idle`).
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(None).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<(), _> = ErrGroup::new(spawner.clone());
+        let written = loom::sync::Arc::new(Written(UnsafeCell::new(0_u32)));
+        {
+            let written = loom::sync::Arc::clone(&written);
+            group
+                .try_spawn(async move {
+                    // SAFETY: the only other access is the waiter's read, which happens
+                    // after `wait` returned, hence after this task finished.
+                    written.0.with_mut(|p| unsafe { *p = 11 });
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let waiter = thread::spawn(move || {
+            let (outcome, waiter_saw) = wait_and_classify(group);
+            // SAFETY: `wait` returned, so the task that wrote finished before (loom checks
+            // that the write happens-before this read).
+            let seen = written.0.with(|p| unsafe { *p });
+            (outcome, seen, waiter_saw)
+        });
+        let (outcome, written_seen, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(()));
+        assert_eq!(written_seen, 11, "the task's write reaches the waiter");
+        assert_eq!(spawner.join()[0].polls, 1);
+        record(&SEEN, waiter_saw);
+    });
+    assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
