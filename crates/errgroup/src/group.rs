@@ -660,7 +660,7 @@ group.await.unwrap();
 
 # Errors
 
-As [`try_spawn`](Self::try_spawn), except that it never reports [`Rejected::Full`]: it
+As `try_spawn`, except that it never reports [`Rejected::Full`]: it
 waits instead.
 
 # Deadlock
