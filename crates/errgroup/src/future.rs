@@ -133,6 +133,17 @@ wait_future! {
     /// Resolves when every task of a group has finished or been dropped, with the group's
     /// first error or its results. Returned by [`ErrGroup::wait`] and `.await` on a group.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{Discard, ErrGroup, Inline, future::Wait};
+    ///
+    /// let group = ErrGroup::inline();
+    /// group.try_spawn(async { Err::<(), _>("no") }).unwrap();
+    /// let wait: Wait<&str, Inline<'_>, Discard> = group.wait();
+    /// assert_eq!(futures_executor::block_on(wait), Err("no"));
+    /// ```
+    ///
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
@@ -142,6 +153,10 @@ wait_future! {
 wait_future! {
     /// Like [`Wait`], with every error the group's policy kept. Returned by
     /// [`ErrGroup::wait_all`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Policy`](crate::Policy).
     ///
     /// # Cancel safety
     ///
@@ -153,6 +168,10 @@ wait_future! {
     /// Resolves with the first success of a racing group, or every error. Returned by
     /// [`ErrGroup::race`].
     ///
+    /// # Examples
+    ///
+    /// See [`FirstOk`](crate::FirstOk).
+    ///
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
@@ -160,6 +179,18 @@ wait_future! {
 }
 
 /// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, future::Spawning};
+///
+/// let group = ErrGroup::<(), _>::inline();
+/// let handle = group.handle();
+/// let spawning: Spawning<'_, _, _> = handle.spawn(async { Ok(()) });
+/// futures_executor::block_on(spawning).unwrap(); // no limit: ready at once
+/// futures_executor::block_on(group.wait()).unwrap();
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -224,6 +255,21 @@ impl<H, F> fmt::Debug for Spawning<'_, H, F> {
 /// Spawns a task into an inline group once it has a free slot, running the group's tasks
 /// while it waits. Returned by [`ErrGroup::spawn`] on an inline group.
 ///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// # futures_executor::block_on(async {
+/// let mut group = ErrGroup::inline();
+/// group.limit(1).unwrap();
+/// group.spawn(async { Ok::<(), ()>(()) }).await.unwrap();
+/// // Full: this runs the first task to free its slot, then spawns.
+/// group.spawn(async { Ok(()) }).await.unwrap();
+/// group.await.unwrap();
+/// # });
+/// ```
+///
 /// # Cancel safety
 ///
 /// Dropping it before it resolves drops the future unspawned; the tasks it ran stay in
@@ -286,6 +332,10 @@ impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
 /// arrives and the other tasks are cancelled; values that arrived before are still
 /// yielded. A panic is re-raised from `poll_next` (unless the group turns panics into
 /// errors).
+///
+/// # Examples
+///
+/// See [`ErrGroup::into_stream`].
 ///
 /// # Cancel safety
 ///

@@ -601,6 +601,16 @@ mod launch {
 
 /// Starting a task in a group without waiting. Implemented by every [`Handle`] for the
 /// futures its mode can run; sealed. Used by the [`Spawning`] future.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Launch};
+///
+/// fn can_run<H: Launch<F>, F>(_: &H, _: &F) {}
+/// let group = ErrGroup::<(), _>::inline();
+/// can_run(&group.handle(), &async { Ok(()) });
+/// ```
 pub trait Launch<F>: launch::Sealed {
     #[doc(hidden)]
     fn launch(&self, future: F) -> Result<(), Rejected<F>>;

@@ -106,7 +106,7 @@ mod token;
 mod wait_group;
 
 pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected};
-pub use mode::{Inline, InlineDriver, LocalRuntime, Mode, Runtime};
+pub use mode::{Inline, LocalRuntime, Mode, Runtime};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use results::{Collect, Discard, FirstOk, Results};

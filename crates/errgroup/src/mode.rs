@@ -19,6 +19,17 @@ mod sealed {
 }
 
 /// Where a group's tasks run. Sealed: [`Runtime`], [`LocalRuntime`] or [`Inline`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Inline, Mode};
+///
+/// fn active<M: Mode>(group: &ErrGroup<(), M>) -> usize {
+///     group.active() // works the same in every mode
+/// }
+/// assert_eq!(active::<Inline<'_>>(&ErrGroup::inline()), 0);
+/// ```
 pub trait Mode: sealed::Sealed + Clone {
     #[doc(hidden)]
     type Driver: Default;
@@ -160,6 +171,7 @@ impl<'a> Inline<'a> {
 }
 
 /// The tasks an inline group is running.
+#[doc(hidden)]
 pub struct InlineDriver<'a> {
     running: FuturesUnordered<InlineTask<'a>>,
 }

@@ -11,9 +11,23 @@ mod sealed {
 }
 
 /// How a group treats the `Ok` values of its tasks: [`Discard`] them (the default; the
-/// group's memory stays constant however many tasks finish) or [`Collect`] them.
+/// group's memory stays constant however many tasks finish), [`Collect`] them, or keep the
+/// first one and cancel the rest ([`FirstOk`]).
 ///
-/// This trait is sealed: the two modes are the only ones.
+/// This trait is sealed: these modes are the only ones.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Collect, ErrGroup, Results};
+///
+/// // `Output` is what `wait` returns on success.
+/// fn output_of<R: Results>(_: &ErrGroup<(), errgroup::Inline<'_>, R>) -> &'static str {
+///     core::any::type_name::<R::Output>()
+/// }
+/// let group = ErrGroup::builder().collect::<u8>().inline();
+/// assert_eq!(output_of::<Collect<u8>>(&group), "alloc::vec::Vec<u8>");
+/// ```
 pub trait Results: sealed::Sealed {
     /// What each task returns on success.
     type Value;

@@ -491,6 +491,17 @@ impl fmt::Debug for CancelToken {
 
 /// Future returned by [`CancelToken::cancelled`]: resolves when the token is cancelled.
 ///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelToken, future::Cancelled};
+///
+/// let token = CancelToken::new();
+/// token.cancel();
+/// let cancelled: Cancelled<'_> = token.cancelled();
+/// futures_executor::block_on(cancelled); // ready at once
+/// ```
+///
 /// # Cancel safety
 ///
 /// Cancel safe: dropping it loses nothing.
@@ -517,6 +528,18 @@ impl fmt::Debug for Cancelled<'_> {
 
 /// Future returned by [`CancelToken::cancelled_owned`]: owns a clone of the token and
 /// resolves when it is cancelled.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelToken, future::CancelledOwned};
+///
+/// let token = CancelToken::new();
+/// let cancelled: CancelledOwned = token.cancelled_owned(); // 'static: can move into a thread
+/// let waiter = std::thread::spawn(move || futures_executor::block_on(cancelled));
+/// token.cancel();
+/// waiter.join().unwrap();
+/// ```
 ///
 /// # Cancel safety
 ///

@@ -629,12 +629,15 @@ fn every_order_of_finish_error_panic_and_cancel_across_three_tasks() {
     quiet_panics();
     let kinds = [Outcome::Ok(0), Outcome::Err(0), Outcome::Panic(0)];
     let orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    // Under Miri, which is slow, a slice: every outcome mix, two orders, two cancel points.
+    let (orders, cancels): (&[[usize; 3]], &[usize]) =
+        if cfg!(miri) { (&orders[..2], &[1, 4]) } else { (&orders, &[0, 1, 2, 3, 4]) };
     let mut cases = 0;
     for a in kinds {
         for b in kinds {
             for c in kinds {
-                for order in orders {
-                    for cancel_at in 0..=4 {
+                for &order in orders {
+                    for &cancel_at in cancels {
                         check_case([a, b, c], order, cancel_at);
                         cases += 1;
                     }
@@ -642,7 +645,7 @@ fn every_order_of_finish_error_panic_and_cancel_across_three_tasks() {
             }
         }
     }
-    assert_eq!(cases, 27 * 6 * 5);
+    assert_eq!(cases, 27 * orders.len() * cancels.len());
 }
 
 /// `cancel_at` in 0..=3 cancels before that many completions; 4 never cancels.
