@@ -2,6 +2,7 @@
 //!
 //! Runs on a `futures-executor` thread pool through a five-line `Spawn` impl, and inline
 //! with no executor at all. Run it with `cargo run -p errgroup --example fan_out`.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // a std program
 
 use std::{
     sync::{
