@@ -172,6 +172,8 @@ impl<E, R: Results> Shared<E, R> {
         // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
         // its last task.
         self.waiter.wake();
+        // A `spawn` waiting for a slot retries now, and gets its future back.
+        self.slots.notify(usize::MAX);
         first
     }
 

@@ -745,3 +745,16 @@ fn public_types_are_send_sync_and_unpin_where_promised() {
 }
 
 use std::future::Future;
+
+#[test]
+fn cancelling_a_full_group_wakes_a_waiting_spawn_and_hands_its_future_back() {
+    let (group, _spawner) = recording_group();
+    group.limit(1).unwrap();
+    let _gates = spawn_gates(&group, 1);
+    let waker = Counted::new();
+    let mut spawning = group.spawn(async { Ok(1) });
+    assert!(waker.poll(&mut spawning).is_pending());
+    group.cancel();
+    assert!(waker.wakes() >= 1, "the cancellation wakes the waiting spawn");
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+}
