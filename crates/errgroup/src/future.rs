@@ -399,3 +399,68 @@ impl<E, M: Mode, T> fmt::Debug for Completions<E, M, T> {
         }
     }
 }
+
+pin_project_lite::pin_project! {
+    /// Waits for a group, or cancels it when a timer fires first. Returned by
+    /// [`ErrGroup::wait_until`].
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::wait_until`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group, which cancels the remaining tasks.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct WaitUntil<E, M: Mode, R: Results, T> {
+        wait: Wait<E, M, R>,
+        #[pin]
+        timer: Option<T>,
+        timed_out: bool,
+    }
+}
+
+impl<E, M: Mode, R: Results, T> WaitUntil<E, M, R, T> {
+    pub(crate) fn new(wait: Wait<E, M, R>, timer: T) -> Self {
+        Self { wait, timer: Some(timer), timed_out: false }
+    }
+}
+
+impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, R, T> {
+    type Output = crate::Timed<Result<R::Output, E>>;
+
+    #[track_caller]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            if let Poll::Ready(outcome) = Pin::new(&mut *this.wait).poll(cx) {
+                return Poll::Ready(if *this.timed_out {
+                    crate::Timed::TimedOut(outcome)
+                } else {
+                    crate::Timed::Finished(outcome)
+                });
+            }
+            let Some(timer) = this.timer.as_mut().as_pin_mut() else {
+                // Timed out and cancelled: the wait finishes as the tasks are dropped.
+                return Poll::Pending;
+            };
+            if timer.poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.timer.set(None);
+            *this.timed_out = true;
+            if let Some(group) = &this.wait.inner.group {
+                group.shared.cancel(crate::CancelReason::Timeout);
+            }
+        }
+    }
+}
+
+impl<E, M: Mode, R: Results, T> fmt::Debug for WaitUntil<E, M, R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitUntil")
+            .field("wait", &self.wait)
+            .field("timed_out", &self.timed_out)
+            .finish()
+    }
+}

@@ -375,6 +375,41 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
         WaitAll::new(self)
     }
 
+    /// Waits like [`wait`](Self::wait), but no longer than `timer`: if `timer` resolves
+    /// first, the group is cancelled (reason [`CancelReason::Timeout`]), its tasks are
+    /// dropped, and the outcome comes back as [`Timed::TimedOut`] — with the results that
+    /// did arrive, in a collecting group. The adapter crates build `wait_timeout` and
+    /// `wait_deadline` on this with their runtime's timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup, Timed};
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let token = group.token();
+    /// // A timer that has already expired.
+    /// let outcome = futures_executor::block_on(group.wait_until(async {}));
+    /// assert_eq!(outcome, Timed::TimedOut(Ok(vec![1])));
+    /// assert_eq!(token.reason(), Some(CancelReason::Timeout));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the first task panic, unless the group turns panics into errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, which cancels the remaining tasks.
+    pub fn wait_until<T: Future<Output = ()>>(
+        self,
+        timer: T,
+    ) -> crate::future::WaitUntil<E, M, R, T> {
+        crate::future::WaitUntil::new(self.wait(), timer)
+    }
+
     pub(crate) fn parts(&mut self) -> (&Handle<E, M, R>, &mut M::Driver) {
         (&self.handle, &mut self.driver)
     }
@@ -835,6 +870,50 @@ where
         F: Future<Output = Result<R::Value, E>> + Send + 'a,
     {
         crate::future::InlineSpawning::new(self, future)
+    }
+}
+
+/// Whether a group finished before its timer ([`ErrGroup::wait_until`]).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::Timed;
+///
+/// let outcome: Timed<Result<(), ()>> = Timed::TimedOut(Ok(()));
+/// assert!(outcome.is_timed_out());
+/// assert_eq!(outcome.into_inner(), Ok(()));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Timed<O> {
+    /// The group finished before the timer: its outcome.
+    Finished(O),
+    /// The timer fired first: the group was cancelled, and this is what it returned once
+    /// its tasks were dropped (an error that came before the timer, or the results that
+    /// did arrive).
+    TimedOut(O),
+}
+
+impl<O> Timed<O> {
+    /// The group's outcome, either way.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn into_inner(self) -> O {
+        match self {
+            Self::Finished(outcome) | Self::TimedOut(outcome) => outcome,
+        }
+    }
+
+    /// Whether the timer fired first.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, Self::TimedOut(_))
     }
 }
 

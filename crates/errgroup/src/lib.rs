@@ -105,7 +105,7 @@ mod sync;
 mod token;
 mod wait_group;
 
-pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected};
+pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected, Timed};
 pub use mode::{Inline, LocalRuntime, Mode, Runtime};
 #[cfg(feature = "std")]
 pub use panic::Panicked;

@@ -758,3 +758,40 @@ fn cancelling_a_full_group_wakes_a_waiting_spawn_and_hands_its_future_back() {
     assert!(waker.wakes() >= 1, "the cancellation wakes the waiting spawn");
     assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
 }
+
+#[test]
+fn wait_until_reports_finished_when_the_group_beats_the_timer() {
+    let (group, spawner) = recording_group();
+    let gates = spawn_gates(&group, 1);
+    let timer = Gate::new();
+    let waker = Counted::new();
+    let mut wait = Box::pin(group.wait_until(async move {
+        let _ = timer.future().await;
+    }));
+    assert!(waker.poll(&mut wait).is_pending());
+    gates[0].open(Outcome::Ok(5));
+    assert!(spawner.poll(0));
+    assert_eq!(waker.poll(&mut wait), Poll::Ready(errgroup::Timed::Finished(Ok(vec![5]))));
+}
+
+#[test]
+fn wait_until_cancels_the_group_when_the_timer_fires_and_keeps_what_arrived() {
+    let (group, spawner) = recording_group();
+    let token = group.token();
+    let gates = spawn_gates(&group, 2);
+    let timer = Gate::new();
+    let fire = timer.clone();
+    let waker = Counted::new();
+    let mut wait = Box::pin(group.wait_until(async move {
+        let _ = timer.future().await;
+    }));
+    gates[0].open(Outcome::Ok(1));
+    assert!(spawner.poll(0));
+    assert!(!spawner.poll(1));
+    assert!(waker.poll(&mut wait).is_pending());
+    fire.open(Outcome::Ok(0));
+    assert!(waker.poll(&mut wait).is_pending(), "cancelled; task 1 still has to be dropped");
+    assert_eq!(token.reason(), Some(CancelReason::Timeout));
+    assert!(spawner.poll(1) && gates[1].dropped());
+    assert_eq!(waker.poll(&mut wait), Poll::Ready(errgroup::Timed::TimedOut(Ok(vec![1]))));
+}
