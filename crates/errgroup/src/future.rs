@@ -199,25 +199,33 @@ wait_future! {
 pub struct Spawning<'h, H, F> {
     handle: &'h H,
     future: Option<F>,
-    slot_listener: Option<EventListener>,
+    wait: SlotWait,
 }
 
 impl<'h, H, F> Spawning<'h, H, F> {
     pub(crate) fn new(handle: &'h H, future: F) -> Self {
-        Self { handle, future: Some(future), slot_listener: None }
+        Self { handle, future: Some(future), wait: SlotWait::default() }
     }
 }
 
 // `F` is only moved, never pinned, until it is handed to the group.
 impl<H, F> Unpin for Spawning<'_, H, F> {}
 
+/// What a spawn waiting for a slot listens to: a freed slot, and the group's
+/// cancellation (which must end the wait even if no slot is ever freed).
+#[derive(Default)]
+struct SlotWait {
+    slot: Option<EventListener>,
+    cancelled: Option<EventListener>,
+}
+
 /// One attempt at spawning, shared by [`Spawning`] and [`InlineSpawning`]: launch, or
-/// listen for a free slot and launch again (so that a slot freed in between is not
-/// missed), or wait for the listener.
+/// listen for a free slot or the cancellation and launch again (so that a slot freed in
+/// between is not missed), or wait for either.
 fn poll_spawn<H: Launch<F>, F>(
     handle: &H,
     future: &mut Option<F>,
-    slot_listener: &mut Option<EventListener>,
+    wait: &mut SlotWait,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Rejected<F>>> {
     loop {
@@ -226,10 +234,15 @@ fn poll_spawn<H: Launch<F>, F>(
             Err(Rejected::Full(task)) => *future = Some(task),
             done => return Poll::Ready(done),
         }
-        match slot_listener {
-            None => *slot_listener = Some(handle.listen_for_slot()),
+        // A cancelled group refuses the launch above; until then, a cancellation from
+        // anywhere (a parent token too) must wake this wait.
+        if handle.poll_cancelled(&mut wait.cancelled, cx).is_ready() {
+            continue;
+        }
+        match &mut wait.slot {
+            None => wait.slot = Some(handle.listen_for_slot()),
             Some(listener) => match Pin::new(listener).poll(cx) {
-                Poll::Ready(()) => *slot_listener = None,
+                Poll::Ready(()) => wait.slot = None,
                 Poll::Pending => return Poll::Pending,
             },
         }
@@ -242,7 +255,7 @@ impl<H: Launch<F>, F> Future for Spawning<'_, H, F> {
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        poll_spawn(this.handle, &mut this.future, &mut this.slot_listener, cx)
+        poll_spawn(this.handle, &mut this.future, &mut this.wait, cx)
     }
 }
 
@@ -278,12 +291,12 @@ impl<H, F> fmt::Debug for Spawning<'_, H, F> {
 pub struct InlineSpawning<'g, 'a, E, R: Results, F> {
     group: &'g mut ErrGroup<E, Inline<'a>, R>,
     future: Option<F>,
-    slot_listener: Option<EventListener>,
+    wait: SlotWait,
 }
 
 impl<'g, 'a, E, R: Results, F> InlineSpawning<'g, 'a, E, R, F> {
     pub(crate) fn new(group: &'g mut ErrGroup<E, Inline<'a>, R>, future: F) -> Self {
-        Self { group, future: Some(future), slot_listener: None }
+        Self { group, future: Some(future), wait: SlotWait::default() }
     }
 }
 
@@ -300,9 +313,7 @@ where
         let this = &mut *self;
         loop {
             let (handle, driver) = this.group.parts();
-            if let Poll::Ready(done) =
-                poll_spawn(handle, &mut this.future, &mut this.slot_listener, cx)
-            {
+            if let Poll::Ready(done) = poll_spawn(handle, &mut this.future, &mut this.wait, cx) {
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.

@@ -651,6 +651,13 @@ pub trait Launch<F>: launch::Sealed {
     fn launch(&self, future: F) -> Result<(), Rejected<F>>;
     #[doc(hidden)]
     fn listen_for_slot(&self) -> event_listener::EventListener;
+    #[doc(hidden)]
+    /// Ready once the group's token is cancelled (by anything, a parent included).
+    fn poll_cancelled(
+        &self,
+        listener: &mut Option<event_listener::EventListener>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()>;
 }
 
 impl<E, M: Mode, R: Results> launch::Sealed for Handle<E, M, R> {}
@@ -737,6 +744,14 @@ where
     fn listen_for_slot(&self) -> event_listener::EventListener {
         self.shared.listen_for_slot()
     }
+
+    fn poll_cancelled(
+        &self,
+        listener: &mut Option<event_listener::EventListener>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        self.shared.token.poll_cancelled(listener, cx)
+    }
 }
 
 impl<E, S, R> Handle<E, Runtime<S>, R>
@@ -779,6 +794,14 @@ where
 
     fn listen_for_slot(&self) -> event_listener::EventListener {
         self.shared.listen_for_slot()
+    }
+
+    fn poll_cancelled(
+        &self,
+        listener: &mut Option<event_listener::EventListener>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        self.shared.token.poll_cancelled(listener, cx)
     }
 }
 
@@ -824,6 +847,14 @@ where
 
     fn listen_for_slot(&self) -> event_listener::EventListener {
         self.shared.listen_for_slot()
+    }
+
+    fn poll_cancelled(
+        &self,
+        listener: &mut Option<event_listener::EventListener>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        self.shared.token.poll_cancelled(listener, cx)
     }
 }
 

@@ -795,3 +795,19 @@ fn wait_until_cancels_the_group_when_the_timer_fires_and_keeps_what_arrived() {
     assert!(spawner.poll(1) && gates[1].dropped());
     assert_eq!(waker.poll(&mut wait), Poll::Ready(errgroup::Timed::TimedOut(Ok(vec![1]))));
 }
+
+#[test]
+fn parent_cancel_wakes_a_spawn_waiting_for_a_slot_even_in_a_cooperative_group() {
+    let parent = CancelToken::new();
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::builder().cooperative().child_of(&parent).spawner(spawner.clone());
+    group.limit(1).unwrap();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let waker = Counted::new();
+    let mut spawning = group.spawn(async { Ok(()) });
+    assert!(waker.poll(&mut spawning).is_pending());
+    parent.cancel();
+    assert!(waker.wakes() >= 1, "the parent's cancellation wakes the waiting spawn");
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+}
