@@ -169,6 +169,8 @@ impl<E, R: Results> Shared<E, R> {
         // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
         // its last task.
         self.waiter.wake();
+        // A `spawn` waiting for a slot retries now, and gets its future back.
+        self.slots.notify(usize::MAX);
         first
     }
 
@@ -180,12 +182,12 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     fn record_failure(&self, index: usize, failure: Failure<E>) {
-        let failure = self.convert(index, failure);
         let reason = match &failure {
             Failure::Error(_) => CancelReason::Error,
             #[cfg(feature = "std")]
             Failure::Panic(_) => CancelReason::Panic,
         };
+        let failure = self.convert(index, failure);
         match self.config.policy {
             Policy::FailFast | Policy::NoCancel => {
                 if self.token.is_cancelled() {
