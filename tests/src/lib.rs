@@ -1,6 +1,381 @@
-//! The errgroup conformance suite: one set of generic test bodies, run on every adapter
-//! and on inline mode, plus stress tests. The bodies arrive with the `ErrGroup` itself;
-//! today this crate only checks that the workspace wires together.
+//! The errgroup conformance suite: one set of generic test bodies, run on every executor.
+//!
+//! - [`conformance`] holds the bodies, one per documented guarantee, each named after it
+//!   and generic over an [`Executor`].
+//! - An [`Executor`] says how a group is made, how tasks are handed to it and how a future
+//!   is run to completion. [`InlineExecutor`] runs tasks inside the group's own futures;
+//!   [`ThreadPoolExecutor`] spawns them on a `futures-executor` thread pool through a real
+//!   [`Spawn`] impl. Any spawner-based executor only implements [`RuntimeExecutor`].
+//! - [`conformance_suite!`] instantiates every body for one executor, one `#[test]` each,
+//!   each bounded by a deadline ([`run_with_deadline`]) so that a hang fails instead of
+//!   stalling the run.
+//!
+//! ```text
+//! errgroup_tests::conformance_suite!(inline, errgroup_tests::InlineExecutor, inline);
+//! errgroup_tests::conformance_suite!(thread_pool, errgroup_tests::ThreadPoolExecutor, runtime);
+//! ```
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::{
+    future::Future,
+    panic, thread,
+    time::{Duration, Instant},
+};
+
+use errgroup::{
+    Builder, ErrGroup, Handle, Inline, Mode, Rejected, Results, Runtime, Spawn, SpawnError,
+};
+
+pub mod conformance;
+pub mod support;
+
+use support::Task;
+
+/// What spawning a [`Task`] gives back.
+pub type Spawned<T, E> = Result<(), Rejected<Task<T, E>>>;
+
+/// An executor the conformance bodies run on: how a group is made, how tasks reach it and
+/// how a future is run to completion on the calling thread.
+///
+/// Implement [`RuntimeExecutor`] instead for an executor reached through a [`Spawn`]er;
+/// this trait comes with it.
+pub trait Executor: 'static {
+    /// The group mode this executor runs tasks in.
+    type Mode: Mode + Send + Sync + 'static;
+
+    /// Makes a group from `builder`.
+    fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
+    where
+        E: Send + 'static,
+        R: Results + 'static;
+
+    /// `handle.try_spawn(task)`.
+    fn try_spawn<E, R>(
+        handle: &Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> Spawned<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync;
+
+    /// `handle.spawn(task)`: waits for a slot, relying on someone else to run the tasks.
+    fn spawn<'h, E, R>(
+        handle: &'h Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + Send + 'h
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync;
+
+    /// Spawns through the group itself: waits for a slot, and in inline mode runs the
+    /// group's tasks meanwhile (`ErrGroup::spawn`).
+    fn spawn_driving<'g, E, R>(
+        group: &'g mut ErrGroup<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync;
+
+    /// Runs `future` to completion on the calling thread.
+    fn block_on<F: Future>(future: F) -> F::Output;
+}
+
+/// An executor reached through a [`Spawn`]er: tasks are `Send + 'static` and run
+/// elsewhere. Implementing this implements [`Executor`].
+pub trait RuntimeExecutor: 'static {
+    /// The spawner groups hand their tasks to.
+    type Spawner: Spawn + Clone + Send + Sync + 'static;
+
+    /// A spawner for a new group.
+    fn spawner() -> Self::Spawner;
+
+    /// Runs `future` to completion on the calling thread.
+    fn block_on<F: Future>(future: F) -> F::Output;
+}
+
+impl<X: RuntimeExecutor> Executor for X {
+    type Mode = Runtime<X::Spawner>;
+
+    fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+    {
+        builder.spawner(X::spawner())
+    }
+
+    fn try_spawn<E, R>(
+        handle: &Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> Spawned<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.try_spawn(task)
+    }
+
+    fn spawn<'h, E, R>(
+        handle: &'h Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + Send + 'h
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.spawn(task)
+    }
+
+    fn spawn_driving<'g, E, R>(
+        group: &'g mut ErrGroup<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        let handle: &'g Handle<E, Self::Mode, R> = group;
+        handle.spawn(task)
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        <X as RuntimeExecutor>::block_on(future)
+    }
+}
+
+/// Inline mode: tasks run inside the group's own `wait` and `spawn` futures; no executor.
+#[derive(Debug, Clone, Copy)]
+pub struct InlineExecutor;
+
+impl Executor for InlineExecutor {
+    type Mode = Inline<'static>;
+
+    fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+    {
+        builder.inline()
+    }
+
+    fn try_spawn<E, R>(
+        handle: &Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> Spawned<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.try_spawn(task)
+    }
+
+    fn spawn<'h, E, R>(
+        handle: &'h Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + Send + 'h
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.spawn(task)
+    }
+
+    fn spawn_driving<'g, E, R>(
+        group: &'g mut ErrGroup<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        group.spawn(task)
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        futures_executor::block_on(future)
+    }
+}
+
+/// A [`Spawn`]er for a `futures-executor` [`ThreadPool`](futures_executor::ThreadPool).
+#[derive(Debug, Clone)]
+pub struct PoolSpawner(futures_executor::ThreadPool);
+
+impl PoolSpawner {
+    /// A spawner for a new pool of three threads: more threads than the machine may have
+    /// cores, so tasks really do run in parallel with each other and with the test.
+    ///
+    /// # Panics
+    ///
+    /// If the pool's threads cannot be started.
+    pub fn new() -> Self {
+        let pool = futures_executor::ThreadPool::builder()
+            .pool_size(3)
+            .name_prefix("errgroup-tests-pool-")
+            .create()
+            .expect("start a thread pool");
+        Self(pool)
+    }
+}
+
+impl Default for PoolSpawner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Spawn for PoolSpawner {
+    fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.0.spawn_ok(task);
+        Ok(())
+    }
+}
+
+/// `futures-executor`'s thread pool: tasks run on its threads, the test blocks on its own.
+/// Every group gets a pool of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadPoolExecutor;
+
+impl RuntimeExecutor for ThreadPoolExecutor {
+    type Spawner = PoolSpawner;
+
+    fn spawner() -> PoolSpawner {
+        PoolSpawner::new()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        futures_executor::block_on(future)
+    }
+}
+
+/// How long one body may take before it is declared hung.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs `body` on a thread of its own and waits at most [`DEADLINE`] for it: a hang fails
+/// the test instead of stalling the run. A panic in `body` is re-raised here.
+///
+/// # Panics
+///
+/// If `body` panics, or does not return within the deadline.
+pub fn run_with_deadline(name: &str, body: fn()) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let start = Instant::now();
+    let thread = thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            body();
+            let _ = done.send(());
+        })
+        .expect("start the test body's thread");
+    match finished.recv_timeout(DEADLINE) {
+        Ok(()) => thread.join().expect("the body returned"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Err(payload) => panic::resume_unwind(payload),
+            Ok(()) => unreachable!("the body's thread ended without reporting"),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{name} hung: not finished after {:?}", start.elapsed())
+        }
+    }
+}
+
+/// Instantiates the conformance suite for one executor: a module of `#[test]`s, one per
+/// body, each run under [`run_with_deadline`].
+///
+/// The third argument says which mode-specific bodies come along: `runtime` for executors
+/// implementing [`RuntimeExecutor`] (spawner-only behaviour such as a refusing spawner),
+/// `inline` for [`InlineExecutor`] (tasks that borrow).
+///
+/// ```text
+/// errgroup_tests::conformance_suite!(thread_pool, errgroup_tests::ThreadPoolExecutor, runtime);
+/// ```
+#[macro_export]
+macro_rules! conformance_suite {
+    ($module:ident, $executor:ty, runtime) => {
+        $crate::conformance_suite!(@suite $module, $executor, [
+            refusing_spawner_fails_the_spawn_without_corrupting_counts,
+        ], []);
+    };
+    ($module:ident, $executor:ty, inline) => {
+        $crate::conformance_suite!(@suite $module, $executor, [], [
+            inline_tasks_may_borrow,
+        ]);
+    };
+    (@suite $module:ident, $executor:ty, [$($runtime:ident),* $(,)?], [$($plain:ident),* $(,)?]) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $crate::conformance_suite!(@tests $executor;
+                wait_resolves_only_when_every_task_has_finished_or_been_dropped,
+                wait_yields_the_first_error,
+                first_error_cancels_siblings_and_drops_them,
+                errors_after_cancellation_are_not_the_cause,
+                collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running,
+                no_cancel_records_first_error_and_cancels_nothing,
+                cooperative_tasks_get_the_token_and_are_not_dropped,
+                limit_never_exceeds_n_running_tasks,
+                spawn_applies_back_pressure,
+                try_spawn_hands_the_future_back_when_full,
+                changing_the_limit_while_tasks_run_is_well_defined,
+                spawning_into_a_cancelled_group_returns_the_future_unrun,
+                spawning_into_a_finished_group_returns_closed,
+                panic_is_reraised_at_wait_with_original_payload,
+                panic_cancels_siblings,
+                panics_as_errors_carry_message_and_task,
+                ordered_collect_returns_values_in_spawn_order,
+                as_completed_stream_yields_every_value,
+                parent_token_cancels_the_group,
+                group_failure_does_not_cancel_parent,
+                dropping_an_unwaited_group_cancels_its_tasks,
+                handles_spawn_siblings_from_inside_tasks,
+                waitgroup_wait_resolves_after_all_guards_drop,
+                $($runtime,)*
+            );
+            $(
+                #[test]
+                fn $plain() {
+                    $crate::run_with_deadline(
+                        concat!(stringify!($module), "::", stringify!($plain)),
+                        $crate::conformance::$plain,
+                    );
+                }
+            )*
+        }
+    };
+    (@tests $executor:ty; $($body:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $body() {
+                $crate::run_with_deadline(
+                    concat!(module_path!(), "::", stringify!($body)),
+                    $crate::conformance::$body::<$executor>,
+                );
+            }
+        )*
+    };
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,1368 @@
+//! The conformance bodies: one per documented guarantee, named after it, generic over the
+//! [`Executor`] they run on. [`conformance_suite!`](crate::conformance_suite) turns them into
+//! tests.
+//!
+//! No body sleeps to order events: tasks wait at [`Gate`]s, on [`Tally`] counts, or until
+//! the group's active count says the tasks they wait for are gone. Every body asserts
+//! outcomes and counts, so each can fail.
+
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    thread,
+};
+
+use errgroup::{
+    CancelReason, CancelToken, Discard, ErrGroup, Handle, Policy, Rejected, Spawn, SpawnError,
+    WaitGroup,
+};
+use futures_util::{
+    FutureExt, StreamExt,
+    future::{join, join3, pending},
+};
+
+use crate::{
+    Executor, RuntimeExecutor, Spawned,
+    support::{
+        Concurrency, Failure, Gate, Log, Payload, Tally, Task, count_polls, isolated, task, until,
+        yield_now, yield_times,
+    },
+};
+
+/// The error type most bodies use.
+type Error = &'static str;
+
+/// A fail-fast group on `X` that discards values.
+fn fail_fast<X: Executor, E: Send + 'static>() -> ErrGroup<E, X::Mode> {
+    X::group(ErrGroup::builder())
+}
+
+/// Spawns `task` with `try_spawn`, which must accept it.
+#[track_caller]
+fn spawn_ok<X: Executor, E: Send + 'static>(handle: &Handle<E, X::Mode>, task: Task<(), E>) {
+    if let Err(rejected) = X::try_spawn(handle, task) {
+        panic!("the group refused a task: {rejected}");
+    }
+}
+
+/// A task that waits at `gate`, then succeeds.
+fn gated<E: Send + 'static>(gate: &Gate) -> Task<(), E> {
+    let gate = gate.clone();
+    task(async move {
+        gate.opened().await;
+        Ok(())
+    })
+}
+
+/// A task that counts its start in `started`, its drop in `dropped`, then never finishes.
+fn forever<E: Send + 'static>(started: &Tally, dropped: &Tally) -> Task<(), E> {
+    let (started, guard) = (started.clone(), dropped.on_drop());
+    task(async move {
+        let _guard = guard;
+        started.add();
+        pending::<()>().await;
+        Ok(())
+    })
+}
+
+/// What a rejection was, for messages.
+fn kind<T, E>(spawned: &Spawned<T, E>) -> String {
+    match spawned {
+        Ok(()) => "accepted".to_owned(),
+        Err(rejected) => format!("{rejected:?}"),
+    }
+}
+
+/// `wait` resolves when every task has finished or been dropped, and not before: while a
+/// task is held it stays pending, and when it resolves every future is gone.
+pub fn wait_resolves_only_when_every_task_has_finished_or_been_dropped<X: Executor>() {
+    // Tasks that finish one at a time.
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let gates = Gate::many(3);
+    let finished = Tally::new();
+    for gate in &gates {
+        let (gate, finished) = (gate.clone(), finished.clone());
+        spawn_ok::<X, _>(
+            &handle,
+            task(async move {
+                gate.opened().await;
+                finished.add();
+                Ok(())
+            }),
+        );
+    }
+    let resolved = Gate::new();
+    let waiting = {
+        let (finished, resolved) = (finished.clone(), resolved.clone());
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(finished.get(), 3, "wait resolved before every task finished");
+            resolved.open();
+            outcome
+        }
+    };
+    let controller = async {
+        for (released, gate) in gates.iter().enumerate() {
+            yield_times(5).await;
+            assert!(!resolved.is_open(), "wait resolved with {} tasks held", 3 - released);
+            gate.open();
+            finished.reached(released + 1).await;
+        }
+    };
+    let (outcome, ()) = X::block_on(join(isolated(waiting), controller));
+    assert_eq!(outcome, Ok(()));
+    assert!(resolved.is_open());
+    assert_eq!(handle.active(), 0);
+
+    // Tasks that never finish: `wait` resolves once they have been dropped.
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let (started, dropped) = (Tally::new(), Tally::new());
+    for _ in 0..3 {
+        spawn_ok::<X, _>(&handle, forever(&started, &dropped));
+    }
+    let resolved = Gate::new();
+    let waiting = {
+        let (dropped, resolved) = (dropped.clone(), resolved.clone());
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(dropped.get(), 3, "wait resolved before every cancelled task was dropped");
+            resolved.open();
+            outcome
+        }
+    };
+    let controller = async {
+        started.reached(3).await;
+        yield_times(5).await;
+        assert!(!resolved.is_open(), "wait resolved while tasks were pending");
+        assert_eq!(dropped.get(), 0);
+        assert!(handle.cancel());
+    };
+    let (outcome, ()) = X::block_on(join(isolated(waiting), controller));
+    assert_eq!(outcome, Ok(()), "an explicit cancel is not a failure");
+    assert_eq!(dropped.get(), 3);
+    assert_eq!(handle.active(), 0);
+}
+
+/// `wait` yields the first error to arrive (not the first task spawned), and the group's
+/// token says an error cancelled it.
+pub fn wait_yields_the_first_error<X: Executor>() {
+    for use_wait_all in [false, true] {
+        let group = fail_fast::<X, Error>();
+        let token = group.token();
+        // Spawned first, and would fail last: it fails only once the group is cancelled
+        // (by then it should have been dropped; either way its error is not the first).
+        let late = token.clone();
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                late.cancelled().await;
+                Err("late")
+            }),
+        );
+        for _ in 0..3 {
+            spawn_ok::<X, _>(
+                &group,
+                task(async {
+                    yield_now().await;
+                    Ok(())
+                }),
+            );
+        }
+        spawn_ok::<X, _>(&group, task(async { Err("early") }));
+        if use_wait_all {
+            assert_eq!(X::block_on(group.wait_all()), Err(vec!["early"]));
+        } else {
+            assert_eq!(X::block_on(group.wait()), Err("early"));
+        }
+        assert_eq!(token.reason(), Some(CancelReason::Error));
+    }
+
+    // Without a failure, `wait` is `Ok` and nothing is cancelled.
+    let group = fail_fast::<X, Error>();
+    let token = group.token();
+    for _ in 0..5 {
+        spawn_ok::<X, _>(&group, task(async { Ok(()) }));
+    }
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+    assert_eq!(token.reason(), None);
+}
+
+/// The first error cancels the siblings: each is dropped (its drop guard runs before `wait`
+/// resolves) and never polled again after the cancellation.
+pub fn first_error_cancels_siblings_and_drops_them<X: Executor>() {
+    const SIBLINGS: usize = 5;
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let (started, dropped, resumed) = (Tally::new(), Tally::new(), Tally::new());
+    let never = Gate::new();
+    let polls: Vec<Tally> = (0..SIBLINGS).map(|_| Tally::new()).collect();
+    for polls in &polls {
+        let (started, guard, resumed, never) =
+            (started.clone(), dropped.on_drop(), resumed.clone(), never.clone());
+        let sibling = count_polls(polls, async move {
+            let _guard = guard;
+            started.add();
+            never.opened().await;
+            resumed.add();
+            Ok(())
+        });
+        spawn_ok::<X, _>(&handle, task(sibling));
+    }
+    let failing = started.clone();
+    spawn_ok::<X, _>(
+        &handle,
+        task(async move {
+            failing.reached(SIBLINGS).await;
+            Err("boom")
+        }),
+    );
+    let outcome = X::block_on({
+        let dropped = dropped.clone();
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(dropped.get(), SIBLINGS, "wait resolved before the siblings were dropped");
+            outcome
+        }
+    });
+    assert_eq!(outcome, Err("boom"));
+    assert!(handle.is_cancelled());
+    assert_eq!(handle.token().reason(), Some(CancelReason::Error));
+    for (index, polls) in polls.iter().enumerate() {
+        assert_eq!(polls.get(), 1, "sibling {index} was polled after the group was cancelled");
+    }
+    // Their futures are gone: opening the gate they waited at resumes nothing.
+    never.open();
+    assert_eq!(resumed.get(), 0);
+    assert_eq!(handle.active(), 0);
+}
+
+/// An error that arrives after the group was cancelled (explicitly, or by its parent) is a
+/// consequence, not the cause: `wait` returns `Ok`.
+pub fn errors_after_cancellation_are_not_the_cause<X: Executor>() {
+    // A task cancels its own group, then fails in the same poll.
+    let group = fail_fast::<X, Error>();
+    let token = group.token();
+    let handle = group.handle();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            assert!(handle.cancel());
+            Err("after the cancel")
+        }),
+    );
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+    assert_eq!(token.reason(), Some(CancelReason::Explicit));
+
+    // Cooperative tasks see the cancellation, then fail; under both policies that report a
+    // first error.
+    for policy in [Policy::FailFast, Policy::NoCancel] {
+        for from_parent in [false, true] {
+            let parent = CancelToken::new();
+            let group =
+                X::group(ErrGroup::builder().policy(policy).cooperative().child_of(&parent));
+            let handle = group.handle();
+            let started = Tally::new();
+            for code in 0..3u32 {
+                let (token, started) = (group.token(), started.clone());
+                spawn_ok::<X, _>(
+                    &handle,
+                    task(async move {
+                        started.add();
+                        token.cancelled().await;
+                        Err(code)
+                    }),
+                );
+            }
+            let controller = async {
+                started.reached(3).await;
+                if from_parent {
+                    parent.cancel();
+                } else {
+                    handle.cancel();
+                }
+            };
+            let (outcome, ()) = X::block_on(join(isolated(group.wait()), controller));
+            assert_eq!(outcome, Ok(()), "{policy:?}, cancelled by the parent: {from_parent}");
+            let expected = if from_parent { CancelReason::Parent } else { CancelReason::Explicit };
+            assert_eq!(handle.token().reason(), Some(expected));
+        }
+    }
+}
+
+/// With [`Policy::CollectAll`], every error is kept in order of arrival and the other tasks
+/// keep running to the end; nothing is cancelled.
+pub fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running<X: Executor>() {
+    const FAILING: usize = 5;
+    let group = X::group(ErrGroup::builder().policy(Policy::CollectAll));
+    let handle = group.handle();
+    // `gates[code]` lets failing task `code` go; `gates[FAILING]` lets the sibling go. Each
+    // failing task opens the previous gate as its future is dropped, and the task let go
+    // then waits until that task is counted out (its error stored): errors arrive in the
+    // reverse of spawn order, whatever threads the tasks run on.
+    let gates = Gate::many(FAILING + 1);
+    let sibling_finished = Tally::new();
+    // Spawned first, finishes last: after every error arrived.
+    {
+        let (gate, finished, own) =
+            (gates[FAILING].clone(), sibling_finished.clone(), handle.clone());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                gate.opened().await;
+                until(|| own.active() <= 1).await;
+                assert!(!own.is_cancelled(), "an error cancelled a collect-all group");
+                finished.add();
+                Ok(())
+            }),
+        );
+    }
+    for code in 0..FAILING {
+        let gate = gates[code].clone();
+        let next = gates[if code == 0 { FAILING } else { code - 1 }].open_on_drop();
+        let own = handle.clone();
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                let _next = next;
+                gate.opened().await;
+                until(|| own.active() <= code + 2).await;
+                Err(code)
+            }),
+        );
+    }
+    gates[FAILING - 1].open();
+    assert_eq!(X::block_on(group.wait_all()), Err(vec![4, 3, 2, 1, 0]));
+    assert_eq!(sibling_finished.get(), 1, "the sibling did not run to its end");
+    assert!(!handle.is_cancelled());
+
+    // `wait` reports the first to arrive.
+    let group = X::group(ErrGroup::builder().policy(Policy::CollectAll));
+    let first_gone = Gate::new();
+    {
+        let (gate, own) = (first_gone.clone(), group.handle());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                gate.opened().await;
+                until(|| own.active() <= 1).await;
+                Err("second")
+            }),
+        );
+    }
+    let guard = first_gone.open_on_drop();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            let _guard = guard;
+            Err("first")
+        }),
+    );
+    assert_eq!(X::block_on(group.wait()), Err("first"));
+}
+
+/// With [`Policy::NoCancel`] (Go's plain group), `wait` returns the first error, the other
+/// tasks keep running, and the group still accepts new tasks.
+pub fn no_cancel_records_first_error_and_cancels_nothing<X: Executor>() {
+    let group = X::group(ErrGroup::builder().policy(Policy::NoCancel));
+    let handle = group.handle();
+    // A fails first; B fails once A is counted out; C succeeds once B is, then spawns D.
+    let (start, first_gone, second_gone) = (Gate::new(), Gate::new(), Gate::new());
+    let (completed, late_ran) = (Tally::new(), Tally::new());
+    {
+        let (gate, guard) = (start.clone(), first_gone.open_on_drop());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                let _guard = guard;
+                gate.opened().await;
+                Err("first")
+            }),
+        );
+    }
+    {
+        let (gate, guard, own) = (first_gone.clone(), second_gone.open_on_drop(), handle.clone());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                let _guard = guard;
+                gate.opened().await;
+                until(|| own.active() <= 2).await;
+                Err("second")
+            }),
+        );
+    }
+    {
+        let (gate, own, completed, late_ran) =
+            (second_gone.clone(), handle.clone(), completed.clone(), late_ran.clone());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                gate.opened().await;
+                until(|| own.active() <= 1).await;
+                assert!(!own.is_cancelled(), "an error cancelled a no-cancel group");
+                let late = task(async move {
+                    late_ran.add();
+                    Ok(())
+                });
+                if let Err(rejected) = X::try_spawn(&own, late) {
+                    panic!("a no-cancel group refused a task after an error: {rejected}");
+                }
+                completed.add();
+                Ok(())
+            }),
+        );
+    }
+    start.open();
+    assert_eq!(X::block_on(group.wait()), Err("first"));
+    assert_eq!(completed.get(), 1);
+    assert_eq!(late_ran.get(), 1);
+    assert!(!handle.is_cancelled());
+    assert_eq!(handle.token().reason(), None);
+}
+
+/// A cooperative group is cancelled like any other, but its tasks are not dropped: they see
+/// the token, clean up and finish, and `wait` waits for them.
+pub fn cooperative_tasks_get_the_token_and_are_not_dropped<X: Executor>() {
+    const TASKS: usize = 4;
+    let group = X::group(ErrGroup::builder().cooperative());
+    let (started, cleaned, dropped) = (Tally::new(), Tally::new(), Tally::new());
+    for _ in 0..TASKS {
+        let (token, started, cleaned, guard) =
+            (group.token(), started.clone(), cleaned.clone(), dropped.on_drop());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                let _guard = guard;
+                started.add();
+                token.cancelled().await;
+                assert_eq!(token.reason(), Some(CancelReason::Error));
+                // Cleaning up takes a few more awaits: a non-cooperative group would drop
+                // the task at the first.
+                yield_times(3).await;
+                cleaned.add();
+                Ok(())
+            }),
+        );
+    }
+    let failing = started.clone();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            failing.reached(TASKS).await;
+            Err("boom")
+        }),
+    );
+    let outcome = X::block_on({
+        let cleaned = cleaned.clone();
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(cleaned.get(), TASKS, "wait resolved before the tasks cleaned up");
+            outcome
+        }
+    });
+    assert_eq!(outcome, Err("boom"));
+    assert_eq!(cleaned.get(), TASKS, "a cooperative task was dropped");
+    assert_eq!(dropped.get(), TASKS);
+}
+
+/// Under `limit(n)`, at most `n` tasks are ever active at once, and `n` are reached.
+pub fn limit_never_exceeds_n_running_tasks<X: Executor>() {
+    const LIMIT: usize = 3;
+    const TASKS: usize = 24;
+    let mut group = fail_fast::<X, Error>();
+    group.limit(LIMIT).unwrap();
+    assert_eq!(group.current_limit(), Some(LIMIT));
+    let meter = Concurrency::new();
+    let (entered, finished) = (Tally::new(), Tally::new());
+    let outcome = X::block_on(async {
+        for _ in 0..TASKS {
+            let (meter, entered, finished) = (meter.clone(), entered.clone(), finished.clone());
+            let counted = task(async move {
+                let _inside = meter.enter();
+                entered.add();
+                // The first `LIMIT` tasks wait for each other, so the limit is reached.
+                entered.reached(LIMIT).await;
+                yield_times(5).await;
+                finished.add();
+                Ok(())
+            });
+            let spawned = X::spawn_driving(&mut group, counted).await;
+            assert!(spawned.is_ok(), "spawn failed: {}", kind(&spawned));
+            assert!(group.active() <= LIMIT, "{} tasks active", group.active());
+        }
+        group.wait().await
+    });
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(finished.get(), TASKS);
+    assert_eq!(meter.max(), LIMIT, "the most tasks running at once");
+    assert_eq!(meter.now(), 0);
+}
+
+/// `spawn` on a full group waits until a task finishes, then spawns; without a limit it is
+/// ready at once.
+pub fn spawn_applies_back_pressure<X: Executor>() {
+    let unlimited = fail_fast::<X, Error>();
+    assert_eq!(
+        X::spawn(&unlimited, task(async { Ok(()) })).now_or_never().map(|spawned| spawned.is_ok()),
+        Some(true),
+        "spawn without a limit must be ready at once"
+    );
+    assert_eq!(X::block_on(unlimited.wait()), Ok(()));
+
+    let mut group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    group.limit(2).unwrap();
+    let gates = Gate::many(3);
+    let log = Log::new();
+    for (index, gate) in gates.iter().enumerate().take(2) {
+        let (gate, log) = (gate.clone(), log.clone());
+        spawn_ok::<X, _>(
+            &handle,
+            task(async move {
+                gate.opened().await;
+                log.push(format!("{index} done"));
+                Ok(())
+            }),
+        );
+    }
+    let third = {
+        let (gate, log) = (gates[2].clone(), log.clone());
+        task(async move {
+            log.push("2 started");
+            gate.opened().await;
+            Ok(())
+        })
+    };
+    let spawned = Gate::new();
+    let spawning = isolated(async {
+        let outcome = X::spawn_driving(&mut group, third).await;
+        spawned.open();
+        outcome
+    });
+    let controller = async {
+        yield_times(10).await;
+        assert!(!spawned.is_open(), "spawn resolved while the group was full");
+        assert_eq!(handle.active(), 2);
+        gates[0].open();
+    };
+    let (outcome, ()) = X::block_on(join(spawning, controller));
+    assert!(outcome.is_ok(), "spawn failed: {}", kind(&outcome));
+    assert_eq!(handle.active(), 2, "task 0 finished, tasks 1 and 2 held");
+    gates[1].open();
+    gates[2].open();
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+    let events = log.events();
+    let done = events.iter().position(|event| event == "0 done");
+    let started = events.iter().position(|event| event == "2 started");
+    assert!(done < started && done.is_some(), "the third task started early: {events:?}");
+}
+
+/// `try_spawn` on a full group never waits: it hands the future back, unpolled and intact,
+/// so the caller can fall back (here: run it itself).
+pub fn try_spawn_hands_the_future_back_when_full<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    group.limit(1).unwrap();
+    let gate = Gate::new();
+    spawn_ok::<X, _>(&group, gated(&gate));
+    let (polls, ran) = (Tally::new(), Tally::new());
+    let counted = {
+        let ran = ran.clone();
+        task(count_polls(&polls, async move {
+            ran.add();
+            Ok(())
+        }))
+    };
+    let future = match X::try_spawn(&group, counted) {
+        Err(Rejected::Full(future)) => future,
+        other => panic!("expected Full, got {}", kind(&other)),
+    };
+    assert_eq!(polls.get(), 0, "the handed-back future was polled");
+    assert_eq!(group.active(), 1);
+    assert_eq!(X::block_on(future), Ok(()));
+    assert_eq!(ran.get(), 1);
+
+    let rejected = X::try_spawn(&group, task(async { Ok(()) })).unwrap_err();
+    assert_eq!(rejected.to_string(), "task rejected: the group's limit of active tasks is reached");
+    assert!(rejected.into_future().is_some());
+    assert_eq!(group.active(), 1, "refused tasks are not counted");
+
+    gate.open();
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+}
+
+/// The limit may change while tasks run: raising it admits waiting spawns at once, lowering
+/// it stops nothing and makes new tasks wait, removing it admits everyone, and `limit(0)`
+/// is refused.
+pub fn changing_the_limit_while_tasks_run_is_well_defined<X: Executor>() {
+    let mut group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let gates = Gate::many(6);
+    let dropped = Tally::new();
+    let held = |index: usize| {
+        let (gate, guard) = (gates[index].clone(), dropped.on_drop());
+        task(async move {
+            let _guard = guard;
+            gate.opened().await;
+            Ok(())
+        })
+    };
+    handle.limit(1).unwrap();
+    spawn_ok::<X, _>(&handle, held(0));
+
+    // Raising the limit admits the waiting spawns.
+    let (b_spawned, c_spawned) = (Gate::new(), Gate::new());
+    let spawn_b = async {
+        let outcome = X::spawn(&handle, held(1)).await;
+        b_spawned.open();
+        outcome
+    };
+    let spawn_c = async {
+        let outcome = X::spawn(&handle, held(2)).await;
+        c_spawned.open();
+        outcome
+    };
+    let raise = async {
+        yield_times(5).await;
+        assert!(!b_spawned.is_open() && !c_spawned.is_open(), "spawned past the limit");
+        handle.limit(3).unwrap();
+    };
+    let (b, c, ()) = X::block_on(join3(isolated(spawn_b), isolated(spawn_c), raise));
+    assert!(b.is_ok() && c.is_ok(), "raising the limit did not admit: {} {}", kind(&b), kind(&c));
+    assert_eq!(handle.active(), 3);
+
+    // Lowering it below the active count stops nothing; new tasks wait until the count is
+    // below the new limit.
+    handle.limit(1).unwrap();
+    assert_eq!(handle.current_limit(), Some(1));
+    assert_eq!(handle.active(), 3);
+    assert_eq!(dropped.get(), 0, "lowering the limit dropped a task");
+    assert!(matches!(X::try_spawn(&handle, held(3)), Err(Rejected::Full(_))));
+    let d_spawned = Gate::new();
+    let spawn_d = async {
+        let outcome = X::spawn_driving(&mut group, held(3)).await;
+        d_spawned.open();
+        outcome
+    };
+    let lower = async {
+        for (index, remaining) in [(0, 2), (1, 1)] {
+            gates[index].open();
+            until(|| handle.active() <= remaining).await;
+            yield_times(5).await;
+            assert!(!d_spawned.is_open(), "spawned with {remaining} active under limit 1");
+        }
+        gates[2].open();
+    };
+    let (d, ()) = X::block_on(join(isolated(spawn_d), lower));
+    assert!(d.is_ok(), "spawn failed: {}", kind(&d));
+    assert_eq!(handle.active(), 1);
+    assert_eq!(dropped.get(), 4, "tasks 0..=2 finished, and the refused task 3 was dropped");
+
+    // Removing the limit admits a waiting spawn.
+    let e_spawned = Gate::new();
+    let spawn_e = async {
+        let outcome = X::spawn(&handle, held(4)).await;
+        e_spawned.open();
+        outcome
+    };
+    let remove = async {
+        yield_times(5).await;
+        assert!(!e_spawned.is_open(), "spawned past the limit");
+        handle.remove_limit();
+    };
+    let (e, ()) = X::block_on(join(isolated(spawn_e), remove));
+    assert!(e.is_ok(), "removing the limit did not admit: {}", kind(&e));
+    assert_eq!(handle.current_limit(), None);
+    assert_eq!(handle.active(), 2);
+
+    // `limit(0)` is an error and changes nothing.
+    assert!(handle.limit(0).is_err());
+    assert_eq!(handle.current_limit(), None);
+    spawn_ok::<X, _>(&handle, held(5));
+
+    for gate in &gates {
+        gate.open();
+    }
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+    assert_eq!(dropped.get(), 7);
+}
+
+/// Spawning into a cancelled group (by `cancel`, by a failure, or by its parent; with
+/// `try_spawn`, `spawn`, or a `spawn` already waiting for a slot) hands the future back
+/// unrun.
+pub fn spawning_into_a_cancelled_group_returns_the_future_unrun<X: Executor>() {
+    // Cancelled explicitly.
+    let group = fail_fast::<X, Error>();
+    assert!(group.cancel());
+    assert!(!group.cancel(), "only the first cancel reports that it cancelled");
+    let (polls, ran) = (Tally::new(), Tally::new());
+    let counted = {
+        let ran = ran.clone();
+        task(count_polls(&polls, async move {
+            ran.add();
+            Ok(())
+        }))
+    };
+    let future = match X::try_spawn(&group, counted) {
+        Err(Rejected::Cancelled(future)) => future,
+        other => panic!("expected Cancelled, got {}", kind(&other)),
+    };
+    assert_eq!(polls.get(), 0, "a refused future was polled");
+    assert_eq!(X::block_on(future), Ok(()), "the future came back intact");
+    assert_eq!(ran.get(), 1);
+    let spawned = X::block_on(X::spawn(&group, task(async { Ok(()) })));
+    assert!(matches!(spawned, Err(Rejected::Cancelled(_))), "spawn: {}", kind(&spawned));
+    assert_eq!(group.active(), 0);
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+
+    // Cancelled by a failure (a cooperative sibling keeps the group from finishing).
+    let group = X::group(ErrGroup::builder().cooperative());
+    let handle = group.handle();
+    let hold = Gate::new();
+    spawn_ok::<X, _>(&group, gated(&hold));
+    spawn_ok::<X, _>(&group, task(async { Err("boom") }));
+    let controller = async {
+        until(|| handle.is_cancelled()).await;
+        let spawned = X::try_spawn(&handle, task(async { Ok(()) }));
+        hold.open();
+        spawned
+    };
+    let (outcome, spawned) = X::block_on(join(isolated(group.wait()), controller));
+    assert_eq!(outcome, Err("boom"));
+    assert!(matches!(spawned, Err(Rejected::Cancelled(_))), "after a failure: {}", kind(&spawned));
+
+    // A spawn waiting for a slot when the group is cancelled gets its future back at once,
+    // without waiting for a slot that may never free up (cooperative tasks keep theirs).
+    for from_parent in [false, true] {
+        let parent = CancelToken::new();
+        let mut group = X::group(ErrGroup::<Error, _>::builder().cooperative().child_of(&parent));
+        let handle = group.handle();
+        group.limit(1).unwrap();
+        let hold = Gate::new();
+        spawn_ok::<X, _>(&group, gated(&hold));
+        let polls = Tally::new();
+        let waiting = task(count_polls(&polls, async { Ok(()) }));
+        let resolved = Gate::new();
+        let spawning = async {
+            let spawned = X::spawn_driving(&mut group, waiting).await;
+            resolved.open();
+            spawned
+        };
+        let controller = async {
+            yield_times(5).await;
+            assert!(!resolved.is_open(), "spawned past the limit");
+            if from_parent {
+                parent.cancel();
+            } else {
+                handle.cancel();
+            }
+            for _ in 0..20 {
+                if resolved.is_open() {
+                    break;
+                }
+                yield_now().await;
+            }
+            let promptly = resolved.is_open();
+            // Let the held task finish either way, so that a late answer cannot hang us.
+            hold.open();
+            promptly
+        };
+        let (spawned, promptly) = X::block_on(join(isolated(spawning), controller));
+        assert!(
+            matches!(spawned, Err(Rejected::Cancelled(_))),
+            "waiting spawn, cancelled by the parent: {from_parent}: {}",
+            kind(&spawned)
+        );
+        assert_eq!(polls.get(), 0);
+        assert!(
+            promptly,
+            "a spawn waiting for a slot was not told of the cancellation (by the parent: \
+             {from_parent}) until a slot freed up"
+        );
+        assert_eq!(X::block_on(group.wait()), Ok(()));
+    }
+}
+
+/// Once `wait` has resolved, spawning through a handle kept from the group is refused with
+/// `Closed`, and the future comes back unrun.
+pub fn spawning_into_a_finished_group_returns_closed<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    spawn_ok::<X, _>(&group, task(async { Ok(()) }));
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+
+    let (polls, ran, dropped) = (Tally::new(), Tally::new(), Tally::new());
+    let counted = {
+        let (ran, guard) = (ran.clone(), dropped.on_drop());
+        task(count_polls(&polls, async move {
+            let _guard = guard;
+            ran.add();
+            Ok(())
+        }))
+    };
+    let rejected = match X::try_spawn(&handle, counted) {
+        Err(rejected @ Rejected::Closed(_)) => rejected,
+        other => panic!("expected Closed, got {}", kind(&other)),
+    };
+    assert_eq!(rejected.to_string(), "task rejected: the group has finished");
+    let future = rejected.into_future().expect("the future is handed back");
+    assert_eq!((polls.get(), ran.get(), dropped.get()), (0, 0, 0), "the refused future ran");
+    assert_eq!(X::block_on(future), Ok(()));
+    assert_eq!((ran.get(), dropped.get()), (1, 1));
+
+    let spawned = X::block_on(X::spawn(&handle, task(async { Ok(()) })));
+    assert!(matches!(spawned, Err(Rejected::Closed(_))), "spawn: {}", kind(&spawned));
+    assert_eq!(handle.active(), 0);
+    assert!(!handle.is_cancelled(), "a group that finished cleanly is not cancelled");
+}
+
+/// A spawner that refuses tasks while told to, as a shut-down executor would.
+#[derive(Clone, Debug)]
+struct Refusing<S> {
+    inner: S,
+    refuse: Arc<AtomicBool>,
+}
+
+impl<S: Spawn> Spawn for Refusing<S> {
+    fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        if self.refuse.load(Ordering::SeqCst) {
+            drop(task);
+            Err(SpawnError::shutdown())
+        } else {
+            self.inner.spawn(task)
+        }
+    }
+}
+
+/// A spawner that refuses a task fails that spawn with [`Rejected::Spawner`]; the task is
+/// dropped unrun, the group's counts stay right (no slot is leaked under a limit) and the
+/// group still finishes.
+pub fn refusing_spawner_fails_the_spawn_without_corrupting_counts<X: RuntimeExecutor>() {
+    let refuse = Arc::new(AtomicBool::new(false));
+    let group =
+        ErrGroup::builder().spawner(Refusing { inner: X::spawner(), refuse: refuse.clone() });
+    group.limit(2).unwrap();
+    let gates = Gate::many(2);
+    let accepted = group.try_spawn(gated::<Error>(&gates[0]));
+    assert!(accepted.is_ok());
+
+    refuse.store(true, Ordering::SeqCst);
+    let (polls, dropped) = (Tally::new(), Tally::new());
+    let refused = |tally: &Tally| {
+        let guard = tally.on_drop();
+        task(count_polls(&polls, async move {
+            let _guard = guard;
+            Ok(())
+        }))
+    };
+    match group.try_spawn(refused(&dropped)) {
+        Err(Rejected::Spawner(error)) => {
+            assert!(error.is_shutdown());
+            assert_eq!(
+                Rejected::<()>::Spawner(error).to_string(),
+                "task rejected: the spawner refused the task: the executor is shut down"
+            );
+        }
+        other => panic!("expected Spawner, got {}", kind(&other)),
+    }
+    let spawned = <X as Executor>::block_on(group.spawn(refused(&dropped)));
+    assert!(matches!(spawned, Err(Rejected::Spawner(_))), "spawn: {}", kind(&spawned));
+    assert_eq!(dropped.get(), 2, "the spawner dropped the refused tasks");
+    assert_eq!(polls.get(), 0, "a refused task was polled");
+    assert_eq!(group.active(), 1, "a refused task is still counted");
+    assert!(!group.is_cancelled());
+
+    // The refused tasks hold no slot: under limit 2, one more task fits, and only one.
+    refuse.store(false, Ordering::SeqCst);
+    let accepted = group.try_spawn(gated(&gates[1]));
+    assert!(accepted.is_ok(), "a refused task leaked a slot: {}", kind(&accepted));
+    assert!(matches!(group.try_spawn(task(async { Ok(()) })), Err(Rejected::Full(_))));
+    assert_eq!(group.active(), 2);
+
+    let handle = group.handle();
+    for gate in &gates {
+        gate.open();
+    }
+    assert_eq!(<X as Executor>::block_on(group.wait()), Ok(()));
+    assert_eq!(handle.active(), 0);
+}
+
+/// A panicking task's panic is re-raised at `wait` with its original payload, whatever
+/// its type.
+pub fn panic_is_reraised_at_wait_with_original_payload<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    for _ in 0..3 {
+        spawn_ok::<X, _>(&group, task(async { Ok(()) }));
+    }
+    spawn_ok::<X, _>(&group, task(async { std::panic::panic_any(Payload(42)) }));
+    let payload = catch_unwind(AssertUnwindSafe(|| X::block_on(group.wait())))
+        .expect_err("wait must re-raise the task's panic");
+    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(42)));
+
+    let group = fail_fast::<X, Error>();
+    let token = group.token();
+    spawn_ok::<X, _>(&group, task(async { panic!("disk on fire") }));
+    let payload = catch_unwind(AssertUnwindSafe(|| X::block_on(group.wait())))
+        .expect_err("wait must re-raise the task's panic");
+    assert_eq!(payload.downcast_ref::<&'static str>(), Some(&"disk on fire"));
+    assert_eq!(token.reason(), Some(CancelReason::Panic));
+
+    let group = fail_fast::<X, Error>();
+    let disk = std::hint::black_box(7);
+    spawn_ok::<X, _>(&group, task(async move { std::panic::panic_any(format!("disk {disk}")) }));
+    let payload = catch_unwind(AssertUnwindSafe(|| X::block_on(group.wait())))
+        .expect_err("wait must re-raise the task's panic");
+    assert_eq!(payload.downcast_ref::<String>().map(String::as_str), Some("disk 7"));
+}
+
+/// A panic cancels the siblings like an error: they are dropped (never polled again)
+/// before `wait` re-raises it.
+pub fn panic_cancels_siblings<X: Executor>() {
+    const SIBLINGS: usize = 4;
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let (started, dropped) = (Tally::new(), Tally::new());
+    let polls: Vec<Tally> = (0..SIBLINGS).map(|_| Tally::new()).collect();
+    for polls in &polls {
+        spawn_ok::<X, _>(&group, task(count_polls(polls, forever(&started, &dropped))));
+    }
+    let panicking = started.clone();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            panicking.reached(SIBLINGS).await;
+            std::panic::panic_any(Payload(7))
+        }),
+    );
+    let payload = catch_unwind(AssertUnwindSafe(|| X::block_on(group.wait())))
+        .expect_err("wait must re-raise the task's panic");
+    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
+    assert_eq!(dropped.get(), SIBLINGS, "wait re-raised before the siblings were dropped");
+    for (index, polls) in polls.iter().enumerate() {
+        assert_eq!(polls.get(), 1, "sibling {index} was polled after the panic");
+    }
+    assert_eq!(handle.token().reason(), Some(CancelReason::Panic));
+    assert_eq!(handle.active(), 0);
+}
+
+/// With `panics_as_errors`, a panic becomes the group's error, carrying the message and the
+/// task's spawn index; it still cancels the siblings, and collect-all keeps it in order.
+pub fn panics_as_errors_carry_message_and_task<X: Executor>() {
+    let group = X::group(ErrGroup::builder().panics_as_errors());
+    let (started, dropped) = (Tally::new(), Tally::new());
+    spawn_ok::<X, Failure>(&group, task(async { Ok(()) }));
+    spawn_ok::<X, _>(&group, forever(&started, &dropped));
+    let panicking = started.clone();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            panicking.reached(1).await;
+            panic!("disk {} on fire", 2)
+        }),
+    );
+    let token = group.token();
+    match X::block_on(group.wait()) {
+        Err(Failure::Panicked(panicked)) => {
+            assert_eq!(panicked.message(), Some("disk 2 on fire"));
+            assert_eq!(panicked.task(), 2);
+            assert_eq!(panicked.to_string(), "task 2 panicked: disk 2 on fire");
+        }
+        other => panic!("expected a Panicked error, got {other:?}"),
+    }
+    assert_eq!(token.reason(), Some(CancelReason::Panic));
+    assert_eq!(dropped.get(), 1, "the panic did not cancel the sibling");
+
+    // A payload that is not a string.
+    let group = X::group(ErrGroup::builder().panics_as_errors());
+    spawn_ok::<X, Failure>(&group, task(async { std::panic::panic_any(Payload(9)) }));
+    match X::block_on(group.wait()) {
+        Err(Failure::Panicked(panicked)) => {
+            assert_eq!(panicked.message(), None);
+            assert_eq!(panicked.task(), 0);
+            assert_eq!(panicked.into_payload().downcast_ref::<Payload>(), Some(&Payload(9)));
+        }
+        other => panic!("expected a Panicked error, got {other:?}"),
+    }
+
+    // Collect-all keeps errors and converted panics, in order of arrival.
+    let group = X::group(ErrGroup::builder().policy(Policy::CollectAll).panics_as_errors());
+    let first_gone = Gate::new();
+    {
+        let (gate, own) = (first_gone.clone(), group.handle());
+        spawn_ok::<X, Failure>(
+            &group,
+            task(async move {
+                gate.opened().await;
+                until(|| own.active() <= 1).await;
+                panic!("second")
+            }),
+        );
+    }
+    let guard = first_gone.open_on_drop();
+    spawn_ok::<X, Failure>(
+        &group,
+        task(async move {
+            let _guard = guard;
+            Err(Failure::Task(1))
+        }),
+    );
+    match X::block_on(group.wait_all()) {
+        Err(errors) => match errors.as_slice() {
+            [Failure::Task(1), Failure::Panicked(panicked)] => {
+                assert_eq!(panicked.message(), Some("second"));
+                assert_eq!(panicked.task(), 0);
+            }
+            other => panic!("expected [Task(1), Panicked], got {other:?}"),
+        },
+        Ok(()) => panic!("expected errors"),
+    }
+}
+
+/// A collecting group returns its values in spawn order, whatever order the tasks finish
+/// in (here: the reverse).
+pub fn ordered_collect_returns_values_in_spawn_order<X: Executor>() {
+    const TASKS: usize = 5;
+    let group = X::group(ErrGroup::builder().collect::<usize>());
+    let handle = group.handle();
+    // Task `index` goes once task `index + 1` is counted out: the reverse of spawn order.
+    let gates = Gate::many(TASKS);
+    let log = Log::new();
+    for index in 0..TASKS {
+        let (gate, own, log) = (gates[index].clone(), handle.clone(), log.clone());
+        let next = index.checked_sub(1).map(|previous| gates[previous].open_on_drop());
+        let value = task(async move {
+            let _next = next;
+            gate.opened().await;
+            until(|| own.active() <= index + 1).await;
+            log.push(index.to_string());
+            Ok::<usize, Error>(index * 10)
+        });
+        assert!(X::try_spawn(&handle, value).is_ok());
+    }
+    gates[TASKS - 1].open();
+    assert_eq!(X::block_on(group.wait()), Ok(vec![0, 10, 20, 30, 40]));
+    assert_eq!(log.events(), ["4", "3", "2", "1", "0"], "completion order");
+
+    let empty = X::group(ErrGroup::<Error, _>::builder().collect::<u32>());
+    assert_eq!(X::block_on(empty.wait()), Ok(vec![]));
+}
+
+/// `into_stream` yields each value as its task completes, while the others still run; it
+/// ends when every task has. Under fail-fast it yields the values that arrived, then the
+/// error, then ends, and the other tasks are cancelled.
+pub fn as_completed_stream_yields_every_value<X: Executor>() {
+    const TASKS: u32 = 5;
+    let group = X::group(ErrGroup::builder().collect::<u32>());
+    let handle = group.handle();
+    let gates = Gate::many(TASKS as usize);
+    for (index, gate) in (0..TASKS).zip(&gates) {
+        let gate = gate.clone();
+        let value = task(async move {
+            gate.opened().await;
+            Ok::<u32, Error>(index * 10)
+        });
+        assert!(X::try_spawn(&handle, value).is_ok());
+    }
+    let mut outcomes = group.into_stream();
+    let received = X::block_on(async {
+        let mut received = Vec::new();
+        // Let one task go at a time, last spawned first: each value must arrive while the
+        // tasks spawned before it are still held.
+        for gate in gates.iter().rev() {
+            gate.open();
+            received.push(outcomes.next().await);
+        }
+        received.push(outcomes.next().await);
+        received
+    });
+    assert_eq!(
+        received,
+        [Some(Ok(40)), Some(Ok(30)), Some(Ok(20)), Some(Ok(10)), Some(Ok(0)), None]
+    );
+
+    // Fail-fast: two values, then the error, then the end; the pending task is dropped.
+    let group = X::group(ErrGroup::builder().collect::<u32>());
+    let handle = group.handle();
+    let (boom, dropped) = (Gate::new(), Tally::new());
+    for value in [1, 2] {
+        assert!(X::try_spawn(&handle, task(async move { Ok::<u32, Error>(value) })).is_ok());
+    }
+    let gate = boom.clone();
+    let failing = task(async move {
+        gate.opened().await;
+        Err("boom")
+    });
+    assert!(X::try_spawn(&handle, failing).is_ok());
+    let guard = dropped.on_drop();
+    let never = task(async move {
+        let _guard = guard;
+        pending::<()>().await;
+        Ok(0)
+    });
+    assert!(X::try_spawn(&handle, never).is_ok());
+    let mut outcomes = group.into_stream();
+    let (mut values, rest) = X::block_on(async {
+        let values = [outcomes.next().await, outcomes.next().await];
+        boom.open();
+        (values, [outcomes.next().await, outcomes.next().await])
+    });
+    values.sort_unstable();
+    assert_eq!(values, [Some(Ok(1)), Some(Ok(2))]);
+    assert_eq!(rest, [Some(Err("boom")), None]);
+    assert_eq!(dropped.get(), 1);
+    assert_eq!(handle.active(), 0);
+}
+
+/// Cancelling the parent token cancels the group (reason `Parent`): its tasks are dropped,
+/// `wait` returns `Ok`, and new tasks are refused. A group made from a cancelled parent
+/// refuses tasks from the start.
+pub fn parent_token_cancels_the_group<X: Executor>() {
+    const TASKS: usize = 3;
+    let parent = CancelToken::new();
+    let group = X::group(ErrGroup::builder().child_of(&parent));
+    let handle = group.handle();
+    let (started, dropped) = (Tally::new(), Tally::new());
+    for _ in 0..TASKS {
+        spawn_ok::<X, Error>(&handle, forever(&started, &dropped));
+    }
+    let waiting = {
+        let dropped = dropped.clone();
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(dropped.get(), TASKS, "wait resolved before the tasks were dropped");
+            outcome
+        }
+    };
+    let controller = async {
+        started.reached(TASKS).await;
+        assert!(!handle.is_cancelled());
+        assert!(parent.cancel());
+    };
+    let (outcome, ()) = X::block_on(join(isolated(waiting), controller));
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(handle.token().reason(), Some(CancelReason::Parent));
+    assert!(handle.is_cancelled());
+    assert!(X::try_spawn(&handle, task(async { Ok(()) })).is_err());
+
+    let group = X::group(ErrGroup::builder().child_of(&parent));
+    assert!(group.is_cancelled());
+    let refused = X::try_spawn(&group, task(async { Ok(()) }));
+    assert!(matches!(refused, Err(Rejected::Cancelled(_))), "{}", kind(&refused));
+    assert_eq!(X::block_on(group.wait()), Ok::<(), Error>(()));
+}
+
+/// A group's failure, or its own cancel, cancels the group's token but never its parent,
+/// nor the parent's other children.
+pub fn group_failure_does_not_cancel_parent<X: Executor>() {
+    let parent = CancelToken::new();
+    let group = X::group(ErrGroup::builder().child_of(&parent));
+    let token = group.token();
+    spawn_ok::<X, Error>(&group, task(async { Err("boom") }));
+    let sibling = X::group(ErrGroup::builder().child_of(&parent));
+    assert_eq!(X::block_on(group.wait()), Err("boom"));
+    assert_eq!(token.reason(), Some(CancelReason::Error));
+    assert!(!parent.is_cancelled(), "a group's failure cancelled its parent");
+    assert_eq!(parent.reason(), None);
+
+    assert!(!sibling.is_cancelled(), "a group's failure cancelled a sibling group");
+    spawn_ok::<X, Error>(&sibling, task(async { Ok(()) }));
+    assert!(sibling.cancel());
+    assert!(!parent.is_cancelled(), "a group's cancel cancelled its parent");
+    assert_eq!(X::block_on(sibling.wait()), Ok(()));
+
+    let group = X::group(ErrGroup::builder().child_of(&parent));
+    spawn_ok::<X, Error>(&group, task(async { Ok(()) }));
+    assert_eq!(X::block_on(group.wait()), Ok(()));
+}
+
+/// Dropping a group that was never waited (or whose `wait` was dropped) cancels it: its
+/// tasks are dropped and new ones are refused.
+pub fn dropping_an_unwaited_group_cancels_its_tasks<X: Executor>() {
+    const TASKS: usize = 3;
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let (started, dropped) = (Tally::new(), Tally::new());
+    for _ in 0..TASKS {
+        spawn_ok::<X, _>(&handle, forever(&started, &dropped));
+    }
+    drop(group);
+    assert!(handle.is_cancelled());
+    assert_eq!(handle.token().reason(), Some(CancelReason::Explicit));
+    X::block_on(dropped.reached(TASKS));
+    X::block_on(until(|| handle.active() == 0));
+    let refused = X::try_spawn(&handle, task(async { Ok(()) }));
+    assert!(matches!(refused, Err(Rejected::Cancelled(_))), "{}", kind(&refused));
+
+    // A `wait` that was polled, then dropped.
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    let (started, dropped) = (Tally::new(), Tally::new());
+    for _ in 0..TASKS {
+        spawn_ok::<X, _>(&handle, forever(&started, &dropped));
+    }
+    let mut wait = group.wait();
+    assert!((&mut wait).now_or_never().is_none());
+    drop(wait);
+    assert!(handle.is_cancelled());
+    X::block_on(dropped.reached(TASKS));
+    X::block_on(until(|| handle.active() == 0));
+}
+
+const FANOUT: usize = 3;
+const DEPTH: u32 = 4;
+
+/// A node of a tree of tasks: spawns `FANOUT` children through its handle until `depth` is 0.
+fn node<X: Executor>(
+    handle: Handle<Error, X::Mode, Discard>,
+    depth: u32,
+    nodes: Tally,
+    leaves: Tally,
+) -> Task<(), Error> {
+    task(async move {
+        nodes.add();
+        if depth == 0 {
+            leaves.add();
+        } else {
+            for _ in 0..FANOUT {
+                let child = node::<X>(handle.clone(), depth - 1, nodes.clone(), leaves.clone());
+                X::try_spawn(&handle, child).map_err(|_| "a sibling was refused")?;
+            }
+        }
+        yield_now().await;
+        Ok(())
+    })
+}
+
+/// Tasks spawn siblings into their own group through handles; `wait` waits for all of them
+/// (a tree of depth 4, fan-out 3: 121 nodes, 81 leaves).
+pub fn handles_spawn_siblings_from_inside_tasks<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    let (nodes, leaves) = (Tally::new(), Tally::new());
+    let root = node::<X>(group.handle(), DEPTH, nodes.clone(), leaves.clone());
+    assert!(X::try_spawn(&group, root).is_ok());
+    let outcome = X::block_on({
+        let (nodes, leaves) = (nodes.clone(), leaves.clone());
+        async move {
+            let outcome = group.wait().await;
+            assert_eq!(leaves.get(), 81, "wait resolved before every leaf ran");
+            assert_eq!(nodes.get(), 121);
+            outcome
+        }
+    });
+    assert_eq!(outcome, Ok(()));
+    let expected_leaves = FANOUT.pow(DEPTH);
+    assert_eq!(leaves.get(), expected_leaves);
+    assert_eq!(nodes.get(), (0..=DEPTH).map(|level| FANOUT.pow(level)).sum::<usize>());
+}
+
+/// Inline groups run tasks that borrow from the caller, shared and mutable.
+pub fn inline_tasks_may_borrow() {
+    let mut words = vec!["a".to_owned(), "bb".to_owned(), "ccc".to_owned()];
+    let total = AtomicUsize::new(0);
+    let mut lengths = [0usize; 3];
+    {
+        let group = ErrGroup::builder().collect::<usize>().inline();
+        for word in &words {
+            let total = &total;
+            let borrowing = async move {
+                yield_now().await;
+                total.fetch_add(word.len(), Ordering::Relaxed);
+                Ok::<usize, ()>(word.len())
+            };
+            group.try_spawn(borrowing).unwrap();
+        }
+        assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2, 3]));
+
+        // Disjoint mutable borrows, through `ErrGroup::spawn` under a limit.
+        let mut group = ErrGroup::inline();
+        group.limit(1).unwrap();
+        futures_executor::block_on(async {
+            for (slot, word) in lengths.iter_mut().zip(&words) {
+                let writing = async move {
+                    yield_now().await;
+                    *slot = word.len();
+                    Ok::<(), ()>(())
+                };
+                group.spawn(writing).await.unwrap();
+            }
+            group.wait().await
+        })
+        .unwrap();
+    }
+    assert_eq!(total.into_inner(), 6);
+    assert_eq!(lengths, [1, 2, 3]);
+    // The borrows ended with the groups.
+    words.push("dddd".to_owned());
+    assert_eq!(words.len(), 4);
+}
+
+/// A `WaitGroup`'s `wait` resolves once every guard has been dropped, on whatever threads,
+/// and not before.
+pub fn waitgroup_wait_resolves_after_all_guards_drop<X: Executor>() {
+    const THREADS: usize = 4;
+    let wait_group = Arc::new(WaitGroup::new());
+    let gates = Gate::many(THREADS);
+    let finished = Tally::new();
+    let threads: Vec<_> = gates
+        .iter()
+        .map(|gate| {
+            let (guard, gate, finished) =
+                (wait_group.enter_owned(), gate.clone(), finished.clone());
+            thread::spawn(move || {
+                futures_executor::block_on(gate.opened());
+                finished.add();
+                drop(guard);
+            })
+        })
+        .collect();
+    assert_eq!(wait_group.count(), THREADS);
+    assert!(wait_group.wait().now_or_never().is_none());
+    for (released, gate) in gates.iter().enumerate().take(THREADS - 1) {
+        gate.open();
+        let remaining = THREADS - released - 1;
+        X::block_on(until(|| wait_group.count() == remaining));
+        assert!(
+            wait_group.wait().now_or_never().is_none(),
+            "wait resolved with {remaining} guards alive"
+        );
+    }
+    let waiting = async {
+        wait_group.wait().await;
+        assert_eq!(finished.get(), THREADS, "wait resolved before every guard was dropped");
+    };
+    let release = async {
+        yield_times(3).await;
+        gates[THREADS - 1].open();
+    };
+    X::block_on(join(isolated(waiting), release));
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert_eq!(wait_group.count(), 0);
+    assert!(wait_group.wait().now_or_never().is_some());
+    wait_group.wait_blocking();
+
+    // Borrowed guards on scoped threads.
+    let wait_group = WaitGroup::new();
+    let gate = Gate::new();
+    thread::scope(|scope| {
+        for _ in 0..THREADS {
+            let (guard, gate) = (wait_group.enter(), gate.clone());
+            scope.spawn(move || {
+                futures_executor::block_on(gate.opened());
+                drop(guard);
+            });
+        }
+        assert_eq!(wait_group.count(), THREADS);
+        gate.open();
+        X::block_on(wait_group.wait());
+        assert_eq!(wait_group.count(), 0);
+    });
+}
