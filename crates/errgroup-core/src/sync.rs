@@ -40,7 +40,12 @@ impl<T> UnsafeCell<T> {
 
 /// Declares a function `const` except under loom, whose atomics cannot be built in a
 /// `const` context. This is what lets every `new()` in the crate fill a `static`.
-macro_rules! const_fn {
+///
+/// Exported (hidden) so that the `errgroup` crate shares this one definition; `cfg(loom)`
+/// is evaluated where it expands, which is the same build.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __const_fn {
     ($(#[$attr:meta])* $vis:vis const fn $name:ident $($rest:tt)*) => {
         #[cfg(not(loom))]
         $(#[$attr])* $vis const fn $name $($rest)*
@@ -48,4 +53,4 @@ macro_rules! const_fn {
         $(#[$attr])* $vis fn $name $($rest)*
     };
 }
-pub(crate) use const_fn;
+pub(crate) use __const_fn as const_fn;

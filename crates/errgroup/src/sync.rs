@@ -40,16 +40,4 @@ mod loom_waker {
     }
 }
 
-/// Declares a function `const` except under loom, whose primitives cannot be built in a
-/// `const` context.
-#[allow(unused_macros)] // used by the modules that land next
-macro_rules! const_fn {
-    ($(#[$attr:meta])* $vis:vis const fn $name:ident $($rest:tt)*) => {
-        #[cfg(not(loom))]
-        $(#[$attr])* $vis const fn $name $($rest)*
-        #[cfg(loom)]
-        $(#[$attr])* $vis fn $name $($rest)*
-    };
-}
-#[allow(unused_imports)]
-pub(crate) use const_fn;
+pub(crate) use errgroup_core::__const_fn as const_fn;

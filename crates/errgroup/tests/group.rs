@@ -35,7 +35,11 @@ fn recording_group() -> (Group, RecordingSpawner) {
     (ErrGroup::builder().collect().spawner(spawner.clone()), spawner)
 }
 
-fn spawn_gates(group: &Group, n: usize) -> Vec<Gate> {
+fn spawn_gates<R>(group: &ErrGroup<u32, Runtime<RecordingSpawner>, R>, n: usize) -> Vec<Gate>
+where
+    R: errgroup::Results<Value = u32> + 'static,
+    R::Store: Send + Sync,
+{
     (0..n)
         .map(|_| {
             let gate = Gate::new();
@@ -136,13 +140,7 @@ fn errors_after_cancellation_are_not_the_cause() {
 fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running() {
     let spawner = RecordingSpawner::default();
     let group = ErrGroup::builder().policy(Policy::CollectAll).collect().spawner(spawner.clone());
-    let gates: Vec<Gate> = (0..3)
-        .map(|_| {
-            let gate = Gate::new();
-            group.try_spawn(gate.future()).unwrap();
-            gate
-        })
-        .collect();
+    let gates = spawn_gates(&group, 3);
     for (index, outcome) in [(2, Outcome::Err(2)), (0, Outcome::Err(0)), (1, Outcome::Ok(1))] {
         gates[index].open(outcome);
         assert!(spawner.poll(index));
@@ -156,13 +154,7 @@ fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running()
 fn no_cancel_records_the_first_error_and_cancels_nothing() {
     let spawner = RecordingSpawner::default();
     let group = ErrGroup::builder().policy(Policy::NoCancel).collect().spawner(spawner.clone());
-    let gates: Vec<Gate> = (0..3)
-        .map(|_| {
-            let gate = Gate::new();
-            group.try_spawn(gate.future()).unwrap();
-            gate
-        })
-        .collect();
+    let gates = spawn_gates(&group, 3);
     for (index, outcome) in [(1, Outcome::Err(1)), (0, Outcome::Err(0)), (2, Outcome::Ok(2))] {
         gates[index].open(outcome);
         assert!(spawner.poll(index));
@@ -434,13 +426,7 @@ fn as_completed_stream_yields_values_as_they_complete() {
 fn race_first_success_wins_and_cancels_the_rest() {
     let spawner = RecordingSpawner::default();
     let group = ErrGroup::builder().race().spawner(spawner.clone());
-    let gates: Vec<Gate> = (0..3)
-        .map(|_| {
-            let gate = Gate::new();
-            group.try_spawn(gate.future()).unwrap();
-            gate
-        })
-        .collect();
+    let gates = spawn_gates(&group, 3);
     assert!(!spawner.poll(2));
     gates[0].open(Outcome::Err(0));
     assert!(spawner.poll(0));
