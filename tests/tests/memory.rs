@@ -6,63 +6,29 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::{
-    alloc::{GlobalAlloc, Layout, System},
-    sync::atomic::{AtomicIsize, AtomicUsize, Ordering},
+    alloc::System,
+    sync::atomic::{AtomicUsize, Ordering},
 };
 
 use errgroup::ErrGroup;
+use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
-/// The system allocator, counting the bytes currently allocated.
-struct Counting;
+/// The system allocator, instrumented: counts allocations and bytes, with no `unsafe` here.
+#[global_allocator]
+static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System` upholds the `GlobalAlloc` contract; the counter only observes sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is; the caller upholds `alloc`'s contract.
-        let pointer = unsafe { System.alloc(layout) };
-        if !pointer.is_null() {
-            // Relaxed: a statistic, read on the same thread that does the work measured.
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded as is; the caller upholds `alloc_zeroed`'s contract.
-        let pointer = unsafe { System.alloc_zeroed(layout) };
-        if !pointer.is_null() {
-            // Relaxed: as in `alloc`.
-            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        }
-        pointer
-    }
-
-    unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {
-        // SAFETY: forwarded as is; the caller upholds `dealloc`'s contract.
-        unsafe { System.dealloc(pointer, layout) };
-        // Relaxed: as in `alloc`.
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, pointer: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded as is; the caller upholds `realloc`'s contract.
-        let moved = unsafe { System.realloc(pointer, layout, new_size) };
-        if !moved.is_null() {
-            // Relaxed: as in `alloc`.
-            LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
-        }
-        moved
-    }
+/// The live heap bytes of the whole process.
+fn live() -> isize {
+    let stats = ALLOCATOR.stats();
+    stats.bytes_allocated as isize - stats.bytes_deallocated as isize + stats.bytes_reallocated
 }
 
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
+/// The tests in this binary measure the whole process: they take turns.
+static MEASURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn live() -> isize {
-    LIVE.load(Ordering::Relaxed)
+/// How many allocations the process has made so far.
+fn allocations() -> usize {
+    ALLOCATOR.stats().allocations
 }
 
 const WARM_UP: usize = 1_000;
@@ -116,6 +82,7 @@ fn measure(tasks: usize, collect: bool) -> (isize, isize, usize) {
 
 #[test]
 fn discard_mode_keeps_memory_constant() {
+    let _turn = MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // The meter works: a collecting group's memory grows with its results (16 bytes per
     // value at least), far past the budget.
     let (before, after, ran) = measure(WARM_UP + 10_000, true);
@@ -131,4 +98,26 @@ fn discard_mode_keeps_memory_constant() {
         "the live heap grew by {delta} bytes over {TASKS} tasks in discard mode (budget \
          {BUDGET})"
     );
+}
+
+/// What an inline task costs in allocations, pinned so that a regression shows. A task is
+/// boxed (to erase its type), `FuturesUnordered` adds its own node, and the lock-free queue
+/// that carries spawns to the driver allocates a block per 31 tasks: measured 2.13 per task
+/// (the design's target is one; see the closing note of the ErrGroup issue).
+#[test]
+fn inline_task_allocations_stay_near_two() {
+    let _turn = MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    futures_executor::block_on(async {
+        let group = ErrGroup::inline();
+        for _ in 0..WARM_UP {
+            group.try_spawn(async { Ok::<(), ()>(()) }).unwrap();
+        }
+        let before = allocations();
+        for _ in 0..10_000 {
+            group.try_spawn(async { Ok::<(), ()>(()) }).unwrap();
+        }
+        group.await.unwrap();
+        let per_task = (allocations() - before) as f64 / 10_000.0;
+        assert!(per_task <= 2.2, "{per_task} allocations per inline task");
+    });
 }
