@@ -1,15 +1,174 @@
-//! errgroup for tokio.
+//! [`errgroup`] for tokio: task groups whose tasks run on a tokio runtime.
 //!
-//! **Status:** skeleton. This crate will hold a spawner for tokio, a constructor for a
-//! group on the current runtime, blocking tasks and timeouts on tokio's own timer. It holds
-//! no group logic of its own: that lives in [`errgroup`].
+//! A thin adapter. The group itself — first error cancels the rest, limits, results,
+//! panics, cancellation tokens — is [`errgroup::ErrGroup`]; this crate tells it where to
+//! run tasks and adds what only tokio can do:
+//!
+//! - [`Spawner`]: tasks on a runtime [`Handle`](tokio::runtime::Handle) (multi-thread or
+//!   current-thread). [`group()`] makes a fail-fast [`Group`] on the current runtime; for
+//!   other settings, `ErrGroup::builder()` ... `.spawner(Spawner::current())`.
+//! - [`LocalSpawner`]: `!Send` tasks on a [`LocalSet`](tokio::task::LocalSet);
+//!   [`local_group()`] makes a [`LocalGroup`].
+//! - [`SpawnBlocking`]: blocking closures as tasks of a group, on tokio's blocking pool.
+//! - [`WaitTimeout`]: `wait_timeout` and `wait_deadline` on tokio's timer, for a group of
+//!   any kind.
 //!
 //! # Examples
 //!
 //! ```
-//! let counter = errgroup_tokio::errgroup::raw::Counter::new();
-//! assert_eq!(counter.count(), 0);
+//! use core::time::Duration;
+//! use errgroup_tokio::{SpawnBlocking, Spawner, WaitTimeout, errgroup::{ErrGroup, Timed}};
+//!
+//! async fn fetch(id: u32) -> Result<String, String> {
+//!     if id == 3 { Err(format!("item {id} is missing")) } else { Ok(format!("item {id}")) }
+//! }
+//!
+//! let runtime = tokio::runtime::Builder::new_multi_thread()
+//!     .worker_threads(2)
+//!     .enable_time()
+//!     .build()
+//!     .unwrap();
+//! runtime.block_on(async {
+//!     // Fail fast: the first error cancels the other tasks and is what `wait` returns.
+//!     let group = errgroup_tokio::group();
+//!     for id in 1..=5 {
+//!         if group.spawn(async move { fetch(id).await.map(drop) }).await.is_err() {
+//!             break; // cancelled: stop feeding it
+//!         }
+//!     }
+//!     assert_eq!(group.await, Err("item 3 is missing".to_string()));
+//!
+//!     // Results in spawn order, async and blocking tasks side by side, at most a second.
+//!     let group = ErrGroup::builder().collect().spawner(Spawner::current());
+//!     group.try_spawn(fetch(1)).unwrap();
+//!     group.spawn_blocking(|| Ok("computed".to_string())).unwrap();
+//!     let outcome = group.wait_timeout(Duration::from_secs(1)).await;
+//!     assert_eq!(outcome, Timed::Finished(Ok(vec!["item 1".into(), "computed".into()])));
+//! });
 //! ```
+//!
+//! # Features
+//!
+//! None. The crate enables tokio's `rt` (spawning, `LocalSet`, the blocking pool) and
+//! `time` (the timer for timeouts) features, nothing else; build your runtime with the
+//! flavour you like (`rt-multi-thread` is yours to enable).
+//!
+//! # Runtime notes
+//!
+//! - [`Spawner::current`], [`group()`] and the timeouts must be called inside a runtime
+//!   (the timeouts on one built with `enable_time`); [`Spawner::from`] a
+//!   [`Handle`](tokio::runtime::Handle) works from anywhere.
+//! - A runtime that shuts down drops its tasks; the group counts them finished, with no
+//!   error: keep the runtime alive until `wait` resolves (see [`Spawner`]).
+//! - A cancelled group drops its tasks, but cannot stop a blocking closure that is already
+//!   running: it finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
+//! - A [`LocalGroup`] spawns into the `LocalSet` the spawning code runs in, and panics
+//!   outside one (tokio offers no way to check beforehand; see [`LocalSpawner`]).
+//! - Compared with tokio's `JoinSet`, a group needs no `JoinHandle`s: it counts its tasks
+//!   itself, carries the first error, cancels the rest by dropping them, limits
+//!   concurrency, and catches panics per task.
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
 
+mod blocking;
+mod local;
+mod spawner;
+mod timeout;
+
+pub use blocking::SpawnBlocking;
 pub use errgroup;
+pub use local::LocalSpawner;
+pub use spawner::Spawner;
+pub use timeout::{Timeout, WaitTimeout};
+
+use errgroup::{Discard, ErrGroup, LocalRuntime, Runtime};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A group whose tasks run on a tokio runtime: made by [`group()`], or by
+/// `ErrGroup::builder()` ... `.spawner(spawner)`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_tokio::{Group, Spawner, errgroup::{Collect, ErrGroup}};
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// runtime.block_on(async {
+///     let group: Group<String, Collect<u8>> =
+///         ErrGroup::builder().collect().spawner(Spawner::current());
+///     group.try_spawn(async { Ok(7) }).unwrap();
+///     assert_eq!(group.await, Ok(vec![7]));
+/// });
+/// ```
+pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
+
+/// A group whose `!Send` tasks run on the current thread's tokio
+/// [`LocalSet`](tokio::task::LocalSet): made by [`local_group()`], or by
+/// `ErrGroup::builder()` ... `.local_spawner(LocalSpawner::new())`.
+///
+/// # Examples
+///
+/// See [`local_group()`].
+pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
+
+/// A fail-fast group on the current tokio runtime: `ErrGroup::new(Spawner::current())`.
+///
+/// # Examples
+///
+/// ```
+/// let runtime = tokio::runtime::Builder::new_multi_thread().build().unwrap();
+/// runtime.block_on(async {
+///     let group = errgroup_tokio::group();
+///     group.try_spawn(async { Ok(()) }).unwrap();
+///     group.try_spawn(async { Err("boom") }).unwrap();
+///     assert_eq!(group.await, Err("boom"));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Outside a tokio runtime, as [`Spawner::current`].
+#[track_caller]
+pub fn group<E>() -> Group<E> {
+    ErrGroup::new(Spawner::current())
+}
+
+/// A fail-fast group whose `!Send` tasks run on the current thread's tokio
+/// [`LocalSet`](tokio::task::LocalSet).
+///
+/// Making the group needs no `LocalSet`; spawning into it does, and awaiting it drives
+/// nothing by itself: await it inside the `LocalSet` (`run_until`, `block_on`).
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let local = tokio::task::LocalSet::new();
+/// let total = Rc::new(Cell::new(0)); // not `Send`
+/// local.block_on(&runtime, async {
+///     let group = errgroup_tokio::local_group::<()>();
+///     for n in 1..=4 {
+///         let total = total.clone();
+///         group
+///             .try_spawn(async move {
+///                 total.set(total.get() + n);
+///                 Ok(())
+///             })
+///             .unwrap();
+///     }
+///     group.await.unwrap();
+/// });
+/// assert_eq!(total.get(), 10);
+/// ```
+///
+/// # Panics
+///
+/// Never here; spawning outside a `LocalSet` panics (see [`LocalSpawner`]).
+pub fn local_group<E>() -> LocalGroup<E> {
+    ErrGroup::builder().local_spawner(LocalSpawner::new())
+}

@@ -1,0 +1,75 @@
+//! [`LocalSpawner`]: a group's `!Send` tasks on a tokio `LocalSet`.
+
+use errgroup::{LocalSpawn, SpawnError};
+
+/// Runs a group's `!Send` tasks on the current thread's tokio
+/// [`LocalSet`](tokio::task::LocalSet), with [`tokio::task::spawn_local`].
+///
+/// The spawner holds nothing: each spawn goes to the `LocalSet` whose context the caller
+/// is in — one being run (`LocalSet::run_until`, `LocalSet::block_on`, or awaiting the
+/// `LocalSet`) or entered (`LocalSet::enter`). Tasks run when that `LocalSet` is driven,
+/// so await the group's `wait` inside it. A `LocalSet` dropped with tasks left drops
+/// them; the group counts them finished, with no error and no value.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use errgroup_tokio::{LocalSpawner, errgroup::ErrGroup};
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let local = tokio::task::LocalSet::new();
+/// local.block_on(&runtime, async {
+///     let group = ErrGroup::builder().local_spawner(LocalSpawner::new());
+///     let shared = Rc::new(21); // not `Send`
+///     let twice = shared.clone();
+///     group
+///         .try_spawn(async move {
+///             assert_eq!(*twice * 2, 42);
+///             Ok::<(), ()>(())
+///         })
+///         .unwrap();
+///     group.await.unwrap();
+///     assert_eq!(Rc::strong_count(&shared), 1);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Spawning (`try_spawn`, `spawn`) outside the context of a `LocalSet` panics inside
+/// tokio, with the message "`spawn_local` called from outside of a `task::LocalSet` or
+/// `runtime::LocalRuntime`". Tokio has no public way to ask whether the current thread is
+/// in a `LocalSet`, so the spawner cannot turn this into a
+/// [`SpawnError`]. The group's counts stay right: the task was dropped while unwinding,
+/// and counted out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LocalSpawner {
+    _private: (),
+}
+
+impl LocalSpawner {
+    /// A spawner for whichever `LocalSet` the spawning code runs in.
+    ///
+    /// # Examples
+    ///
+    /// See [`LocalSpawner`].
+    pub const fn new() -> Self {
+        Self { _private: () }
+    }
+}
+
+impl LocalSpawn for LocalSpawner {
+    /// Spawns `task` with [`tokio::task::spawn_local`], detaching it.
+    ///
+    /// # Panics
+    ///
+    /// Outside the context of a `LocalSet` (see [`LocalSpawner`]).
+    #[track_caller]
+    fn spawn_local<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        drop(tokio::task::spawn_local(task));
+        Ok(())
+    }
+}

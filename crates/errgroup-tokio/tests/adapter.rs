@@ -1,0 +1,557 @@
+//! The tokio adapter on multi-thread and current-thread runtimes and on a `LocalSet`:
+//! spawning, fail-fast cancellation, blocking closures, timeouts, local tasks, misuse.
+//! No test sleeps to order events: channels order them, and timeouts run on a paused clock.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::{
+    any::Any,
+    cell::Cell,
+    future::pending,
+    panic::AssertUnwindSafe,
+    rc::Rc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use errgroup_tokio::{
+    Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, Timeout, WaitTimeout,
+    errgroup::{CancelReason, Discard, ErrGroup, Panicked, Rejected, Runtime, Timed},
+};
+use futures_util::FutureExt;
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::LocalSet,
+    time::Instant,
+};
+
+/// Counts its drop: proves a task's future (or a closure) was dropped.
+struct DropGuard(Arc<AtomicUsize>);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn drops() -> (Arc<AtomicUsize>, impl Fn() -> DropGuard) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    (count, move || DropGuard(counter.clone()))
+}
+
+fn message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("<not a string>")
+}
+
+// ---- compile-time checks ----
+
+const _: () = {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    #[allow(dead_code)]
+    fn matrix() {
+        send_sync::<Spawner>();
+        send_sync::<LocalSpawner>();
+        send::<Group<String>>();
+        send::<Timeout<String, Runtime<Spawner>, Discard>>();
+    }
+};
+
+// ---- spawn and wait ----
+
+async fn collect_in_spawn_order() {
+    let group = ErrGroup::builder().collect().spawner(Spawner::current());
+    for n in 0..20u32 {
+        group.spawn(async move { Ok::<u32, ()>(n * 2) }).await.unwrap();
+    }
+    assert_eq!(group.await, Ok((0..20).map(|n| n * 2).collect::<Vec<_>>()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_thread_spawn_and_wait_collects_in_spawn_order() {
+    collect_in_spawn_order().await;
+}
+
+#[tokio::test]
+async fn current_thread_spawn_and_wait_collects_in_spawn_order() {
+    collect_in_spawn_order().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_runs_on_the_current_runtime_and_tasks_spawn_siblings() {
+    let group = errgroup_tokio::group::<String>();
+    let handle = group.handle();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let sibling_tx = tx.clone();
+    group
+        .try_spawn(async move {
+            handle
+                .try_spawn(async move {
+                    sibling_tx.send("sibling").unwrap();
+                    Ok(())
+                })
+                .unwrap();
+            tx.send("parent").unwrap();
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(group.await, Ok(()));
+    let mut seen = vec![rx.recv().await.unwrap(), rx.recv().await.unwrap()];
+    seen.sort_unstable();
+    assert_eq!(seen, ["parent", "sibling"]);
+}
+
+#[test]
+fn spawner_from_handle_works_outside_the_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let spawner = Spawner::from(runtime.handle().clone());
+    assert_eq!(spawner.handle().id(), runtime.handle().id());
+    let group = ErrGroup::builder().collect().spawner(spawner);
+    for n in 1..=3u8 {
+        group.try_spawn(async move { Ok::<u8, ()>(n) }).unwrap();
+    }
+    assert_eq!(runtime.block_on(group.wait()), Ok(vec![1, 2, 3]));
+}
+
+// ---- first error cancels siblings ----
+
+async fn first_error_cancels_siblings() {
+    const SIBLINGS: usize = 8;
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::group();
+    let token = group.token();
+    let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+    for _ in 0..SIBLINGS {
+        let guard = new_guard();
+        let started_tx = started_tx.clone();
+        group
+            .try_spawn(async move {
+                let _guard = guard;
+                started_tx.send(()).unwrap();
+                pending::<Result<(), &str>>().await // never checks for cancellation
+            })
+            .unwrap();
+    }
+    for _ in 0..SIBLINGS {
+        started_rx.recv().await.unwrap();
+    }
+    group.try_spawn(async { Err("boom") }).unwrap();
+    assert_eq!(group.await, Err("boom"));
+    // When `wait` resolves, every sibling's future has been dropped.
+    assert_eq!(dropped.load(Ordering::SeqCst), SIBLINGS);
+    assert_eq!(token.reason(), Some(CancelReason::Error));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multi_thread_first_error_cancels_siblings() {
+    first_error_cancels_siblings().await;
+}
+
+#[tokio::test]
+async fn current_thread_first_error_cancels_siblings() {
+    first_error_cancels_siblings().await;
+}
+
+#[tokio::test]
+async fn local_set_first_error_cancels_siblings() {
+    LocalSet::new()
+        .run_until(async {
+            let (dropped, new_guard) = drops();
+            let group: LocalGroup<&str> = errgroup_tokio::local_group();
+            let (started_tx, started_rx) = oneshot::channel();
+            let guard = new_guard();
+            group
+                .try_spawn(async move {
+                    let _guard = guard;
+                    started_tx.send(()).unwrap();
+                    pending().await
+                })
+                .unwrap();
+            started_rx.await.unwrap();
+            group.try_spawn(async { Err("boom") }).unwrap();
+            assert_eq!(group.await, Err("boom"));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1);
+        })
+        .await;
+}
+
+// ---- spawn_blocking ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_blocking_values_in_spawn_order_next_to_async_tasks() {
+    let group = ErrGroup::builder().collect().spawner(Spawner::current());
+    group.spawn_blocking(|| Ok::<_, String>(1u64)).unwrap();
+    group.try_spawn(async { Ok(2) }).unwrap();
+    // From a handle, inside a task.
+    let handle = group.handle();
+    group
+        .try_spawn(async move {
+            handle.spawn_blocking(|| Ok(4)).unwrap();
+            Ok(3)
+        })
+        .unwrap();
+    assert_eq!(group.await, Ok(vec![1, 2, 3, 4]));
+}
+
+#[tokio::test]
+async fn spawn_blocking_error_is_the_groups_error() {
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::group();
+    let token = group.token();
+    let (started_tx, started_rx) = oneshot::channel();
+    let guard = new_guard();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            started_tx.send(()).unwrap();
+            pending().await
+        })
+        .unwrap();
+    started_rx.await.unwrap();
+    group.spawn_blocking(|| Err("blocking failed".to_string())).unwrap();
+    assert_eq!(group.await, Err("blocking failed".to_string()));
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(token.reason(), Some(CancelReason::Error));
+}
+
+#[derive(Debug, PartialEq)]
+struct Payload(u32);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_blocking_panic_is_reraised_at_wait_with_the_original_payload() {
+    let group = errgroup_tokio::group::<()>();
+    let token = group.token();
+    group.spawn_blocking(|| std::panic::panic_any(Payload(7))).unwrap();
+    let payload = AssertUnwindSafe(group.wait()).catch_unwind().await.unwrap_err();
+    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
+    assert_eq!(token.reason(), Some(CancelReason::Panic));
+
+    let group = errgroup_tokio::group::<()>();
+    group.spawn_blocking(|| panic!("blocking boom")).unwrap();
+    let payload = AssertUnwindSafe(group.wait()).catch_unwind().await.unwrap_err();
+    assert_eq!(message(&*payload), "blocking boom");
+}
+
+#[tokio::test]
+async fn spawn_blocking_panic_becomes_an_error_with_panics_as_errors() {
+    let group = ErrGroup::builder().panics_as_errors().spawner(Spawner::current());
+    group.try_spawn(async { Ok::<(), Panicked>(()) }).unwrap();
+    group.spawn_blocking(|| panic!("blocking boom")).unwrap();
+    let panicked = group.await.unwrap_err();
+    assert_eq!(panicked.message(), Some("blocking boom"));
+    assert_eq!(panicked.task(), 1);
+}
+
+#[tokio::test]
+async fn spawn_blocking_into_a_cancelled_group_hands_the_closure_back() {
+    let group = errgroup_tokio::group::<String>();
+    group.cancel();
+    let closure = move || Ok::<(), String>(());
+    match group.spawn_blocking(closure) {
+        Err(Rejected::Cancelled(closure)) => assert_eq!(closure(), Ok(())),
+        other => panic!("expected Rejected::Cancelled, got {other:?}"),
+    }
+    assert_eq!(group.active(), 0);
+    assert_eq!(group.await, Ok(()));
+}
+
+#[tokio::test]
+async fn spawn_blocking_into_a_full_group_hands_the_closure_back() {
+    let group = errgroup_tokio::group::<()>();
+    group.limit(1).unwrap();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    group.spawn_blocking(move || release_rx.recv().map_err(drop)).unwrap();
+    let (dropped, new_guard) = drops();
+    let guard = new_guard();
+    match group.spawn_blocking(move || {
+        let _guard = guard;
+        Ok(())
+    }) {
+        Err(Rejected::Full(closure)) => drop(closure),
+        other => panic!("expected Rejected::Full, got {other:?}"),
+    }
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    release_tx.send(()).unwrap();
+    assert_eq!(group.await, Ok(()));
+}
+
+#[tokio::test]
+async fn spawn_blocking_into_a_finished_group_hands_the_closure_back() {
+    let group = errgroup_tokio::group::<()>();
+    let handle = group.handle();
+    assert_eq!(group.await, Ok(()));
+    assert!(matches!(handle.spawn_blocking(|| Ok(())), Err(Rejected::Closed(_))));
+}
+
+#[tokio::test]
+async fn spawn_blocking_cancelled_before_its_first_poll_never_runs() {
+    // On a current-thread runtime the task is not polled before this test yields.
+    let ran = Arc::new(AtomicBool::new(false));
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::group::<()>();
+    let guard = new_guard();
+    let ran_in_closure = ran.clone();
+    group
+        .spawn_blocking(move || {
+            let _guard = guard;
+            ran_in_closure.store(true, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+    group.cancel();
+    assert_eq!(group.await, Ok(()));
+    assert!(!ran.load(Ordering::SeqCst));
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_group_stops_waiting_but_the_blocking_closure_runs_to_completion() {
+    let group = errgroup_tokio::group();
+    let (started_tx, started_rx) = oneshot::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let (finished_tx, finished_rx) = oneshot::channel();
+    group
+        .spawn_blocking(move || {
+            started_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+            finished_tx.send(()).unwrap();
+            Err("too late to count")
+        })
+        .unwrap();
+    started_rx.await.unwrap();
+    group.try_spawn(async { Err("boom") }).unwrap();
+    // Resolves while the closure is still blocked.
+    assert_eq!(group.await, Err("boom"));
+    release_tx.send(()).unwrap();
+    finished_rx.await.unwrap();
+}
+
+// ---- timeouts ----
+
+#[tokio::test(start_paused = true)]
+async fn wait_timeout_on_a_never_ending_task_times_out_and_drops_it() {
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::group::<()>();
+    let token = group.token();
+    let guard = new_guard();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            pending().await
+        })
+        .unwrap();
+    let start = Instant::now();
+    assert_eq!(group.wait_timeout(Duration::from_secs(60)).await, Timed::TimedOut(Ok(())));
+    assert_eq!(start.elapsed(), Duration::from_secs(60)); // virtual time, no real sleep
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(token.reason(), Some(CancelReason::Timeout));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_timeout_on_a_collecting_group_returns_the_partial_results() {
+    let (dropped, new_guard) = drops();
+    let group = ErrGroup::builder().collect().spawner(Spawner::current());
+    group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    let guard = new_guard();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            pending().await
+        })
+        .unwrap();
+    group.try_spawn(async { Ok(3) }).unwrap();
+    let outcome = group.wait_timeout(Duration::from_secs(1)).await;
+    assert_eq!(outcome, Timed::TimedOut(Ok(vec![1, 3])));
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_timeout_finished_before_the_timer() {
+    let group = errgroup_tokio::group();
+    group.try_spawn(async { Err("boom") }).unwrap();
+    let start = Instant::now();
+    assert_eq!(group.wait_timeout(Duration::from_secs(60)).await, Timed::Finished(Err("boom")));
+    assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_deadline_times_out_at_the_deadline() {
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::group::<()>();
+    let guard = new_guard();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            pending().await
+        })
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    assert_eq!(group.wait_deadline(deadline).await, Timed::TimedOut(Ok(())));
+    assert_eq!(Instant::now(), deadline);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_deadline_already_past_cancels_an_unfinished_group() {
+    let group = errgroup_tokio::group::<()>();
+    group.try_spawn(pending()).unwrap();
+    let deadline = Instant::now();
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert_eq!(group.wait_deadline(deadline).await, Timed::TimedOut(Ok(())));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_deadline_finished_before_the_deadline() {
+    let group = ErrGroup::builder().collect().spawner(Spawner::current());
+    group.try_spawn(async { Ok::<_, ()>("done") }).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    assert_eq!(group.wait_deadline(deadline).await, Timed::Finished(Ok(vec!["done"])));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_timeout_on_a_local_group() {
+    LocalSet::new()
+        .run_until(async {
+            let (dropped, new_guard) = drops();
+            let group = ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
+            let not_send = Rc::new(5);
+            group.try_spawn(async move { Ok::<i32, ()>(*not_send) }).unwrap();
+            let guard = new_guard();
+            group
+                .try_spawn(async move {
+                    let _guard = guard;
+                    pending().await
+                })
+                .unwrap();
+            let outcome = group.wait_timeout(Duration::from_secs(1)).await;
+            assert_eq!(outcome, Timed::TimedOut(Ok(vec![5])));
+            assert_eq!(dropped.load(Ordering::SeqCst), 1);
+        })
+        .await;
+}
+
+// ---- local tasks ----
+
+#[tokio::test]
+async fn local_spawner_runs_not_send_tasks() {
+    let total = Rc::new(Cell::new(0));
+    LocalSet::new()
+        .run_until(async {
+            let group = errgroup_tokio::local_group::<()>();
+            let handle = group.handle();
+            for n in 1..=4 {
+                let total = total.clone();
+                group
+                    .try_spawn(async move {
+                        total.set(total.get() + n);
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            let total_in_sibling = total.clone();
+            group
+                .try_spawn(async move {
+                    // A local task spawns a `!Send` sibling through its handle.
+                    handle
+                        .try_spawn(async move {
+                            total_in_sibling.set(total_in_sibling.get() + 100);
+                            Ok(())
+                        })
+                        .unwrap();
+                    Ok(())
+                })
+                .unwrap();
+            group.await.unwrap();
+        })
+        .await;
+    assert_eq!(total.get(), 110);
+    assert_eq!(Rc::strong_count(&total), 1);
+}
+
+#[test]
+fn local_spawner_works_inside_an_entered_local_set() {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let local = LocalSet::new();
+    let group = {
+        let _entered = local.enter();
+        let group = ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
+        let value = Rc::new("local");
+        group.try_spawn(async move { Ok::<_, ()>(*value) }).unwrap();
+        group
+    };
+    assert_eq!(local.block_on(&runtime, group.wait()), Ok(vec!["local"]));
+}
+
+// ---- misuse ----
+
+#[test]
+fn spawner_current_outside_a_runtime_panics_with_a_clear_message() {
+    assert!(Spawner::try_current().is_none());
+    let payload = std::panic::catch_unwind(Spawner::current).unwrap_err();
+    assert_eq!(
+        message(&*payload),
+        "errgroup-tokio: `Spawner::current()` called outside of a tokio runtime; call it from \
+         inside one, or make the spawner from a runtime handle with `Spawner::from(handle)`"
+    );
+    let payload = std::panic::catch_unwind(errgroup_tokio::group::<()>).unwrap_err();
+    assert!(message(&*payload).starts_with("errgroup-tokio: `Spawner::current()`"));
+}
+
+#[tokio::test]
+async fn local_spawn_outside_a_local_set_panics_and_keeps_the_counts_right() {
+    let (dropped, new_guard) = drops();
+    let group = errgroup_tokio::local_group::<()>();
+    let guard = new_guard();
+    let payload = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        group.try_spawn(async move {
+            let _guard = guard;
+            Ok(())
+        })
+    }))
+    .unwrap_err();
+    assert_eq!(
+        message(&*payload),
+        "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`"
+    );
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(group.active(), 0);
+    assert_eq!(group.await, Ok(()));
+}
+
+#[test]
+fn runtime_shutdown_drops_the_tasks_and_the_group_counts_them_finished() {
+    let (dropped, new_guard) = drops();
+    let doomed = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let group = ErrGroup::new(Spawner::from(doomed.handle().clone()));
+    let guard = new_guard();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            started_tx.send(()).unwrap();
+            pending::<Result<(), ()>>().await
+        })
+        .unwrap();
+    started_rx.recv().unwrap();
+    drop(doomed);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(group.active(), 0);
+    // Spawning onto the shut-down runtime: accepted, then dropped by tokio unpolled.
+    let guard = new_guard();
+    group
+        .try_spawn(async move {
+            let _guard = guard;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    let other = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert_eq!(other.block_on(group.wait()), Ok(()));
+}
