@@ -332,12 +332,7 @@ where
     where
         F: FnOnce() -> Result<R::Value, E> + Send + 'static,
     {
-        self.try_spawn(Blocking::new(f)).map_err(|rejected| match rejected {
-            Rejected::Full(task) => Rejected::Full(task.into_closure()),
-            Rejected::Cancelled(task) => Rejected::Cancelled(task.into_closure()),
-            Rejected::Closed(task) => Rejected::Closed(task.into_closure()),
-            Rejected::Spawner(error) => Rejected::Spawner(error),
-        })
+        self.try_spawn(Blocking::new(f)).map_err(|rejected| rejected.map(Blocking::into_closure))
     }
 }
 

@@ -104,18 +104,7 @@ where
     where
         F: FnOnce() -> Result<R::Value, E> + Send + 'static,
     {
-        self.try_spawn(Blocking::new(f))
-            .map_err(|rejected| map_rejected(rejected, Blocking::into_closure))
-    }
-}
-
-/// Hands back what a group refused, transformed by `f`.
-fn map_rejected<A, B>(rejected: Rejected<A>, f: impl FnOnce(A) -> B) -> Rejected<B> {
-    match rejected {
-        Rejected::Full(task) => Rejected::Full(f(task)),
-        Rejected::Cancelled(task) => Rejected::Cancelled(f(task)),
-        Rejected::Closed(task) => Rejected::Closed(f(task)),
-        Rejected::Spawner(error) => Rejected::Spawner(error),
+        self.try_spawn(Blocking::new(f)).map_err(|rejected| rejected.map(Blocking::into_closure))
     }
 }
 

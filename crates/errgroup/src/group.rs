@@ -974,6 +974,29 @@ pub enum Rejected<F> {
 }
 
 impl<F> Rejected<F> {
+    /// Transforms the refused future, keeping the reason: for wrappers that spawn their
+    /// own future type and hand back what the caller gave them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Rejected};
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.cancel();
+    /// let rejected = group.try_spawn(async { Ok(()) }).unwrap_err();
+    /// let mapped: Rejected<&str> = rejected.map(|_future| "the work, handed back");
+    /// assert!(matches!(mapped, Rejected::Cancelled("the work, handed back")));
+    /// ```
+    pub fn map<G>(self, f: impl FnOnce(F) -> G) -> Rejected<G> {
+        match self {
+            Self::Full(future) => Rejected::Full(f(future)),
+            Self::Cancelled(future) => Rejected::Cancelled(f(future)),
+            Self::Closed(future) => Rejected::Closed(f(future)),
+            Self::Spawner(error) => Rejected::Spawner(error),
+        }
+    }
+
     /// The future that was refused, if it was handed back.
     ///
     /// # Examples
