@@ -1,15 +1,128 @@
-//! errgroup for smol.
+//! [`errgroup`] for smol: spawners for smol's global executor, for an [`Executor`] and
+//! for a [`LocalExecutor`], blocking closures as tasks, and timeouts on smol's timer.
 //!
-//! **Status:** skeleton. This crate will hold a spawner for smol, a constructor for a
-//! group on the current runtime, blocking tasks and timeouts on smol's own timer. It holds
-//! no group logic of its own: that lives in [`errgroup`].
+//! This crate holds no group logic of its own — that is all in [`errgroup`]: it only
+//! tells a group where its tasks run.
+//!
+//! - [`group`] (or [`ErrGroup::new`]`(`[`Spawner`]`)`): a fail-fast [`Group`] on the
+//!   global executor, [`smol::spawn`]'s.
+//! - [`ExecutorSpawner`]: tasks on an `Arc<`[`Executor`]`>` you run yourself.
+//! - [`LocalSpawner`] and [`LocalGroup`]: `!Send` tasks on an `Rc<`[`LocalExecutor`]`>`.
+//! - [`SpawnBlocking`]: `group.spawn_blocking(closure)`, on smol's blocking thread pool.
+//! - [`WaitTimeout`]: `group.wait_timeout(duration)` and `group.wait_deadline(instant)`.
+//!
+//! [`ErrGroup::new`]: errgroup::ErrGroup::new
+//! [`Executor`]: smol::Executor
+//! [`LocalExecutor`]: smol::LocalExecutor
 //!
 //! # Examples
 //!
 //! ```
-//! let counter = errgroup_smol::errgroup::raw::Counter::new();
-//! assert_eq!(counter.count(), 0);
+//! use std::time::Duration;
+//!
+//! use errgroup::{ErrGroup, Timed};
+//! use errgroup_smol::{SpawnBlocking, Spawner, WaitTimeout};
+//!
+//! async fn fetch(id: u32) -> Result<u32, String> {
+//!     if id == 3 { Err(format!("item {id} is missing")) } else { Ok(id * 10) }
+//! }
+//!
+//! smol::block_on(async {
+//!     // Fail fast on the global executor: the first error cancels the rest.
+//!     let group = errgroup_smol::group();
+//!     for id in 1..=5 {
+//!         if group.try_spawn(async move { fetch(id).await.map(drop) }).is_err() {
+//!             break; // cancelled: stop feeding it
+//!         }
+//!     }
+//!     assert_eq!(group.await, Err("item 3 is missing".to_string()));
+//!
+//!     // Results in spawn order, blocking work on the blocking pool, and a timeout.
+//!     let group = ErrGroup::builder().collect().spawner(Spawner);
+//!     group.try_spawn(fetch(1)).unwrap();
+//!     group.spawn_blocking(|| Ok(std::iter::repeat_n(1, 20).sum())).unwrap();
+//!     let outcome = group.wait_timeout(Duration::from_secs(60)).await;
+//!     assert_eq!(outcome, Timed::Finished(Ok(vec![10, 20])));
+//! });
 //! ```
+//!
+//! # Features
+//!
+//! None: the crate always needs `std` (smol does), and enables `errgroup`'s `std` feature,
+//! so panics in tasks are caught and re-raised at `wait`.
+//!
+//! # Runtime support
+//!
+//! Notes on smol that matter to a group:
+//!
+//! - **The global executor is single-threaded by default**: [`smol::spawn`] runs tasks on
+//!   `SMOL_THREADS` background threads, one unless that variable says otherwise. A task
+//!   that blocks its thread stalls every other task there; give blocking work to
+//!   [`SpawnBlocking::spawn_blocking`].
+//! - **Executors you own must be run.** [`ExecutorSpawner`] and [`LocalSpawner`] only
+//!   spawn: until something runs the executor (`executor.run(group.wait())` is the usual
+//!   way), the tasks do not run and `wait` does not resolve. The spawner holds the
+//!   executor (an `Arc` or `Rc`), so the group and its handles keep it alive; a task that
+//!   holds a handle and is never run keeps it alive too.
+//! - **Executors never refuse a task**, so [`Rejected::Spawner`](errgroup::Rejected) does
+//!   not come from this crate's spawners.
+//! - **Tasks are detached**: the group, not a `smol::Task` handle, owns them. On the global
+//!   executor a task is never dropped at process exit; `wait` (or dropping the group,
+//!   which cancels it) is what ends them.
+//! - **Timers** are `async-io`'s: they fire under any executor (the `async-io` reactor
+//!   thread drives them when no `block_on` does). There is no paused or mocked clock, so
+//!   timeouts take real time.
+//! - **Blocking closures cannot be interrupted**: a cancelled group stops waiting for a
+//!   running closure, which then finishes on its thread unobserved.
 #![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
 
+extern crate alloc;
+
+mod blocking;
+mod spawn;
+mod timeout;
+
+pub use blocking::SpawnBlocking;
 pub use errgroup;
+pub use spawn::{ExecutorSpawner, LocalSpawner, Spawner};
+pub use timeout::WaitTimeout;
+
+use errgroup::{Discard, ErrGroup, LocalRuntime, Runtime};
+
+/// A group whose tasks run on smol's global executor. `R` is what becomes of the tasks'
+/// `Ok` values ([`Discard`] by default).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Collect, ErrGroup};
+/// use errgroup_smol::{Group, Spawner};
+///
+/// let group: Group<(), Collect<u32>> = ErrGroup::builder().collect().spawner(Spawner);
+/// group.try_spawn(async { Ok(7) }).unwrap();
+/// assert_eq!(smol::block_on(group.wait()), Ok(vec![7]));
+/// ```
+pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
+
+/// A group whose `!Send` tasks run on a [`LocalExecutor`](smol::LocalExecutor) on this
+/// thread.
+///
+/// # Examples
+///
+/// See [`LocalSpawner`].
+pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
+
+/// A fail-fast group on smol's global executor: the first error or panic cancels the other
+/// tasks, and is what `wait` returns.
+///
+/// # Examples
+///
+/// ```
+/// let group = errgroup_smol::group();
+/// group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
+/// assert_eq!(smol::block_on(group.wait()), Err("boom"));
+/// ```
+pub fn group<E>() -> Group<E> {
+    ErrGroup::new(Spawner)
+}
