@@ -151,12 +151,5 @@ where
 
 /// A refused task was never polled: its closure is still there to hand back.
 fn hand_back<F, T>(rejected: Rejected<Blocking<F, T>>) -> Rejected<F> {
-    let closure =
-        |task: Blocking<F, T>| task.closure.expect("errgroup-smol: a refused task is never polled");
-    match rejected {
-        Rejected::Full(task) => Rejected::Full(closure(task)),
-        Rejected::Cancelled(task) => Rejected::Cancelled(closure(task)),
-        Rejected::Closed(task) => Rejected::Closed(closure(task)),
-        Rejected::Spawner(error) => Rejected::Spawner(error),
-    }
+    rejected.map(|task| task.closure.expect("errgroup-smol: a refused task is never polled"))
 }
