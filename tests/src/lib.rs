@@ -27,6 +27,7 @@ use errgroup::{
 };
 
 pub mod conformance;
+pub mod runtimes;
 pub mod support;
 
 use support::Task;
@@ -85,6 +86,12 @@ pub trait Executor: 'static {
 
     /// Runs `future` to completion on the calling thread.
     fn block_on<F: Future>(future: F) -> F::Output;
+
+    /// Runs a whole test body on its thread: the place to set up what the executor needs
+    /// around the body (a tokio `LocalSet` to spawn into, say). By default, just runs it.
+    fn run(body: fn()) {
+        body();
+    }
 }
 
 /// An executor reached through a [`Spawn`]er: tasks are `Send + 'static` and run
@@ -278,7 +285,7 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 /// # Panics
 ///
 /// If `body` panics, or does not return within the deadline.
-pub fn run_with_deadline(name: &str, body: fn()) {
+pub fn run_with_deadline(name: &str, body: impl FnOnce() + Send + 'static) {
     let (done, finished) = std::sync::mpsc::channel();
     let start = Instant::now();
     let thread = thread::Builder::new()
@@ -316,6 +323,9 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@suite $module, $executor, [
             refusing_spawner_fails_the_spawn_without_corrupting_counts,
         ], []);
+    };
+    ($module:ident, $executor:ty, local) => {
+        $crate::conformance_suite!(@suite $module, $executor, [], []);
     };
     ($module:ident, $executor:ty, inline) => {
         $crate::conformance_suite!(@suite $module, $executor, [], [
@@ -370,7 +380,7 @@ macro_rules! conformance_suite {
             fn $body() {
                 $crate::run_with_deadline(
                     concat!(module_path!(), "::", stringify!($body)),
-                    $crate::conformance::$body::<$executor>,
+                    || <$executor as $crate::Executor>::run($crate::conformance::$body::<$executor>),
                 );
             }
         )*

@@ -1,7 +1,15 @@
-//! The conformance suite, instantiated for every executor this crate knows: inline mode and
-//! `futures-executor`'s thread pool through a real `Spawn` impl.
+//! The conformance suite, instantiated for every executor: inline mode, `futures-executor`'s
+//! thread pool through a plain `Spawn` impl, and every runtime through its adapter crate.
 
-use errgroup_tests::{InlineExecutor, ThreadPoolExecutor, conformance_suite};
+use errgroup_tests::{
+    InlineExecutor, ThreadPoolExecutor, conformance_suite,
+    runtimes::{AsyncStd, Smol, TokioCurrentThread, TokioLocalSet, TokioMultiThread},
+};
 
 conformance_suite!(inline, InlineExecutor, inline);
 conformance_suite!(thread_pool, ThreadPoolExecutor, runtime);
+conformance_suite!(tokio_multi_thread, TokioMultiThread, runtime);
+conformance_suite!(tokio_current_thread, TokioCurrentThread, runtime);
+conformance_suite!(tokio_local_set, TokioLocalSet, local);
+conformance_suite!(smol, Smol, runtime);
+conformance_suite!(async_std, AsyncStd, runtime);

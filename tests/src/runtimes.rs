@@ -1,0 +1,164 @@
+//! The runtimes the suite runs on through their adapter crates: tokio (multi-thread,
+//! current-thread and a `LocalSet`), smol and async-std.
+
+use std::{future::Future, sync::OnceLock};
+
+use errgroup::{Builder, ErrGroup, Handle, LocalRuntime, Results};
+use tokio::{runtime::Runtime, task::LocalSet};
+
+use crate::{Executor, RuntimeExecutor, Spawned, support::Task};
+
+/// tokio's multi-thread scheduler with two workers, shared by every test.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioMultiThread;
+
+fn multi_thread() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_time()
+            .build()
+            .expect("build a tokio runtime")
+    })
+}
+
+impl RuntimeExecutor for TokioMultiThread {
+    type Spawner = errgroup_tokio::Spawner;
+
+    fn spawner() -> Self::Spawner {
+        multi_thread().handle().clone().into()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        multi_thread().block_on(future)
+    }
+}
+
+thread_local! {
+    /// A current-thread runtime per test thread: its tasks run while the test blocks on it.
+    static CURRENT_THREAD: Runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("build a tokio runtime");
+    /// The `LocalSet` a test body spawns `!Send`-capable tasks into.
+    static LOCAL_SET: LocalSet = LocalSet::new();
+}
+
+/// tokio's current-thread scheduler: tasks run on the test's own thread, only while it
+/// blocks on the runtime.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioCurrentThread;
+
+impl RuntimeExecutor for TokioCurrentThread {
+    type Spawner = errgroup_tokio::Spawner;
+
+    fn spawner() -> Self::Spawner {
+        CURRENT_THREAD.with(|runtime| runtime.handle().clone().into())
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        CURRENT_THREAD.with(|runtime| runtime.block_on(future))
+    }
+}
+
+/// A tokio `LocalSet` on a current-thread runtime, reached through the local spawner:
+/// tasks run on the test's thread while it blocks on the set.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioLocalSet;
+
+impl Executor for TokioLocalSet {
+    type Mode = LocalRuntime<errgroup_tokio::LocalSpawner>;
+
+    fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+    {
+        builder.local_spawner(errgroup_tokio::LocalSpawner::new())
+    }
+
+    fn try_spawn<E, R>(
+        handle: &Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> Spawned<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.try_spawn(task)
+    }
+
+    fn spawn<'h, E, R>(
+        handle: &'h Handle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + Send + 'h
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.spawn(task)
+    }
+
+    fn spawn_driving<'g, E, R>(
+        group: &'g mut ErrGroup<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        let handle: &'g Handle<E, Self::Mode, R> = group;
+        handle.spawn(task)
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        LOCAL_SET.with(|set| CURRENT_THREAD.with(|runtime| set.block_on(runtime, future)))
+    }
+
+    fn run(body: fn()) {
+        // Spawning into a `LocalSet` needs it entered, also outside `block_on`.
+        LOCAL_SET.with(|set| {
+            let _entered = set.enter();
+            body();
+        });
+    }
+}
+
+/// smol's global executor; the test blocks with `smol::block_on`.
+#[derive(Debug, Clone, Copy)]
+pub struct Smol;
+
+impl RuntimeExecutor for Smol {
+    type Spawner = errgroup_smol::Spawner;
+
+    fn spawner() -> Self::Spawner {
+        errgroup_smol::Spawner::default()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        smol::block_on(future)
+    }
+}
+
+/// async-std's executor (discontinued upstream, still supported here).
+#[derive(Debug, Clone, Copy)]
+pub struct AsyncStd;
+
+impl RuntimeExecutor for AsyncStd {
+    type Spawner = errgroup_async_std::Spawner;
+
+    fn spawner() -> Self::Spawner {
+        errgroup_async_std::Spawner::default()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        async_std::task::block_on(future)
+    }
+}
