@@ -139,7 +139,7 @@ impl RuntimeExecutor for Smol {
     type Spawner = errgroup_smol::Spawner;
 
     fn spawner() -> Self::Spawner {
-        errgroup_smol::Spawner::default()
+        errgroup_smol::Spawner
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
