@@ -104,6 +104,7 @@ mod spawn;
 mod sync;
 mod token;
 mod wait_group;
+mod wakers;
 
 pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected, Timed};
 pub use mode::{Inline, LocalRuntime, Mode, Runtime};

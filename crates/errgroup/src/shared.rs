@@ -1,4 +1,9 @@
-//! The state a group shares with its tasks and handles: one allocation per group.
+//! The state a group shares with its tasks and handles.
+//!
+//! Making a group allocates a handful of times (this state, its token, the waker registry
+//! and the one listener that relays the token's cancellation to it); spawning a task on an
+//! executor allocates nothing of the group's own, and a task that waits takes a reused slot
+//! in the registry ([`crate::wakers`]) rather than an allocation.
 //!
 //! # Invariants
 //!
@@ -22,7 +27,7 @@ use core::{
     fmt,
     future::Future,
     pin::Pin,
-    task::{Context, Poll},
+    task::{Context, Poll, Waker},
 };
 
 use errgroup_core::{ErrorSlot, GroupState, StartError};
@@ -34,6 +39,7 @@ use crate::{
     lock::Lock,
     results::Results,
     sync::{Arc, AtomicUsize, AtomicWaker, Ordering},
+    wakers::{Relay, TaskWakers},
 };
 
 /// What a group does when a task fails.
@@ -92,14 +98,25 @@ pub(crate) struct Shared<E, R: Results> {
     slots: Event,
     /// Spawn order: the next task's index.
     next_index: AtomicUsize,
+    /// The wakers of pending tasks that run elsewhere, woken when the group is cancelled.
+    wakers: alloc::sync::Arc<TaskWakers>,
+    /// The one listener on the token that drains `wakers` on cancellation, from anywhere.
+    _relay: Option<EventListener>,
     pub(crate) config: Config<E>,
 }
 
 impl<E, R: Results> Shared<E, R> {
     pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
+        let token = parent.map_or_else(CancelToken::new, CancelToken::child);
+        let wakers = alloc::sync::Arc::new(TaskWakers::default());
+        let relay = Waker::from(alloc::sync::Arc::new(Relay(wakers.clone())));
+        let mut relay_listener = None;
+        if token.poll_cancelled(&mut relay_listener, &mut Context::from_waker(&relay)).is_ready() {
+            wakers.cancel_all();
+        }
         Self {
             state: GroupState::new(),
-            token: parent.map_or_else(CancelToken::new, CancelToken::child),
+            token,
             first: ErrorSlot::new(),
             later: Lock::new(Vec::new()),
             results: R::new_store(),
@@ -107,6 +124,8 @@ impl<E, R: Results> Shared<E, R> {
             limit: AtomicUsize::new(usize::MAX),
             slots: Event::new(),
             next_index: AtomicUsize::new(0),
+            wakers,
+            _relay: relay_listener,
             config,
         }
     }
@@ -140,9 +159,9 @@ impl<E, R: Results> Shared<E, R> {
         let index = this.next_index.fetch_add(1, Ordering::Relaxed);
         Ok(Task {
             future: Some(future),
-            listener: None,
+            waker: None,
             listen: listen && !this.config.cooperative,
-            guard: TaskGuard { shared: this.clone(), index },
+            guard: TaskGuard { shared: this.clone(), index, slot: None },
         })
     }
 
@@ -299,14 +318,20 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
     }
 }
 
-/// Counts its task out of the group when dropped, whatever way the task ends.
+/// Counts its task out of the group when dropped, whatever way the task ends, after
+/// giving back its wake-up slot.
 struct TaskGuard<E, R: Results> {
     shared: Arc<Shared<E, R>>,
     index: usize,
+    /// The task's slot in the group's waker registry, once it has waited.
+    slot: Option<usize>,
 }
 
 impl<E, R: Results> Drop for TaskGuard<E, R> {
     fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            self.shared.wakers.unregister(slot);
+        }
         self.shared.task_finished();
     }
 }
@@ -320,8 +345,10 @@ pin_project! {
     pub(crate) struct Task<F, E, R: Results> {
         #[pin]
         future: Option<F>,
-        // Wakes this task when the group is cancelled, so it is dropped promptly.
-        listener: Option<EventListener>,
+        // The waker last recorded in the group's registry, to skip recording it again.
+        waker: Option<Waker>,
+        // Whether the task must arrange its own wake-up on cancellation (it runs on an
+        // executor, not inside the group's future, and is not cooperative).
         listen: bool,
         guard: TaskGuard<E, R>,
     }
@@ -336,8 +363,9 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let shared = &this.guard.shared;
-        let index = this.guard.index;
+        let guard = &mut *this.guard;
+        let shared = &guard.shared;
+        let index = guard.index;
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
@@ -357,9 +385,15 @@ where
             }
             Ok(Poll::Ready(Err(error))) => shared.fail(index, Failure::Error(error)),
             Ok(Poll::Pending) => {
-                if *this.listen && shared.token.poll_cancelled(this.listener, cx).is_ready() {
-                    drop_future(this.future, shared, index);
-                    return Poll::Ready(());
+                let recorded = this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+                if *this.listen && !recorded {
+                    // Record where to wake this task on cancellation. Refused: the group
+                    // was cancelled meanwhile, so abort now instead of waiting.
+                    if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
+                        drop_future(this.future, shared, index);
+                        return Poll::Ready(());
+                    }
+                    *this.waker = Some(cx.waker().clone());
                 }
                 return Poll::Pending;
             }
