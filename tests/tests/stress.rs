@@ -1,0 +1,283 @@
+//! Stress: a million tasks with random outcomes — success, error, panic, or pending until
+//! the group is cancelled — on inline mode, tokio multi-thread and smol, with and without a
+//! limit. Nothing is lost (every error and panic is accounted for), nothing leaks (every
+//! future is dropped, counted by guards), nothing hangs (a deadline turns a hang into a
+//! failure). Sizes shrink under Miri.
+//!
+//! Policy: collect-all with panics as errors, so that every failure comes back from
+//! `wait_all`. A last "closer" task waits until every task that can finish has finished,
+//! then cancels the group, which drops the pending ones. Under a limit, pending tasks would
+//! hold their slots for good, so limited runs plan tasks that yield a few times instead.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering::Relaxed},
+        mpsc,
+    },
+    time::Duration,
+};
+
+use errgroup::{ErrGroup, Panicked, Policy};
+
+const TASKS: usize = if cfg!(miri) { 200 } else { 1_000_000 };
+const LIMIT: usize = 64;
+const DEADLINE: Duration = Duration::from_secs(600);
+
+#[derive(Debug)]
+enum Failure {
+    Failed,
+    Panicked,
+}
+
+impl From<Panicked> for Failure {
+    fn from(_: Panicked) -> Self {
+        Self::Panicked
+    }
+}
+
+/// What each task does, decided by a small deterministic generator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Plan {
+    Succeed,
+    Fail,
+    Panic,
+    /// Pending until the group is cancelled (unlimited runs).
+    Pend,
+    /// Yields three times, then succeeds (limited runs, in place of `Pend`).
+    Yield,
+}
+
+fn plans(count: usize, seed: u64, limited: bool) -> Vec<Plan> {
+    let mut state = seed;
+    (0..count)
+        .map(|_| {
+            // xorshift64: deterministic, and mixes the outcomes well enough.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            match state % 4 {
+                0 => Plan::Succeed,
+                1 => Plan::Fail,
+                2 => Plan::Panic,
+                _ if limited => Plan::Yield,
+                _ => Plan::Pend,
+            }
+        })
+        .collect()
+}
+
+/// Counters shared by the tasks of one run.
+#[derive(Default)]
+struct Counters {
+    dropped: AtomicUsize,
+    succeeded: AtomicUsize,
+    /// Tasks that returned, or are about to panic: every task that will end by itself.
+    finished: AtomicUsize,
+}
+
+/// Counts its task's future as dropped, whatever way it ended.
+struct Guard(Arc<Counters>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.dropped.fetch_add(1, Relaxed);
+    }
+}
+
+type Task = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
+
+fn task(plan: Plan, counters: Arc<Counters>) -> Task {
+    Box::pin(async move {
+        let guard = Guard(counters.clone());
+        let outcome = match plan {
+            Plan::Succeed => Ok(()),
+            Plan::Fail => Err(Failure::Failed),
+            Plan::Panic => {
+                counters.finished.fetch_add(1, Relaxed);
+                std::panic::panic_any(7u8)
+            }
+            Plan::Pend => std::future::pending().await,
+            Plan::Yield => {
+                for _ in 0..3 {
+                    yield_now().await;
+                }
+                Ok(())
+            }
+        };
+        if outcome.is_ok() {
+            counters.succeeded.fetch_add(1, Relaxed);
+        }
+        counters.finished.fetch_add(1, Relaxed);
+        drop(guard);
+        outcome
+    })
+}
+
+/// The closer: once every task that can finish has (`finishing` of them), cancels the
+/// group so that the pending ones are dropped.
+fn closer(finishing: usize, counters: Arc<Counters>, cancel: impl Fn() + Send + 'static) -> Task {
+    Box::pin(async move {
+        while counters.finished.load(Relaxed) < finishing {
+            yield_now().await;
+        }
+        cancel();
+        Ok(())
+    })
+}
+
+fn check(plans: &[Plan], counters: &Counters, errors: Vec<Failure>) {
+    let count = |wanted| plans.iter().filter(|&&plan| plan == wanted).count();
+    let failed = errors.iter().filter(|error| matches!(error, Failure::Failed)).count();
+    let panicked = errors.iter().filter(|error| matches!(error, Failure::Panicked)).count();
+    assert_eq!(failed, count(Plan::Fail), "every error is accounted for");
+    assert_eq!(panicked, count(Plan::Panic), "every panic is accounted for");
+    assert_eq!(
+        counters.succeeded.load(Relaxed),
+        count(Plan::Succeed) + count(Plan::Yield),
+        "every success ran"
+    );
+    assert_eq!(counters.dropped.load(Relaxed), plans.len(), "every future was dropped");
+}
+
+/// The part every mode shares: spawn the plans (waiting for slots under a limit), add the
+/// closer, wait for everything, check the tally.
+macro_rules! stress {
+    ($group:ident, $plans:expr) => {{
+        let plans: &[Plan] = $plans;
+        let counters = Arc::new(Counters::default());
+        let finishing = plans.iter().filter(|&&plan| plan != Plan::Pend).count();
+        for &plan in plans {
+            $group.spawn(task(plan, counters.clone())).await.expect("the group accepts every task");
+        }
+        let handle = $group.handle();
+        let closer = closer(finishing, counters.clone(), move || {
+            handle.cancel();
+        });
+        $group.spawn(closer).await.expect("room for the closer");
+        let errors = $group.wait_all().await.err().unwrap_or_default();
+        check(plans, &counters, errors);
+    }};
+}
+
+fn builder() -> errgroup::Builder<Failure> {
+    ErrGroup::builder().policy(Policy::CollectAll).panics_as_errors()
+}
+
+fn silence_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<u8>() != Some(&7) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn with_deadline(body: impl FnOnce() + Send + 'static) {
+    silence_expected_panics();
+    let (done, finished) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        body();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(DEADLINE) {
+        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(payload) = thread.join() {
+                std::panic::resume_unwind(payload);
+            }
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!("stress run hung past {DEADLINE:?}"),
+    }
+}
+
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if std::mem::replace(&mut yielded, true) {
+            std::task::Poll::Ready(())
+        } else {
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+fn inline(limited: bool) {
+    with_deadline(move || {
+        let plans = plans(TASKS, 0x5eed_0001, limited);
+        futures_executor::block_on(async {
+            let mut group = builder().inline();
+            if limited {
+                group.limit(LIMIT).unwrap();
+            }
+            stress!(group, &plans);
+        });
+    });
+}
+
+fn tokio_multi_thread(limited: bool) {
+    with_deadline(move || {
+        let plans = plans(TASKS, 0x5eed_0002, limited);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("build a tokio runtime");
+        runtime.block_on(async {
+            let group = builder().spawner(errgroup_tokio::Spawner::current());
+            if limited {
+                group.limit(LIMIT).unwrap();
+            }
+            stress!(group, &plans);
+        });
+    });
+}
+
+fn smol(limited: bool) {
+    with_deadline(move || {
+        let plans = plans(TASKS, 0x5eed_0003, limited);
+        smol::block_on(async {
+            let group = builder().spawner(errgroup_smol::Spawner);
+            if limited {
+                group.limit(LIMIT).unwrap();
+            }
+            stress!(group, &plans);
+        });
+    });
+}
+
+#[test]
+fn a_million_inline_tasks_lose_and_leak_nothing() {
+    inline(false);
+}
+
+#[test]
+fn a_million_inline_tasks_under_a_limit_lose_and_leak_nothing() {
+    inline(true);
+}
+
+#[test]
+fn a_million_tokio_tasks_lose_and_leak_nothing() {
+    tokio_multi_thread(false);
+}
+
+#[test]
+fn a_million_tokio_tasks_under_a_limit_lose_and_leak_nothing() {
+    tokio_multi_thread(true);
+}
+
+#[test]
+fn a_million_smol_tasks_lose_and_leak_nothing() {
+    smol(false);
+}
+
+#[test]
+fn a_million_smol_tasks_under_a_limit_lose_and_leak_nothing() {
+    smol(true);
+}
