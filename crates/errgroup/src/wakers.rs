@@ -71,12 +71,21 @@ impl TaskWakers {
     }
 
     /// Marks the group cancelled and wakes every registered task, once.
+    ///
+    /// With `std`, a waker that panics (an executor's bug) does not stop the others from
+    /// being woken: this runs inside the token's notification, which must not unwind.
     pub(crate) fn cancel_all(&self) {
         let wakers = self.registry.with(|registry| {
             registry.cancelled = true;
             core::mem::take(&mut registry.wakers)
         });
         for (_, waker) in wakers {
+            #[cfg(feature = "std")]
+            {
+                // The panic hook has reported it; the other tasks must still be woken.
+                let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| waker.wake()));
+            }
+            #[cfg(not(feature = "std"))]
             waker.wake();
         }
     }

@@ -797,3 +797,30 @@ fn parent_cancel_wakes_a_spawn_waiting_for_a_slot_even_in_a_cooperative_group() 
     assert!(waker.wakes() >= 1, "the parent's cancellation wakes the waiting spawn");
     assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
 }
+
+#[test]
+fn a_panicking_waker_does_not_stop_the_others_from_being_woken() {
+    quiet_panics();
+    struct PanickingWaker;
+    impl std::task::Wake for PanickingWaker {
+        fn wake(self: Arc<Self>) {
+            panic!("task exploded");
+        }
+    }
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let first = Gate::new();
+    let second = Gate::new();
+    group.try_spawn(first.future().map_ok()).unwrap();
+    group.try_spawn(second.future().map_ok()).unwrap();
+    // Task 0 waits with a waker that panics when woken; task 1 with a normal one.
+    let panicking = std::task::Waker::from(Arc::new(PanickingWaker));
+    assert!(!spawner.poll_with(0, &panicking));
+    assert!(!spawner.poll(1));
+    group.cancel(); // must not unwind
+    assert!(spawner.wakes(1) >= 1, "the other task is still woken");
+    assert!(spawner.poll(0) && spawner.poll(1));
+    assert!(first.dropped() && second.dropped());
+    assert_eq!(group.active(), 0);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}

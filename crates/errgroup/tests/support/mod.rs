@@ -87,6 +87,16 @@ impl RecordingSpawner {
         done
     }
 
+    /// Polls task `index` once with `waker` instead of its own; `true` if it completed.
+    pub fn poll_with(&self, index: usize, waker: &Waker) -> bool {
+        let mut entry = self.tasks.lock().unwrap()[index].take().expect("task already done");
+        let done = entry.0.as_mut().poll(&mut Context::from_waker(waker)).is_ready();
+        if !done {
+            self.tasks.lock().unwrap()[index] = Some(entry);
+        }
+        done
+    }
+
     /// How often task `index` was woken since it was spawned.
     pub fn wakes(&self, index: usize) -> usize {
         self.tasks.lock().unwrap()[index].as_ref().map_or(0, |(_, waker)| waker.wakes())
