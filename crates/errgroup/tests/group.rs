@@ -824,3 +824,25 @@ fn a_panicking_waker_does_not_stop_the_others_from_being_woken() {
     assert_eq!(group.active(), 0);
     assert_eq!(block_on(group.wait()), Ok(()));
 }
+
+#[test]
+fn a_task_spawning_siblings_after_the_group_was_cancelled_is_refused_and_counts_stay_right() {
+    let group = ErrGroup::builder().cooperative().inline();
+    let handle = group.handle();
+    let token = group.token();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let seen = refused.clone();
+    group
+        .try_spawn(async move {
+            token.cancelled().await;
+            match handle.try_spawn(async { Ok::<(), u32>(()) }) {
+                Err(Rejected::Cancelled(_)) => seen.fetch_add(1, SeqCst),
+                other => panic!("expected Cancelled, got {other:?}"),
+            };
+            Ok(())
+        })
+        .unwrap();
+    group.cancel();
+    assert_eq!(block_on(group.wait()), Ok(()));
+    assert_eq!(refused.load(SeqCst), 1);
+}
