@@ -30,7 +30,6 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
 use errgroup::{ErrGroup, Results, Runtime, Spawn, SpawnError};
-use loom::cell::UnsafeCell;
 use loom::thread::{self, JoinHandle};
 
 /// How often each outcome occurred across the runs of one model.
@@ -145,13 +144,11 @@ fn block_on_counting<F: Future>(future: F) -> (F::Output, Run) {
     (output, Run { polls, wakes })
 }
 
-/// A loom cell that a `Send` task may share with the waiter.
-struct Written(UnsafeCell<u32>);
-
-// SAFETY: loom tracks every access to the cell and fails the model on any access that is
-// not ordered after a conflicting one, so no data race goes unnoticed; the model runs
-// single-threaded underneath.
-unsafe impl Sync for Written {}
+/// A value a task writes and the waiter reads, both *relaxed*: the read is only sure to
+/// see the write if the group orders them (the task's finish happens-before `wait`
+/// returning); otherwise loom lets the read return the stale 0 in some run, and the model
+/// fails. (No `unsafe`: loom explores the values a relaxed load may return.)
+struct Written(loom::sync::atomic::AtomicU32);
 
 type Group<E, R> = ErrGroup<E, Runtime<LoomThreads>, R>;
 
@@ -301,25 +298,21 @@ fn data_published_before_finish_is_visible_to_the_waiter() {
     builder(None).check(|| {
         let spawner = LoomThreads::default();
         let group: Group<(), _> = ErrGroup::builder().collect::<u32>().spawner(spawner.clone());
-        // loom checks every access to this cell: the waiter's read fails the model unless
-        // it is ordered after the task's write.
-        let written = loom::sync::Arc::new(Written(UnsafeCell::new(0_u32)));
+        // The waiter's relaxed read sees the task's relaxed write only if the group orders
+        // them; loom tries every value the read could return.
+        let written = loom::sync::Arc::new(Written(loom::sync::atomic::AtomicU32::new(0)));
         {
             let written = loom::sync::Arc::clone(&written);
             group
                 .try_spawn(async move {
-                    // SAFETY: the only other access is the waiter's read, which happens
-                    // after `wait` returned, hence after this task finished.
-                    written.0.with_mut(|p| unsafe { *p = 11 });
+                    written.0.store(11, Ordering::Relaxed);
                     Ok(7)
                 })
                 .unwrap();
         }
         let waiter = thread::spawn(move || {
             let (outcome, waiter_saw) = wait_and_classify(group);
-            // SAFETY: `wait` returned, so the task that wrote finished before (loom checks
-            // that the write happens-before this read).
-            let seen = written.0.with(|p| unsafe { *p });
+            let seen = written.0.load(Ordering::Relaxed);
             (outcome, seen, waiter_saw)
         });
         let (outcome, written_seen, waiter_saw) = waiter.join().unwrap();
@@ -340,23 +333,19 @@ fn writes_before_finish_are_visible_to_the_waiter() {
     builder(None).check(|| {
         let spawner = LoomThreads::default();
         let group: Group<(), _> = ErrGroup::new(spawner.clone());
-        let written = loom::sync::Arc::new(Written(UnsafeCell::new(0_u32)));
+        let written = loom::sync::Arc::new(Written(loom::sync::atomic::AtomicU32::new(0)));
         {
             let written = loom::sync::Arc::clone(&written);
             group
                 .try_spawn(async move {
-                    // SAFETY: the only other access is the waiter's read, which happens
-                    // after `wait` returned, hence after this task finished.
-                    written.0.with_mut(|p| unsafe { *p = 11 });
+                    written.0.store(11, Ordering::Relaxed);
                     Ok(())
                 })
                 .unwrap();
         }
         let waiter = thread::spawn(move || {
             let (outcome, waiter_saw) = wait_and_classify(group);
-            // SAFETY: `wait` returned, so the task that wrote finished before (loom checks
-            // that the write happens-before this read).
-            let seen = written.0.with(|p| unsafe { *p });
+            let seen = written.0.load(Ordering::Relaxed);
             (outcome, seen, waiter_saw)
         });
         let (outcome, written_seen, waiter_saw) = waiter.join().unwrap();
