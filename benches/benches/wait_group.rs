@@ -1,0 +1,2 @@
+//! Placeholder: filled by the benchmarks issue.
+fn main() {}
