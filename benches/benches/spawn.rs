@@ -1,2 +1,358 @@
-//! Placeholder: filled by the benchmarks issue.
-fn main() {}
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+//! Spawn and wait: the cost per task of starting `n` trivial tasks (each returns
+//! `Ok(())`) and waiting for all of them, from inside the runtime, group construction
+//! included.
+//!
+//! Scenarios (criterion groups) and peers (function ids), parameter = tasks per iteration:
+//!
+//! - `spawn_tokio_multi` (multi-thread runtime, exactly 2 workers) and
+//!   `spawn_tokio_current` (current-thread runtime):
+//!   - `errgroup`: `errgroup_tokio::group()`, `try_spawn` each (what a hot loop with no
+//!     limit calls: synchronous, no `.await`), `.await` the group;
+//!   - `floor`: `tokio::spawn` each, an `Arc` with an atomic countdown and a `Notify`
+//!     (the last task calls `notify_one`, which stores a permit: no lost wake-up); the
+//!     least a waiter can do, carrying no error;
+//!   - `joinset`: `JoinSet::spawn` each, `join_next` until `None`, checking each result;
+//!   - `tasktracker`: tokio-util `TaskTracker`, each task made cancellable with a clone of
+//!     a `CancellationToken` (`run_until_cancelled`, cancel on error), `close`, `wait`;
+//!   - `mpsc`: no library: `tokio::spawn` each, send its `Result` into an unbounded
+//!     `tokio::sync::mpsc` channel, receive `n` results, the first error wins.
+//! - `spawn_smol`: one `smol::Executor` driven by 2 threads (as the tokio multi-thread
+//!   runtime has 2 workers), the waiter in `smol::block_on` on the bench thread (as tokio's
+//!   `block_on`); the same executor serves both peers, so only the group differs:
+//!   - `errgroup`: errgroup-smol's `ExecutorSpawner` on that executor, `try_spawn` each,
+//!     `.await` the group;
+//!   - `smol_tasks`: `Executor::spawn` each, the `Task`s in a `Vec`, await each.
+//!
+//! The timed iteration is exactly the pattern; before timing each benchmark runs it once
+//! with tasks that count themselves, and asserts that all `n` tasks ran.
+//!
+//! Run: `cargo bench -p errgroup-benches --bench spawn` (filter with e.g.
+//! `-- spawn_tokio_current/errgroup/10000`).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    thread,
+    time::Duration,
+};
+
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, measurement::WallTime,
+};
+use errgroup_smol::{ExecutorSpawner, errgroup::ErrGroup};
+use tokio::{
+    runtime::Runtime,
+    sync::{Notify, mpsc},
+    task::JoinSet,
+};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+/// Task counts per iteration.
+const SIZES: [usize; 2] = [10_000, 100_000];
+
+/// The tasks' error type (never produced).
+type Error = &'static str;
+
+/// Tasks run with `COUNT = true` (outside timing) add themselves here.
+static RAN: AtomicUsize = AtomicUsize::new(0);
+
+/// The task under test: trivial, `Ok(())`. Counts itself only in the checking run.
+async fn work<const COUNT: bool>() -> Result<(), Error> {
+    if COUNT {
+        // Relaxed: read after the waiter synchronised with every task's end.
+        RAN.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+// ---- tokio peers -------------------------------------------------------------------------
+
+fn tokio_errgroup<const COUNT: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let group = errgroup_tokio::group::<Error>();
+        for _ in 0..n {
+            if group.try_spawn(work::<COUNT>()).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// A countdown the last task signals.
+struct Countdown {
+    remaining: AtomicUsize,
+    done: Notify,
+}
+
+fn tokio_floor<const COUNT: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(n), done: Notify::new() });
+        for _ in 0..n {
+            let countdown = countdown.clone();
+            drop(tokio::spawn(async move {
+                let _ = work::<COUNT>().await;
+                // AcqRel: the last decrement sees every task's effects, and the waiter's
+                // acquire load below sees the last one's.
+                if countdown.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    // Stores a permit if the waiter is not waiting yet: no lost wake-up.
+                    countdown.done.notify_one();
+                }
+            }));
+        }
+        if n > 0 {
+            countdown.done.notified().await;
+        }
+        assert_eq!(countdown.remaining.load(Ordering::Acquire), 0);
+    });
+}
+
+fn tokio_joinset<const COUNT: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..n {
+            set.spawn(work::<COUNT>());
+        }
+        let mut joined = 0;
+        let mut first_error = None;
+        while let Some(joined_task) = set.join_next().await {
+            joined += 1;
+            if let Err(error) = joined_task.expect("a task panicked or was cancelled") {
+                first_error.get_or_insert(error);
+            }
+        }
+        assert_eq!((joined, first_error), (n, None));
+    });
+}
+
+fn tokio_tasktracker<const COUNT: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let tracker = TaskTracker::new();
+        let token = CancellationToken::new();
+        for _ in 0..n {
+            let token = token.clone();
+            drop(tracker.spawn(async move {
+                // Cancellable, and cancels the siblings on error (the error itself is not
+                // carried to the waiter: that would take one more shared slot).
+                if let Some(Err(_)) = token.run_until_cancelled(work::<COUNT>()).await {
+                    token.cancel();
+                }
+            }));
+        }
+        tracker.close();
+        tracker.wait().await;
+        assert!(!token.is_cancelled());
+    });
+}
+
+fn tokio_mpsc<const COUNT: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for _ in 0..n {
+            let tx = tx.clone();
+            drop(tokio::spawn(async move {
+                let _ = tx.send(work::<COUNT>().await);
+            }));
+        }
+        drop(tx);
+        let mut received = 0;
+        let mut first_error = None;
+        while let Some(outcome) = rx.recv().await {
+            received += 1;
+            if let Err(error) = outcome {
+                first_error.get_or_insert(error);
+            }
+        }
+        assert_eq!((received, first_error), (n, None));
+    });
+}
+
+// ---- smol peers --------------------------------------------------------------------------
+
+/// A `smol::Executor` run by 2 threads until dropped.
+struct SmolPool {
+    executor: Arc<smol::Executor<'static>>,
+    stop: Option<smol::channel::Sender<()>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl SmolPool {
+    fn new(threads: usize) -> Self {
+        let executor = Arc::new(smol::Executor::new());
+        let (stop, stopped) = smol::channel::bounded::<()>(1);
+        let threads = (0..threads)
+            .map(|i| {
+                let executor = executor.clone();
+                let stopped = stopped.clone();
+                thread::Builder::new()
+                    .name(format!("smol-worker-{i}"))
+                    .spawn(move || {
+                        // Runs tasks until the sender is dropped (`recv` then fails).
+                        let _ = smol::block_on(executor.run(stopped.recv()));
+                    })
+                    .expect("spawn a smol worker thread")
+            })
+            .collect();
+        Self { executor, stop: Some(stop), threads }
+    }
+}
+
+impl Drop for SmolPool {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        for worker in self.threads.drain(..) {
+            worker.join().expect("a smol worker panicked");
+        }
+    }
+}
+
+fn smol_errgroup<const COUNT: bool>(pool: &SmolPool, n: usize) {
+    smol::block_on(async {
+        let group = ErrGroup::<Error, _>::new(ExecutorSpawner::new(pool.executor.clone()));
+        for _ in 0..n {
+            if group.try_spawn(work::<COUNT>()).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+fn smol_tasks<const COUNT: bool>(pool: &SmolPool, n: usize) {
+    smol::block_on(async {
+        let tasks: Vec<smol::Task<Result<(), Error>>> =
+            (0..n).map(|_| pool.executor.spawn(work::<COUNT>())).collect();
+        let mut first_error = None;
+        for task in tasks {
+            if let Err(error) = task.await {
+                first_error.get_or_insert(error);
+            }
+        }
+        assert_eq!(first_error, None);
+    });
+}
+
+// ---- harness -----------------------------------------------------------------------------
+
+/// Runs `checked` once outside timing and asserts all `n` tasks ran, then times `timed`.
+fn peer(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    n: usize,
+    checked: impl Fn(usize),
+    timed: impl Fn(usize),
+) {
+    let before = RAN.load(Ordering::Relaxed);
+    checked(n);
+    let ran = RAN.load(Ordering::Relaxed) - before;
+    assert_eq!(ran, n, "{name}: {ran} of {n} tasks ran");
+    group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| b.iter(|| timed(n)));
+}
+
+fn scenario<'c>(c: &'c mut Criterion, id: &str) -> BenchmarkGroup<'c, WallTime> {
+    let mut group = c.benchmark_group(id);
+    // One iteration takes milliseconds: flat sampling keeps the run short.
+    group.sampling_mode(SamplingMode::Flat);
+    group
+}
+
+fn tokio_scenario(c: &mut Criterion, id: &str, rt: &Runtime) {
+    let mut group = scenario(c, id);
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        peer(
+            &mut group,
+            "errgroup",
+            n,
+            |n| tokio_errgroup::<true>(rt, n),
+            |n| {
+                tokio_errgroup::<false>(rt, n);
+            },
+        );
+        peer(
+            &mut group,
+            "floor",
+            n,
+            |n| tokio_floor::<true>(rt, n),
+            |n| tokio_floor::<false>(rt, n),
+        );
+        peer(
+            &mut group,
+            "joinset",
+            n,
+            |n| tokio_joinset::<true>(rt, n),
+            |n| {
+                tokio_joinset::<false>(rt, n);
+            },
+        );
+        peer(
+            &mut group,
+            "tasktracker",
+            n,
+            |n| tokio_tasktracker::<true>(rt, n),
+            |n| {
+                tokio_tasktracker::<false>(rt, n);
+            },
+        );
+        peer(&mut group, "mpsc", n, |n| tokio_mpsc::<true>(rt, n), |n| tokio_mpsc::<false>(rt, n));
+    }
+    group.finish();
+}
+
+fn spawn_tokio_multi(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("build a tokio multi-thread runtime");
+    tokio_scenario(c, "spawn_tokio_multi", &rt);
+}
+
+fn spawn_tokio_current(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("build a tokio current-thread runtime");
+    tokio_scenario(c, "spawn_tokio_current", &rt);
+}
+
+fn spawn_smol(c: &mut Criterion) {
+    let pool = SmolPool::new(2);
+    let mut group = scenario(c, "spawn_smol");
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        peer(
+            &mut group,
+            "errgroup",
+            n,
+            |n| smol_errgroup::<true>(&pool, n),
+            |n| {
+                smol_errgroup::<false>(&pool, n);
+            },
+        );
+        peer(
+            &mut group,
+            "smol_tasks",
+            n,
+            |n| smol_tasks::<true>(&pool, n),
+            |n| {
+                smol_tasks::<false>(&pool, n);
+            },
+        );
+    }
+    group.finish();
+}
+
+fn main() {
+    // As `criterion_group!`/`criterion_main!`, which would add an undocumented `pub fn`.
+    let mut criterion = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    spawn_tokio_multi(&mut criterion);
+    spawn_tokio_current(&mut criterion);
+    spawn_smol(&mut criterion);
+    criterion.final_summary();
+}
