@@ -1,2 +1,238 @@
-//! Placeholder: filled by the benchmarks issue.
-fn main() {}
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+//! WaitGroup `add(1)` / `done()` pairs: what registering and finishing one unit of work
+//! costs when nobody is waiting, against the other ways to count outstanding work.
+//!
+//! Scenarios (criterion groups) and peers (function ids); parameter = `k`, the pairs each
+//! thread does per iteration:
+//!
+//! - `wait_group_one_thread`: one thread does `k` pairs per iteration;
+//!   `Throughput::Elements(k)`, so criterion reports time per pair. Every pair takes the
+//!   count from 0 to 1 and back to 0, so every `done` is the last one.
+//! - `wait_group_two_threads`: two threads, started together by a `Barrier`, each do
+//!   `iters * k` pairs on the same counter at once (`iter_custom`: the clock runs from the
+//!   barrier until both have finished; spawning and joining are outside it);
+//!   `Throughput::Elements(2 * k)`, so criterion reports wall time per pair, both threads'
+//!   pairs counted.
+//!
+//! Peers:
+//! - `errgroup`: `errgroup::WaitGroup`, `add(1)` then `done()` (checked: never wraps, `done`
+//!   says whether it reached zero and wakes waiters if there are any);
+//! - `raw`: the honest floor, what a wait group semantically must do: a cache-padded
+//!   `AtomicUsize`, `fetch_add(1, Relaxed)` then `fetch_sub(1, AcqRel)` testing for zero,
+//!   no overflow or underflow check and no waiters (`black_box` so none of it is optimised
+//!   away);
+//! - `crossbeam`: `crossbeam_utils::sync::WaitGroup`, where `clone` is the add and `drop`
+//!   is the done (a base handle is kept, so its count never reaches zero);
+//! - `mutex_condvar`: a `Mutex<usize>` and a `Condvar`: lock, +1; lock, -1 and
+//!   `notify_all` at zero.
+//!
+//! Each peer's loop is an `#[inline(never)]` function (`*_pairs`), so that
+//! `valgrind --tool=callgrind` can count the instructions of exactly `k` pairs. After
+//! timing, every benchmark asserts that its counter is back to zero and that pairs ran.
+//!
+//! Run: `cargo bench -p errgroup-benches --bench wait_group` (filter with e.g.
+//! `-- wait_group_one_thread/errgroup`).
+
+use std::{
+    hint::black_box,
+    sync::{
+        Barrier, Condvar, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use crossbeam_utils::CachePadded;
+
+/// Pairs per thread per iteration.
+const K: usize = 1000;
+
+/// One of the ways to count outstanding work, shared by reference between threads.
+trait Peer: Sync {
+    /// Criterion function id.
+    const NAME: &'static str;
+    /// Does `k` add/done pairs.
+    fn pairs(&self, k: usize);
+    /// Asserts the count is back where it started.
+    fn assert_idle(&self);
+}
+
+struct ErrgroupPeer(errgroup::WaitGroup);
+
+impl Peer for ErrgroupPeer {
+    const NAME: &'static str = "errgroup";
+    fn pairs(&self, k: usize) {
+        errgroup_pairs(&self.0, k);
+    }
+    fn assert_idle(&self) {
+        assert_eq!(self.0.count(), 0);
+    }
+}
+
+#[inline(never)]
+fn errgroup_pairs(wg: &errgroup::WaitGroup, k: usize) {
+    for _ in 0..k {
+        let wg = black_box(wg);
+        wg.add(1);
+        wg.done();
+    }
+}
+
+struct RawPeer(CachePadded<AtomicUsize>);
+
+impl Peer for RawPeer {
+    const NAME: &'static str = "raw";
+    fn pairs(&self, k: usize) {
+        raw_pairs(&self.0, k);
+    }
+    fn assert_idle(&self) {
+        assert_eq!(self.0.load(Ordering::Acquire), 0);
+    }
+}
+
+#[inline(never)]
+fn raw_pairs(count: &AtomicUsize, k: usize) {
+    for _ in 0..k {
+        let count = black_box(count);
+        // Relaxed add, AcqRel done: the orderings a wait group needs (see errgroup-core's
+        // `Counter`), nothing more.
+        count.fetch_add(1, Ordering::Relaxed);
+        black_box(count.fetch_sub(1, Ordering::AcqRel) == 1);
+    }
+}
+
+struct CrossbeamPeer(crossbeam_utils::sync::WaitGroup);
+
+impl Peer for CrossbeamPeer {
+    const NAME: &'static str = "crossbeam";
+    fn pairs(&self, k: usize) {
+        crossbeam_pairs(&self.0, k);
+    }
+    fn assert_idle(&self) {
+        // The only handle left is the base one; waiting on a clone of it would block, so
+        // check the count through its `Debug` output instead.
+        assert_eq!(format!("{:?}", self.0), "WaitGroup { count: 1 }");
+    }
+}
+
+#[inline(never)]
+fn crossbeam_pairs(wg: &crossbeam_utils::sync::WaitGroup, k: usize) {
+    for _ in 0..k {
+        let handle = black_box(wg.clone());
+        drop(handle);
+    }
+}
+
+struct MutexCondvarPeer {
+    count: Mutex<usize>,
+    zero: Condvar,
+}
+
+impl Peer for MutexCondvarPeer {
+    const NAME: &'static str = "mutex_condvar";
+    fn pairs(&self, k: usize) {
+        mutex_condvar_pairs(self, k);
+    }
+    fn assert_idle(&self) {
+        assert_eq!(*self.count.lock().unwrap(), 0);
+    }
+}
+
+#[inline(never)]
+fn mutex_condvar_pairs(peer: &MutexCondvarPeer, k: usize) {
+    for _ in 0..k {
+        let peer = black_box(peer);
+        *peer.count.lock().unwrap() += 1;
+        let mut count = peer.count.lock().unwrap();
+        *count -= 1;
+        if *count == 0 {
+            peer.zero.notify_all();
+        }
+    }
+}
+
+fn one_thread<P: Peer>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    peer: P,
+) {
+    let mut pairs = 0_usize;
+    group.bench_function(BenchmarkId::new(P::NAME, K), |b| {
+        b.iter(|| {
+            peer.pairs(K);
+            pairs += K;
+        });
+    });
+    assert!(pairs > 0, "{}: no pairs ran", P::NAME);
+    peer.assert_idle();
+}
+
+fn two_threads<P: Peer>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    peer: P,
+) {
+    let mut pairs = 0_usize;
+    group.bench_function(BenchmarkId::new(P::NAME, K), |b| {
+        b.iter_custom(|iters| {
+            let per_thread = K * usize::try_from(iters).expect("iteration count fits usize");
+            let start = Barrier::new(3);
+            let elapsed = thread::scope(|s| {
+                let workers: Vec<_> = (0..2)
+                    .map(|_| {
+                        let (peer, start) = (&peer, &start);
+                        s.spawn(move || {
+                            start.wait();
+                            peer.pairs(per_thread);
+                        })
+                    })
+                    .collect();
+                start.wait();
+                let began = Instant::now();
+                for worker in workers {
+                    worker.join().unwrap();
+                }
+                began.elapsed()
+            });
+            pairs += 2 * per_thread;
+            elapsed
+        });
+    });
+    assert!(pairs > 0, "{}: no pairs ran", P::NAME);
+    peer.assert_idle();
+}
+
+fn peers_one_thread(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wait_group_one_thread");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(K as u64));
+    one_thread(&mut group, ErrgroupPeer(errgroup::WaitGroup::new()));
+    one_thread(&mut group, RawPeer(CachePadded::new(AtomicUsize::new(0))));
+    one_thread(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
+    one_thread(&mut group, MutexCondvarPeer { count: Mutex::new(0), zero: Condvar::new() });
+    group.finish();
+}
+
+fn peers_two_threads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("wait_group_two_threads");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(2 * K as u64));
+    two_threads(&mut group, ErrgroupPeer(errgroup::WaitGroup::new()));
+    two_threads(&mut group, RawPeer(CachePadded::new(AtomicUsize::new(0))));
+    two_threads(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
+    two_threads(&mut group, MutexCondvarPeer { count: Mutex::new(0), zero: Condvar::new() });
+    group.finish();
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    peers_one_thread(&mut c);
+    peers_two_threads(&mut c);
+    c.final_summary();
+}
