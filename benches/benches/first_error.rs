@@ -1,2 +1,203 @@
-//! Placeholder: filled by the benchmarks issue.
-fn main() {}
+//! Scenario `first_error`: how fast the first error stops 10 000 pending tasks and reaches
+//! the waiter, on a tokio multi-thread runtime with 2 workers.
+//!
+//! Each iteration spawns 10 000 tasks that never finish by themselves (each holds a drop
+//! guard that counts its future dropped), waits until every one of them has been polled once
+//! (so each is really parked, waker registered), then spawns one task that fails. The
+//! number reported is the time from that task's `return Err(..)` (an `Instant` taken just
+//! before it returns) to the waiter having its result, with all 10 000 futures dropped: one
+//! "element" is one failure, so criterion's throughput line is failures per second, and its
+//! time line is the latency of one failure, not a per-task cost. Spawning the 10 000 tasks
+//! and parking them is not timed (`iter_custom`).
+//!
+//! Peers, one after the other in the same process:
+//! - `errgroup`: a default (fail-fast) group on the runtime; the pending tasks are plain
+//!   `std::future::pending()` futures, since the group aborts them itself. Waiter: `wait`.
+//! - `joinset`: tokio's `JoinSet`; the waiter loops on `join_next`, calls `abort_all` on the
+//!   first `Err` and drains the rest.
+//! - `tasktracker`: tokio-util's `TaskTracker` plus a `CancellationToken`; the pending tasks
+//!   run under `token.run_until_cancelled`, the failing task stores its error in a shared
+//!   slot and cancels the token; waiter: `close()` then `wait()`.
+//!
+//! After each iteration the bench asserts that the waiter got the error and that all
+//! 10 000 pending futures had been dropped when it got it.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // a std program
+
+use std::{
+    future::pending,
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicUsize, Ordering::SeqCst},
+    },
+    time::{Duration, Instant},
+};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use tokio::{runtime::Runtime, sync::Notify, task::JoinSet};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+/// The tasks left pending when the error arrives.
+const PENDING: usize = 10_000;
+
+/// The error of the failing task.
+#[derive(Debug, PartialEq, Eq)]
+struct Failed;
+
+/// What one iteration shares with its tasks.
+#[derive(Default)]
+struct Probe {
+    /// Pending tasks polled at least once.
+    started: AtomicUsize,
+    /// Notified by the last pending task to start.
+    all_started: Notify,
+    /// Pending futures dropped.
+    dropped: AtomicUsize,
+    /// When the failing task returned its error.
+    failed_at: OnceLock<Instant>,
+    /// The error, for the `tasktracker` peer, which has no channel of its own for it.
+    error: Mutex<Option<Failed>>,
+}
+
+impl Probe {
+    /// Records the failure's instant and returns the error: call it as the task's last act.
+    fn fail(&self) -> Failed {
+        self.failed_at.set(Instant::now()).expect("one failure per iteration");
+        Failed
+    }
+
+    /// Checks the iteration's outcome, seen by the waiter at `end`, and returns the latency
+    /// from the failure to `end`.
+    fn finish(&self, end: Instant, outcome: Result<(), Failed>) -> Duration {
+        // First of all: every pending future must be gone by the time the waiter has the
+        // outcome.
+        assert_eq!(self.dropped.load(SeqCst), PENDING, "every pending future was dropped");
+        assert_eq!(outcome, Err(Failed), "the waiter got the error");
+        end - *self.failed_at.get().expect("the failing task ran")
+    }
+}
+
+/// Held by a pending task from its first poll: counts the task started, and its future
+/// dropped when it goes.
+struct DropGuard(Arc<Probe>);
+
+impl DropGuard {
+    fn start(probe: Arc<Probe>) -> Self {
+        if probe.started.fetch_add(1, SeqCst) + 1 == PENDING {
+            // `notify_one` keeps a permit if the waiter is not waiting yet: nothing lost.
+            probe.all_started.notify_one();
+        }
+        Self(probe)
+    }
+}
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.dropped.fetch_add(1, SeqCst);
+    }
+}
+
+async fn errgroup_once(probe: Arc<Probe>) -> Duration {
+    let group = errgroup_tokio::group::<Failed>();
+    for _ in 0..PENDING {
+        let probe = probe.clone();
+        let task = async move {
+            let _guard = DropGuard::start(probe);
+            pending::<Result<(), Failed>>().await
+        };
+        group.try_spawn(task).expect("no limit, not cancelled");
+    }
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    group.try_spawn(async move { Err(failing.fail()) }).expect("not cancelled yet");
+    let outcome = group.wait().await;
+    probe.finish(Instant::now(), outcome)
+}
+
+async fn joinset_once(probe: Arc<Probe>) -> Duration {
+    let mut set = JoinSet::new();
+    for _ in 0..PENDING {
+        let probe = probe.clone();
+        set.spawn(async move {
+            let _guard = DropGuard::start(probe);
+            pending::<Result<(), Failed>>().await
+        });
+    }
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    set.spawn(async move { Err(failing.fail()) });
+    let mut outcome = Ok(());
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok(Err(error)) => {
+                assert!(outcome.is_ok(), "only one task fails");
+                outcome = Err(error);
+                set.abort_all();
+            }
+            Ok(Ok(())) => unreachable!("the pending tasks never finish by themselves"),
+            Err(error) => assert!(error.is_cancelled(), "aborted, not panicked"),
+        }
+    }
+    probe.finish(Instant::now(), outcome)
+}
+
+async fn tasktracker_once(probe: Arc<Probe>) -> Duration {
+    let tracker = TaskTracker::new();
+    let token = CancellationToken::new();
+    for _ in 0..PENDING {
+        let probe = probe.clone();
+        let token = token.clone();
+        tracker.spawn(async move {
+            let _guard = DropGuard::start(probe);
+            token.run_until_cancelled(pending::<()>()).await;
+        });
+    }
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    let canceller = token.clone();
+    tracker.spawn(async move {
+        let error = failing.fail();
+        failing.error.lock().expect("not poisoned").get_or_insert(error);
+        canceller.cancel();
+    });
+    tracker.close();
+    tracker.wait().await;
+    let end = Instant::now();
+    let outcome = probe.error.lock().expect("not poisoned").take().map_or(Ok(()), Err);
+    probe.finish(end, outcome)
+}
+
+/// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
+fn run<Fut>(runtime: &Runtime, iters: u64, once: fn(Arc<Probe>) -> Fut) -> Duration
+where
+    Fut: Future<Output = Duration>,
+{
+    (0..iters).map(|_| runtime.block_on(once(Arc::default()))).sum()
+}
+
+fn first_error(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    let mut group = c.benchmark_group("first_error");
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements(1));
+    group.bench_function(BenchmarkId::new("errgroup", PENDING), |b| {
+        b.iter_custom(|iters| run(&runtime, iters, errgroup_once));
+    });
+    group.bench_function(BenchmarkId::new("joinset", PENDING), |b| {
+        b.iter_custom(|iters| run(&runtime, iters, joinset_once));
+    });
+    group.bench_function(BenchmarkId::new("tasktracker", PENDING), |b| {
+        b.iter_custom(|iters| run(&runtime, iters, tasktracker_once));
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    first_error(&mut criterion);
+    criterion.final_summary();
+}
