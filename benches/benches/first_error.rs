@@ -21,10 +21,17 @@
 //!
 //! After each iteration the bench asserts that the waiter got the error and that all
 //! 10 000 pending futures had been dropped when it got it.
+//!
+//! Profiling: with `ERRGROUP_BENCH_PROFILE=<peer>` set (and optionally
+//! `ERRGROUP_BENCH_RUNS=<n>`, default 10), the binary skips criterion and runs that peer's
+//! iteration `n` times (setup included), for `valgrind --tool=callgrind` or `perf`; with
+//! `n = 1` and `--zero-before='*Probe::fail*'`, callgrind counts only what follows the
+//! failure.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // a std program
 
 use std::{
     future::pending,
+    pin::Pin,
     sync::{
         Arc, Mutex, OnceLock,
         atomic::{AtomicUsize, Ordering::SeqCst},
@@ -60,6 +67,9 @@ struct Probe {
 
 impl Probe {
     /// Records the failure's instant and returns the error: call it as the task's last act.
+    /// Never inlined, so that a profiler can start counting here
+    /// (`valgrind --tool=callgrind --zero-before='*Probe::fail*'`).
+    #[inline(never)]
     fn fail(&self) -> Failed {
         self.failed_at.set(Instant::now()).expect("one failure per iteration");
         Failed
@@ -166,37 +176,55 @@ async fn tasktracker_once(probe: Arc<Probe>) -> Duration {
     probe.finish(end, outcome)
 }
 
+/// One iteration of a peer: returns the latency from the failure to the waiter's result.
+type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration>>>;
+
+/// The peers, ours first.
+const PEERS: [(&str, Once); 3] = [
+    ("errgroup", |probe| Box::pin(errgroup_once(probe))),
+    ("joinset", |probe| Box::pin(joinset_once(probe))),
+    ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
+];
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("a tokio runtime")
+}
+
 /// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
-fn run<Fut>(runtime: &Runtime, iters: u64, once: fn(Arc<Probe>) -> Fut) -> Duration
-where
-    Fut: Future<Output = Duration>,
-{
+fn run(runtime: &Runtime, iters: u64, once: Once) -> Duration {
     (0..iters).map(|_| runtime.block_on(once(Arc::default()))).sum()
 }
 
 fn first_error(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("a tokio runtime");
+    let runtime = runtime();
     let mut group = c.benchmark_group("first_error");
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Elements(1));
-    group.bench_function(BenchmarkId::new("errgroup", PENDING), |b| {
-        b.iter_custom(|iters| run(&runtime, iters, errgroup_once));
-    });
-    group.bench_function(BenchmarkId::new("joinset", PENDING), |b| {
-        b.iter_custom(|iters| run(&runtime, iters, joinset_once));
-    });
-    group.bench_function(BenchmarkId::new("tasktracker", PENDING), |b| {
-        b.iter_custom(|iters| run(&runtime, iters, tasktracker_once));
-    });
+    for (peer, once) in PEERS {
+        group.bench_function(BenchmarkId::new(peer, PENDING), |b| {
+            b.iter_custom(|iters| run(&runtime, iters, once));
+        });
+    }
     group.finish();
 }
 
+/// Runs one peer `ERRGROUP_BENCH_RUNS` times (default 10), for a profiler.
+fn profile(peer: &str) {
+    let runs = std::env::var("ERRGROUP_BENCH_RUNS")
+        .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number of runs"));
+    let Some((_, once)) = PEERS.into_iter().find(|(name, _)| *name == peer) else {
+        panic!("ERRGROUP_BENCH_PROFILE: no peer named {peer:?}");
+    };
+    run(&runtime(), runs, once);
+}
+
 fn main() {
+    if let Ok(peer) = std::env::var("ERRGROUP_BENCH_PROFILE") {
+        profile(&peer);
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     first_error(&mut criterion);
     criterion.final_summary();

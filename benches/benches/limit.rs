@@ -18,8 +18,10 @@
 //! its end and that no more than 64 ran at once; the timed runs carry no counters.
 //!
 //! Profiling: with `ERRGROUP_BENCH_PROFILE=<peer>` set (and optionally
-//! `ERRGROUP_BENCH_RUNS=<n>`, default 10), the binary skips criterion and runs that peer `n`
-//! times, for `valgrind --tool=callgrind` or `perf`.
+//! `ERRGROUP_BENCH_RUNS=<n>`, default 10, and `ERRGROUP_BENCH_FLAVOR=current_thread`), the
+//! binary skips criterion and runs that peer `n` times, for `valgrind --tool=callgrind` or
+//! `perf`. Under valgrind, whose threads take turns, the multi-thread runtime rarely makes a
+//! spawn wait for a slot; the current-thread runtime makes every spawn past the 64th wait.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)] // a std program
 
 use std::{
@@ -163,14 +165,24 @@ fn limit64(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs one peer `ERRGROUP_BENCH_RUNS` times (default 10), for a profiler.
+/// Runs one peer `ERRGROUP_BENCH_RUNS` times (default 10), for a profiler, on the benched
+/// runtime or, with `ERRGROUP_BENCH_FLAVOR=current_thread`, on a current-thread runtime
+/// (deterministic: every spawn past the 64th waits for a slot).
 fn profile(peer: &str) {
     let runs = std::env::var("ERRGROUP_BENCH_RUNS")
         .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number of runs"));
     let Some((_, run)) = PEERS.into_iter().find(|(name, _)| *name == peer) else {
         panic!("ERRGROUP_BENCH_PROFILE: no peer named {peer:?}");
     };
-    let runtime = runtime();
+    let runtime = match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
+        Ok("current_thread") => {
+            tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+        }
+        Ok("multi_thread") | Err(_) => runtime(),
+        Ok(other) => {
+            panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
+        }
+    };
     for _ in 0..runs {
         runtime.block_on(run(None));
     }
