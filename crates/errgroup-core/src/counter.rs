@@ -12,6 +12,13 @@
 //!   reads zero) is an acquire on the same atomic: every `done` is a read-modify-write, so
 //!   they form one release sequence, and whoever sees zero sees everything each worker did
 //!   before its `done`.
+//! - [`count_acq_rel`](Counter::count_acq_rel) reads the count with a read-modify-write
+//!   that changes nothing, so it too sits in that single modification order and release
+//!   sequence: if it reads a non-zero count, it comes before the `done` that will take the
+//!   count to zero, and that `done` (an acquire) sees everything the caller did before
+//!   it. A waiter uses this to announce itself without making `done` pay for a fence.
+//! - Every method is `#[inline]`: they are a compare-and-swap each, and a call across
+//!   crates that is not inlined costs as much as the operation.
 
 use core::fmt;
 
@@ -124,6 +131,7 @@ impl Counter {
     ///
     /// [`CountError::Overflow`] if the count would exceed `usize::MAX`; the count is left
     /// unchanged.
+    #[inline]
     pub fn add(&self, n: usize) -> Result<usize, CountError> {
         // Relaxed: adding publishes nothing and reads nothing; the compare-and-swap alone
         // keeps the count exact, and as a read-modify-write it does not break the release
@@ -151,6 +159,7 @@ impl Counter {
     /// # Errors
     ///
     /// [`CountError::BelowZero`] if the count was already zero; it stays zero.
+    #[inline]
     pub fn done(&self) -> Result<bool, CountError> {
         // AcqRel: the release half publishes this worker's writes to whoever sees the
         // count reach zero (a `done` that returns `true`, or `count`'s acquire load); the
@@ -177,10 +186,51 @@ impl Counter {
     /// counter.add(5).unwrap();
     /// assert_eq!(counter.count(), 5);
     /// ```
+    #[inline]
     pub fn count(&self) -> usize {
         // Acquire: pairs with the release half of every `done`, so a caller that reads
         // zero sees all the work that was finished.
         self.count.load(Ordering::Acquire)
+    }
+
+    /// Returns the current count, read by a read-modify-write that leaves it unchanged
+    /// and is both an acquire and a release.
+    ///
+    /// Like [`count`](Self::count), a zero read here sees everything done before each
+    /// `done`. In addition, if this reads a non-zero count, the `done` that later takes
+    /// the count to zero sees everything the caller did before this call. That is what a
+    /// waiter needs to announce itself to the last `done` without a fence on either side:
+    /// announce, then call this; either it reads zero, or the last `done` sees the
+    /// announcement. A plain load ([`count`](Self::count)) gives no such guarantee.
+    ///
+    /// It writes the counter's cache line, so keep it off hot paths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup_core::Counter;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// let counter = Counter::new();
+    /// let waiting = AtomicBool::new(false);
+    /// counter.add(1).unwrap();
+    ///
+    /// // A waiter announces itself, then re-reads the count.
+    /// waiting.store(true, Ordering::Relaxed);
+    /// assert_eq!(counter.count_acq_rel(), 1);
+    ///
+    /// // The last `done` is guaranteed to see the announcement, even with a relaxed load.
+    /// assert_eq!(counter.done(), Ok(true));
+    /// assert!(waiting.load(Ordering::Relaxed));
+    /// ```
+    #[inline]
+    pub fn count_acq_rel(&self) -> usize {
+        // AcqRel read-modify-write: the release half heads a release sequence that every
+        // later `add` and `done` continues (they are all read-modify-writes), so the `done`
+        // that reaches zero after it (an acquire) synchronises with it; the acquire half
+        // pairs with every earlier `done`'s release, as `count`'s load does. Adding zero
+        // never wraps.
+        self.count.fetch_add(0, Ordering::AcqRel)
     }
 }
 
@@ -285,6 +335,18 @@ mod tests {
         let align = core::mem::align_of::<Counter>();
         assert!(align >= 32, "Counter is aligned to {align} bytes");
         assert_eq!(core::mem::size_of::<Counter>() % align, 0);
+    }
+
+    #[test]
+    fn count_acq_rel_reads_and_changes_nothing() {
+        let counter = Counter::new();
+        assert_eq!(counter.count_acq_rel(), 0);
+        counter.add(3).unwrap();
+        assert_eq!(counter.count_acq_rel(), 3);
+        assert_eq!(counter.count(), 3);
+        counter.add(usize::MAX - 3).unwrap();
+        assert_eq!(counter.count_acq_rel(), usize::MAX);
+        assert_eq!(counter.count(), usize::MAX);
     }
 
     #[test]

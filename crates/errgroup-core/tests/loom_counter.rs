@@ -1,6 +1,7 @@
 //! loom model of the wait-group counter: under every interleaving, the count reaches zero
 //! exactly once per round of work, the `done` that reaches it (or a `count` that reads
-//! zero) sees every worker's writes, and a refused `add` leaves the count intact.
+//! zero) sees every worker's writes, a refused `add` leaves the count intact, and a
+//! `count_acq_rel` that reads work pending is seen by the `done` that reaches zero.
 //!
 //! Loom 0.7 misses interleavings when a spawned thread's first access to an atomic is a
 //! load racing the main thread (tokio-rs/loom#392), and our compare-and-swap loops start
@@ -17,6 +18,7 @@ use std::sync::Mutex;
 use errgroup_core::{CountError, Counter};
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
+use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 
 /// Records which outcome each model run produced, so that the test can assert every
@@ -154,4 +156,47 @@ fn add_racing_done_never_reports_zero_early() {
     });
     let seen = SEEN.lock().unwrap();
     assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn count_acq_rel_reading_work_pending_is_seen_by_the_last_done() {
+    // A waiter announces itself (a relaxed store), then re-reads the count with
+    // `count_acq_rel`. Either it reads zero, or the `done` that reaches zero sees the
+    // announcement: never both "waiter saw work pending" and "done missed the waiter",
+    // which would be a lost wake-up in a wait group.
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        let announced = Arc::new(AtomicBool::new(false));
+        counter.add(1).unwrap();
+        // The `done`-er writes first, so it is spawned first (see the note at the top).
+        let doer = {
+            let (counter, announced) = (counter.clone(), announced.clone());
+            thread::spawn(move || {
+                assert!(counter.done().unwrap());
+                announced.load(Ordering::Relaxed)
+            })
+        };
+        let waiter = thread::spawn(move || {
+            announced.store(true, Ordering::Relaxed);
+            counter.count_acq_rel()
+        });
+        let done_saw_waiter = doer.join().unwrap();
+        let waiter_saw = waiter.join().unwrap();
+        assert!(
+            waiter_saw == 0 || done_saw_waiter,
+            "the waiter read {waiter_saw} but the last done missed its announcement"
+        );
+        record(
+            &SEEN,
+            match (waiter_saw, done_saw_waiter) {
+                (0, false) => "waiter read zero, done missed it",
+                (0, true) => "waiter read zero, done saw it",
+                (_, true) => "waiter read work pending, done saw it",
+                (_, false) => unreachable!(),
+            },
+        );
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 3, "{seen:?}");
 }
