@@ -6,8 +6,15 @@
 //! - The count lives in an [`errgroup_core::Counter`]: it never wraps. `add` past
 //!   `usize::MAX` and `done` below zero are refused by the counter (count unchanged) and
 //!   turned into a panic here, at the caller's line.
-//! - Only the `done` that takes the count to zero notifies, and it notifies every
-//!   listener registered on the event at that moment.
+//! - Only the `done` that takes the count to zero notifies, and only if a waiter has
+//!   announced itself (`waiters` is not zero); it then notifies every listener registered
+//!   on the event at that moment. With no waiter, `add` and `done` are one
+//!   compare-and-swap each plus, for the last `done`, one plain load of `waiters`: no
+//!   fence, no lock.
+//! - `waiters` counts the waiters that may sleep: a waiter increments it before it
+//!   registers its first listener and decrements it when it returns or is dropped. It may
+//!   count a waiter that no longer needs waking (that costs a spurious `notify`), never
+//!   miss one that does.
 //! - A waiter completes only after it has read the count as zero with an acquire load.
 //!   Every `done` is a release on the same atomic and all changes to it are
 //!   read-modify-writes (one release sequence), so a waiter that returns sees everything
@@ -15,14 +22,24 @@
 //!
 //! # Why no wake-up is lost
 //!
-//! A waiter reads the count; if it is not zero it registers a listener on the event and
-//! reads the count *again* before it sleeps. The last `done` first writes zero and then
-//! notifies. `Event::listen` issues a `SeqCst` fence after inserting the listener and
-//! `Event::notify` issues one before looking for listeners, so of the two orders
-//! "listener inserted, then re-check" and "zero written, then notify" at least one side
-//! sees the other: either the re-check reads zero (the waiter returns without sleeping) or
-//! the notification finds the listener (the waiter is woken). A waiter that is woken reads
-//! the count again and, if new work was added in the meantime, registers again.
+//! A waiter reads the count; if it is not zero it announces itself (`waiters += 1`),
+//! registers a listener on the event, and reads the count *again* with
+//! [`Counter::count_acq_rel`], a read-modify-write, before it sleeps. The last `done`
+//! takes the count to zero with its own read-modify-write (an acquire), then loads
+//! `waiters` and notifies if it is not zero. All changes to the count are
+//! read-modify-writes on one atomic, so they are totally ordered:
+//!
+//! - if the waiter's re-check comes after the last `done`, it reads zero and the waiter
+//!   returns without sleeping;
+//! - if it comes before, it reads a non-zero count, and the last `done` reads from it or
+//!   from a later read-modify-write in its release sequence, so the re-check (a release)
+//!   synchronises with that `done`: the announcement and the listener's insertion happen
+//!   before the `done` loads `waiters` and notifies, so it sees the waiter and the
+//!   notification finds the listener.
+//!
+//! No `SeqCst` fence is needed on the `done` side, which is what makes a `done` with no
+//! waiter as cheap as the counter itself. A waiter that is woken reads the count again
+//! and, if new work was added in the meantime, registers again (still announced).
 
 use alloc::sync::Arc;
 use core::fmt;
@@ -33,7 +50,7 @@ use core::task::{Context, Poll};
 use errgroup_core::Counter;
 use event_listener::{Event, EventListener};
 
-use crate::sync::const_fn;
+use crate::sync::{AtomicUsize, Ordering, const_fn};
 
 /// Waits until a count of outstanding work reaches zero: Go's `sync.WaitGroup`, with an
 /// RAII guard and both an async and a blocking wait.
@@ -93,8 +110,26 @@ use crate::sync::const_fn;
 pub struct WaitGroup {
     /// Outstanding work; never wraps.
     counter: Counter,
-    /// Notified, for everyone, by the `done` that brings the count to zero.
+    /// How many waiters may be asleep (announced, not yet returned or dropped). Read by
+    /// the `done` that reaches zero; written only by waiters, so it stays in the cache of
+    /// every thread calling `done` and costs them one plain load.
+    waiters: AtomicUsize,
+    /// Notified, for everyone, by the `done` that brings the count to zero, if a waiter
+    /// is announced.
     event: Event,
+    /// Loom builds only: what the protocol did, for the models to check that they
+    /// explored every path. Not loom atomics, so they add no scheduling points.
+    #[cfg(loom)]
+    trace: LoomTrace,
+}
+
+/// Counts, in loom builds, the protocol's branches: waiter announcements and
+/// notifications by the last `done`.
+#[cfg(loom)]
+#[derive(Debug, Default)]
+struct LoomTrace {
+    announced: core::sync::atomic::AtomicUsize,
+    notified: core::sync::atomic::AtomicUsize,
 }
 
 impl WaitGroup {
@@ -117,7 +152,16 @@ impl WaitGroup {
         /// ```
         #[must_use]
         pub const fn new() -> Self {
-            Self { counter: Counter::new(), event: Event::new() }
+            Self {
+                counter: Counter::new(),
+                waiters: AtomicUsize::new(0),
+                event: Event::new(),
+                #[cfg(loom)]
+                trace: LoomTrace {
+                    announced: core::sync::atomic::AtomicUsize::new(0),
+                    notified: core::sync::atomic::AtomicUsize::new(0),
+                },
+            }
         }
     }
 
@@ -142,10 +186,11 @@ impl WaitGroup {
     /// If the count would exceed `usize::MAX`; the count is left unchanged. The message
     /// is `WaitGroup::add: wait group counter overflow: adding {n} to {count} would exceed
     /// usize::MAX`.
+    #[inline]
     #[track_caller]
     pub fn add(&self, n: usize) {
         if let Err(error) = self.counter.add(n) {
-            panic!("WaitGroup::add: {error}");
+            misuse("WaitGroup::add", error);
         }
     }
 
@@ -174,25 +219,67 @@ impl WaitGroup {
     /// If the count is already zero (`done` called more times than `add` added); the count
     /// stays zero. The message is `WaitGroup::done: wait group counter would go below zero:
     /// done() was called more times than add() added`.
+    #[inline]
     #[track_caller]
     pub fn done(&self) {
         match self.counter.done() {
             // The counter's `done` was the release (our writes) and, having reached zero,
-            // the acquire (everyone else's); the waiters re-read the count with an acquire
-            // load before they return, so they see all of it.
+            // the acquire (everyone else's, and every waiter's announcing re-check that
+            // read a non-zero count: see the module docs); the waiters re-read the count
+            // with an acquire before they return, so they see all of it.
             Ok(true) => {
-                // `notify(usize::MAX)`, not `notify_additional`: this is a broadcast, so
-                // the goal is "every registered listener is notified", which is exactly
-                // what the plain count means (it skips listeners already notified instead
-                // of notifying past them). `additional` is for handing over a finite number
-                // of permits on top of earlier ones; with `usize::MAX` both would reach
-                // everyone. Both emit the `SeqCst` fence the protocol relies on (the
-                // `relaxed` variants would not).
-                self.event.notify(usize::MAX);
+                // Relaxed: the ordering comes from the counter's read-modify-writes. Any
+                // waiter whose re-check read a non-zero count synchronised with the
+                // counter operation above, so its increment happens before this load and
+                // coherence forbids reading an older value.
+                if self.waiters.load(Ordering::Relaxed) != 0 {
+                    self.notify_waiters();
+                }
             }
             Ok(false) => {}
-            Err(error) => panic!("WaitGroup::done: {error}"),
+            Err(error) => misuse("WaitGroup::done", error),
         }
+    }
+
+    /// The slow half of the last `done`: wakes every registered listener.
+    #[cold]
+    #[inline(never)]
+    fn notify_waiters(&self) {
+        #[cfg(loom)]
+        self.trace.notified.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        // `notify(usize::MAX)`, not `notify_additional`: this is a broadcast, so the goal
+        // is "every registered listener is notified", which is exactly what the plain
+        // count means (it skips listeners already notified instead of notifying past
+        // them). `additional` is for handing over a finite number of permits on top of
+        // earlier ones; with `usize::MAX` both would reach everyone. The protocol no
+        // longer needs the `SeqCst` fence this emits (see the module docs); on this path,
+        // taken only when someone waits, it costs nothing that matters.
+        self.event.notify(usize::MAX);
+    }
+
+    /// A waiter is about to register a listener: count it in `waiters`, so that the last
+    /// `done` notifies. Must be followed by [`Counter::count_acq_rel`], which publishes
+    /// the increment to that `done`.
+    fn announce_waiter(&self) {
+        #[cfg(loom)]
+        self.trace.announced.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        // Relaxed: published by the release read-modify-write on the count that follows.
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An announced waiter returns or is dropped.
+    fn retire_waiter(&self) {
+        // Relaxed: a stale non-zero value only costs a `done` a spurious `notify`.
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Loom builds only: how many times a waiter announced itself, and how many times the
+    /// last `done` notified. For the loom models to assert that they explored each branch.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn loom_trace(&self) -> (usize, usize) {
+        use core::sync::atomic::Ordering::Relaxed;
+        (self.trace.announced.load(Relaxed), self.trace.notified.load(Relaxed))
     }
 
     /// Adds one unit of work and returns a guard whose drop marks it finished.
@@ -318,7 +405,7 @@ impl WaitGroup {
     /// nothing else — not the count, not the other waiters. A new `wait` can be started
     /// at any time.
     pub fn wait(&self) -> WaitGroupWait<'_> {
-        WaitGroupWait { wait_group: self, listener: None }
+        WaitGroupWait { wait_group: self, listener: None, announced: false }
     }
 
     /// Blocks the current thread until the count is zero.
@@ -348,20 +435,46 @@ impl WaitGroup {
     #[cfg(all(feature = "std", not(target_family = "wasm")))]
     pub fn wait_blocking(&self) {
         use event_listener::Listener as _;
-        loop {
-            // Acquire loads (`count`): a zero read here publishes the workers' writes.
-            if self.count() == 0 {
-                return;
+
+        /// Retires the announced waiter however `wait_blocking` returns.
+        struct Announced<'a>(&'a WaitGroup);
+        impl Drop for Announced<'_> {
+            fn drop(&mut self) {
+                self.0.retire_waiter();
             }
-            // `listen` fences (SeqCst) after registering; the last `done` fences before
-            // notifying. See the module docs for why the re-check then loses nothing.
+        }
+
+        // Acquire load (`count`): a zero read here publishes the workers' writes.
+        if self.count() == 0 {
+            return;
+        }
+        self.announce_waiter();
+        let _announced = Announced(self);
+        loop {
             let listener = self.event.listen();
-            if self.count() == 0 {
+            // The re-check is a read-modify-write (acquire and release): either it reads
+            // zero, or the last `done` sees the announcement and notifies the listener.
+            // See the module docs.
+            if self.counter.count_acq_rel() == 0 {
                 return;
             }
             listener.wait();
+            // Acquire load: see above. Non-zero means new work was added after the
+            // notification; listen again.
+            if self.count() == 0 {
+                return;
+            }
         }
     }
+}
+
+/// Panics with the message of a refused counter change, at the caller's line. Out of line
+/// and cold, so that the inlined `add` and `done` stay small.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn misuse(operation: &str, error: errgroup_core::CountError) -> ! {
+    panic!("{operation}: {error}");
 }
 
 impl Default for WaitGroup {
@@ -477,6 +590,25 @@ pub struct WaitGroupWait<'a> {
     /// Registered once the count was seen non-zero; `None` before that and after each
     /// wake-up.
     listener: Option<EventListener>,
+    /// Whether this future is counted in the wait group's `waiters` (from its first
+    /// registration until it completes or is dropped).
+    announced: bool,
+}
+
+impl WaitGroupWait<'_> {
+    /// Completes the wait: drops the listener and leaves `waiters`.
+    fn finish(&mut self) {
+        self.listener = None;
+        if core::mem::take(&mut self.announced) {
+            self.wait_group.retire_waiter();
+        }
+    }
+}
+
+impl Drop for WaitGroupWait<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 impl Future for WaitGroupWait<'_> {
@@ -489,14 +621,24 @@ impl Future for WaitGroupWait<'_> {
             // Acquire load (`count`): pairs with every `done`'s release, so returning
             // after reading zero publishes all the workers' writes to the waiter.
             if this.wait_group.count() == 0 {
-                this.listener = None;
+                this.finish();
                 return Poll::Ready(());
             }
             match &mut this.listener {
-                // Count seen non-zero: register, then loop to re-check. `listen` fences
-                // (SeqCst) after registering, the last `done` fences before notifying, so
-                // either the re-check reads zero or the notification finds this listener.
-                None => this.listener = Some(this.wait_group.event.listen()),
+                // Count seen non-zero: announce (once), register, then re-check with a
+                // read-modify-write: either it reads zero, or the last `done` sees the
+                // announcement and notifies this listener. See the module docs.
+                None => {
+                    if !this.announced {
+                        this.wait_group.announce_waiter();
+                        this.announced = true;
+                    }
+                    this.listener = Some(this.wait_group.event.listen());
+                    if this.wait_group.counter.count_acq_rel() == 0 {
+                        this.finish();
+                        return Poll::Ready(());
+                    }
+                }
                 Some(listener) => {
                     if Pin::new(listener).poll(cx).is_pending() {
                         return Poll::Pending;
