@@ -839,9 +839,8 @@ where
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
         let task = Shared::start(&self.shared, future, Inline::LISTEN)?;
+        // The driver picks the task up when it is next polled; the push wakes it.
         self.mode.push(task);
-        // The driver picks the task up when it is next polled.
-        self.shared.waiter.wake();
         Ok(())
     }
 

@@ -64,7 +64,8 @@
 //!   nothing; pair it with a `CancellationToken` and every task must watch the token. A
 //!   group drops its tasks, so cancellation needs no cooperation (or opt into it with
 //!   [`Builder::cooperative`]).
-//! - **`FuturesUnordered`** is what an [`Inline`] group uses inside; the group adds the
+//! - **`FuturesUnordered`** runs futures inside one task, as an [`Inline`] group does (with
+//!   its own driver: one allocation per task, as there); the group adds the
 //!   first-error rule, cancellation, limits, results in spawn order, handles for spawning
 //!   from inside tasks, and panic capture.
 //! - **Go's `errgroup`** cancels a `Context` and relies on every goroutine to check it;

@@ -1,18 +1,16 @@
 //! Where a group's tasks run: on a spawner, on a local spawner, or inline in `wait`.
 
-use alloc::boxed::Box;
+use alloc::{boxed::Box, sync::Arc};
 use core::{
     fmt,
     future::Future,
-    pin::Pin,
     task::{Context, Poll},
 };
 
-use concurrent_queue::ConcurrentQueue;
-use futures_core::Stream;
-use futures_util::stream::FuturesUnordered;
+mod inline;
 
-use crate::sync::Arc;
+use inline::Incoming;
+pub(crate) use inline::InlineDriver;
 
 mod sealed {
     pub trait Sealed {}
@@ -103,9 +101,8 @@ pub struct Runtime<S>(pub(crate) S);
 #[derive(Clone, Debug)]
 pub struct LocalRuntime<S>(pub(crate) S);
 
-type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-
-/// Tasks run inside the group's own `wait` (and `spawn`) futures, like `FuturesUnordered`:
+/// Tasks run inside the group's own `wait` (and `spawn`) futures, like `FuturesUnordered`
+/// (one allocation per task, the task itself):
 /// no executor needed, `no_std` + `alloc` is enough, and tasks may borrow from the caller
 /// (`'a`), which makes scoped tasks possible without `unsafe`. Made by
 /// [`ErrGroup::inline`](crate::ErrGroup::inline) and
@@ -141,7 +138,7 @@ type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 /// ```
 pub struct Inline<'a> {
     /// Tasks spawned but not yet picked up by the driver (from handles, or before `wait`).
-    pub(crate) incoming: Arc<ConcurrentQueue<InlineTask<'a>>>,
+    incoming: Arc<Incoming<'a>>,
 }
 
 impl Clone for Inline<'_> {
@@ -158,33 +155,13 @@ impl fmt::Debug for Inline<'_> {
 
 impl Inline<'_> {
     pub(crate) fn new() -> Self {
-        Self { incoming: Arc::new(ConcurrentQueue::unbounded()) }
+        Self { incoming: Arc::new(Incoming::new()) }
     }
 }
 
 impl<'a> Inline<'a> {
     pub(crate) fn push<F: Future<Output = ()> + Send + 'a>(&self, task: F) {
-        // Unbounded and never closed: a push cannot fail.
-        let pushed = self.incoming.push(Box::pin(task));
-        debug_assert!(pushed.is_ok(), "the inline queue is never closed");
-    }
-}
-
-/// The tasks an inline group is running.
-#[doc(hidden)]
-pub struct InlineDriver<'a> {
-    running: FuturesUnordered<InlineTask<'a>>,
-}
-
-impl Default for InlineDriver<'_> {
-    fn default() -> Self {
-        Self { running: FuturesUnordered::new() }
-    }
-}
-
-impl fmt::Debug for InlineDriver<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InlineDriver").field("running", &self.running.len()).finish()
+        self.incoming.push(Box::pin(task));
     }
 }
 
@@ -220,34 +197,11 @@ impl<'a> Mode for Inline<'a> {
     const LISTEN: bool = false;
 
     fn poll_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            while let Ok(task) = mode.incoming.pop() {
-                driver.running.push(task);
-            }
-            match Pin::new(&mut driver.running).poll_next(cx) {
-                // A task finished; others may be ready too, or may have spawned siblings.
-                Poll::Ready(Some(())) => {}
-                Poll::Ready(None) if mode.incoming.is_empty() => return Poll::Ready(()),
-                Poll::Ready(None) => {}
-                // Every task is waiting; their wake-ups reach `cx`'s waker through
-                // `FuturesUnordered`. Tasks spawned meanwhile wake the group's waiter.
-                Poll::Pending if mode.incoming.is_empty() => return Poll::Pending,
-                Poll::Pending => {}
-            }
-        }
+        // Tasks spawned meanwhile, and tasks' wake-ups, wake `cx`.
+        driver.poll(&mode.incoming, cx)
     }
 
     fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
-        // Poll each task once instead of just dropping it: a task of a cancelled group
-        // drops its future when polled, catching a panic in the future's `Drop` and
-        // recording it, so that no user code runs outside that net.
-        let mut cx = Context::from_waker(core::task::Waker::noop());
-        while let Ok(task) = mode.incoming.pop() {
-            driver.running.push(task);
-        }
-        for task in driver.running.iter_mut() {
-            let _ = task.as_mut().poll(&mut cx);
-        }
-        driver.running.clear();
+        driver.drop_all(&mode.incoming);
     }
 }
