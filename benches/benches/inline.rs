@@ -1,2 +1,106 @@
-//! Placeholder: filled by the benchmarks issue.
-fn main() {}
+//! Scenario `inline`: an inline group (`ErrGroup::inline()`, tasks run inside its own
+//! `wait` future, no executor) against `FuturesUnordered` polled in one task, both driven
+//! by `futures_executor::block_on`. Each iteration spawns (pushes) `n` trivial tasks
+//! returning `Ok(())` and waits for all of them (drains the set, first error wins).
+//!
+//! Scenario `inline_yield`: the same, with every task pending once (it yields, waking
+//! itself) before it finishes, as real tasks are at least once: this measures the wake-up
+//! path of each side, not only spawn and completion.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::{
+    future::Future,
+    hint::black_box,
+    pin::Pin,
+    sync::atomic::{AtomicUsize, Ordering},
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use errgroup::ErrGroup;
+use futures_util::{TryStreamExt, stream::FuturesUnordered};
+
+const SIZES: [usize; 2] = [10_000, 100_000];
+
+/// Pending once: wakes its own task, then finishes on the next poll.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// A trivial task that counts itself, optionally yielding once first.
+async fn task(ran: &AtomicUsize, yields: bool) -> Result<(), ()> {
+    if yields {
+        YieldOnce(false).await;
+    }
+    ran.fetch_add(1, Ordering::Relaxed);
+    Ok(())
+}
+
+fn errgroup_run(n: usize, yields: bool, ran: &AtomicUsize) {
+    let group = ErrGroup::inline();
+    for _ in 0..n {
+        group.try_spawn(task(ran, yields)).unwrap();
+    }
+    futures_executor::block_on(group.wait()).unwrap();
+}
+
+fn futures_unordered_run(n: usize, yields: bool, ran: &AtomicUsize) {
+    let mut set = FuturesUnordered::new();
+    for _ in 0..n {
+        set.push(task(ran, yields));
+    }
+    futures_executor::block_on(async {
+        // First error wins: `try_next` stops at it.
+        while let Some(()) = set.try_next().await.unwrap() {}
+    });
+}
+
+/// One peer: runs `n` tasks (yielding once each or not), counting them in `ran`.
+type Run = fn(usize, bool, &AtomicUsize);
+
+fn scenario(c: &mut Criterion, id: &str, yields: bool) {
+    let mut group = c.benchmark_group(id);
+    group.sample_size(20).warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    let peers: [(&str, Run); 2] =
+        [("errgroup", errgroup_run), ("futures_unordered", futures_unordered_run)];
+    for n in SIZES {
+        group.throughput(Throughput::Elements(n as u64));
+        for (peer, run) in peers {
+            let ran = AtomicUsize::new(0);
+            let mut iterations = 0;
+            group.bench_function(BenchmarkId::new(peer, n), |b| {
+                b.iter(|| {
+                    run(black_box(n), yields, &ran);
+                    iterations += 1;
+                });
+            });
+            // Every task of every iteration ran.
+            assert_eq!(ran.load(Ordering::Relaxed), iterations * n, "{id}/{peer}/{n}");
+        }
+    }
+    group.finish();
+}
+
+fn inline(c: &mut Criterion) {
+    scenario(c, "inline", false);
+    scenario(c, "inline_yield", true);
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    inline(&mut c);
+    c.final_summary();
+}
