@@ -39,7 +39,7 @@ use crate::{
     lock::Lock,
     results::Results,
     sync::{Arc, AtomicUsize, AtomicWaker, Ordering},
-    wakers::{Relay, TaskWakers},
+    wakers::{NO_SLOT, Relay, TaskWakers},
 };
 
 /// What a group does when a task fails.
@@ -161,7 +161,7 @@ impl<E, R: Results> Shared<E, R> {
             future: Some(future),
             waker: None,
             listen: listen && !this.config.cooperative,
-            guard: TaskGuard { shared: this.clone(), index, slot: None },
+            guard: TaskGuard { shared: this.clone(), index, slot: NO_SLOT },
         })
     }
 
@@ -323,14 +323,14 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
 struct TaskGuard<E, R: Results> {
     shared: Arc<Shared<E, R>>,
     index: usize,
-    /// The task's slot in the group's waker registry, once it has waited.
-    slot: Option<usize>,
+    /// The task's slot in the group's waker registry once it has waited, else `NO_SLOT`.
+    slot: usize,
 }
 
 impl<E, R: Results> Drop for TaskGuard<E, R> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot {
-            self.shared.wakers.unregister(slot);
+        if self.slot != NO_SLOT {
+            self.shared.wakers.unregister(self.slot);
         }
         self.shared.task_finished();
     }

@@ -43,19 +43,24 @@ impl Default for TaskWakers {
     }
 }
 
+/// A task that has not taken a slot yet: 8 bytes per task instead of an `Option`'s 16 (a
+/// slab never has `usize::MAX` entries).
+pub(crate) const NO_SLOT: usize = usize::MAX;
+
 /// The group was cancelled: the task must abort instead of waiting.
 pub(crate) struct Cancelled;
 
 impl TaskWakers {
-    /// Records `waker` for the task whose slot is `key` (taking a slot on first use).
-    pub(crate) fn register(&self, key: &mut Option<usize>, waker: &Waker) -> Result<(), Cancelled> {
+    /// Records `waker` for the task whose slot is `key` (taking a slot on first use, when
+    /// `key` is [`NO_SLOT`]).
+    pub(crate) fn register(&self, key: &mut usize, waker: &Waker) -> Result<(), Cancelled> {
         self.registry.with(|registry| {
             if registry.cancelled {
                 return Err(Cancelled);
             }
             match *key {
-                Some(slot) => registry.wakers[slot].clone_from(waker),
-                None => *key = Some(registry.wakers.insert(waker.clone())),
+                NO_SLOT => *key = registry.wakers.insert(waker.clone()),
+                slot => registry.wakers[slot].clone_from(waker),
             }
             Ok(())
         })
