@@ -13,6 +13,7 @@ enum Op {
     Finish,
     Cancel,
     Close,
+    MarkLimited,
 }
 
 #[derive(Default, Debug)]
@@ -20,6 +21,7 @@ struct Model {
     active: usize,
     cancelled: bool,
     closed: bool,
+    limited: bool,
 }
 
 fuzz_target!(|ops: Vec<Op>| {
@@ -71,6 +73,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     assert_eq!(now.is_idle(), model.active == 0);
                     assert_eq!(now.is_cancelled(), model.cancelled);
                     assert_eq!(now.is_closed(), model.closed);
+                    assert_eq!(now.is_limited(), model.limited);
                 }
                 Err(FinishError) => assert_eq!(model.active, 0),
             },
@@ -84,11 +87,15 @@ fuzz_target!(|ops: Vec<Op>| {
                 assert!(now.is_closed());
                 assert_eq!(now.active(), model.active);
             }
+            Op::MarkLimited => {
+                assert_eq!(state.mark_limited(), !model.limited, "first to mark");
+                model.limited = true;
+            }
         }
         let now = state.load();
         assert_eq!(
-            (now.active(), now.is_cancelled(), now.is_closed()),
-            (model.active, model.cancelled, model.closed),
+            (now.active(), now.is_cancelled(), now.is_closed(), now.is_limited()),
+            (model.active, model.cancelled, model.closed, model.limited),
             "after {model:?}"
         );
     }

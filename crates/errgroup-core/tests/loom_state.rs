@@ -172,3 +172,53 @@ fn waiter_closing_if_idle_against_a_task_starting_a_sibling() {
     let seen = SEEN.lock().unwrap();
     assert_eq!(seen.len(), 2, "{seen:?}");
 }
+
+/// The slot-waiter protocol of `mark_limited`: one thread marks the group limited and then
+/// publishes a limit of 1 (release); the one active task finishes; a would-be spawner
+/// acquires the limit and, if it sees it, tries to start within it. A spawner refused as
+/// full is owed a wake-up, so the `finish` must have reported the flag: no finish both
+/// misses the flag and is missed by the spawner.
+#[test]
+fn finish_against_marking_limited_never_strands_a_slot_waiter() {
+    use loom::sync::atomic::{AtomicUsize, Ordering};
+
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let state = Arc::new(GroupState::new());
+        let limit = Arc::new(AtomicUsize::new(usize::MAX));
+        state.try_start().unwrap();
+        let setter = {
+            let (state, limit) = (state.clone(), limit.clone());
+            thread::spawn(move || {
+                state.mark_limited();
+                limit.store(1, Ordering::Release);
+            })
+        };
+        let task = {
+            let state = state.clone();
+            thread::spawn(move || state.finish().unwrap().is_limited())
+        };
+        let spawner = {
+            let (state, limit) = (state.clone(), limit.clone());
+            thread::spawn(move || {
+                let limit = limit.load(Ordering::Acquire);
+                (limit == 1).then(|| state.try_start_within(limit))
+            })
+        };
+        setter.join().unwrap();
+        let finish_saw_flag = task.join().unwrap();
+        let outcome = match spawner.join().unwrap() {
+            None => "spawner saw no limit yet",
+            Some(Err(StartError::Full)) => {
+                assert!(finish_saw_flag, "a full spawner was left without a wake-up");
+                "spawner full, finish saw the flag"
+            }
+            Some(Ok(_)) if finish_saw_flag => "spawner started, finish saw the flag",
+            Some(Ok(_)) => "spawner started, finish came before the flag",
+            Some(Err(other)) => panic!("unexpected refusal {other:?}"),
+        };
+        record(&SEEN, outcome);
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}

@@ -17,8 +17,13 @@
 //!   read-modify-writes with acquire/release, so either the waiter's attempt sees the
 //!   count at zero, or the task's wake sees the registered waker.
 //! - A limit slot waiter's wake-up is never lost either: it listens on `slots`, then
-//!   retries the start; every finishing task calls `slots.notify(1)`, which is fenced by
-//!   event-listener, after its count was released.
+//!   retries the start; a finishing task calls `slots.notify(1)`, which is fenced by
+//!   event-listener, after its count was released. It does so only if its `finish`
+//!   reported the state word's `LIMITED` flag, which `set_limit` sets before it publishes
+//!   a limit: a waiter refused as full read the limit (acquire), so it read the state word
+//!   at or after the flag, and a `finish` that missed the flag came before it and freed a
+//!   slot the waiter saw (errgroup-core's `loom_state` models this). A group that never had
+//!   a limit pays no notification per task.
 
 #[cfg(feature = "std")]
 use alloc::boxed::Box;
@@ -152,7 +157,12 @@ impl<E, R: Results> Shared<E, R> {
             Ok(_) => {}
             Err(StartError::Cancelled) => return Err(Rejected::Cancelled(future)),
             Err(StartError::Closed) => return Err(Rejected::Closed(future)),
-            Err(StartError::Full | StartError::TooManyTasks) => return Err(Rejected::Full(future)),
+            Err(StartError::Full) => return Err(Rejected::Full(future)),
+            Err(StartError::TooManyTasks) => {
+                // A waiter for a slot with no limit set: finishing tasks must wake it too.
+                this.state.mark_limited();
+                return Err(Rejected::Full(future));
+            }
         }
         // Relaxed: the index only has to be unique and increasing per call; it travels
         // inside the task.
@@ -166,6 +176,10 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     pub(crate) fn set_limit(&self, limit: usize) {
+        if limit != usize::MAX {
+            // Before the limit is published: see the module's invariants.
+            self.state.mark_limited();
+        }
         // Release: pairs with the acquire in `start`.
         self.limit.store(limit, Ordering::Release);
         // Waiters retry against the new limit; a raised limit may admit several of them.
@@ -297,8 +311,10 @@ impl<E, R: Results> Shared<E, R> {
     fn task_finished(&self) {
         let now = self.state.finish();
         debug_assert!(now.is_ok(), "a task finished twice");
-        // One slot is free: let one `spawn` waiting for it retry.
-        self.slots.notify(1);
+        // One slot is free: let one `spawn` waiting for it retry, if one may be waiting.
+        if now.is_ok_and(|now| now.is_limited()) {
+            self.slots.notify(1);
+        }
         if now.is_ok_and(|now| now.is_idle()) {
             self.waiter.wake();
         }
