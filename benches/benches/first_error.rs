@@ -186,17 +186,13 @@ const PEERS: [(&str, Once); 3] = [
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
 ];
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("a tokio runtime")
-}
-
 /// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
 fn run(runtime: &Runtime, iters: u64, once: Once) -> Duration {
     (0..iters).map(|_| runtime.block_on(once(Arc::default()))).sum()
 }
 
 fn first_error(c: &mut Criterion) {
-    let runtime = runtime();
+    let runtime = errgroup_benches::two_worker_runtime();
     let mut group = c.benchmark_group("first_error");
     group
         .sample_size(20)
@@ -210,19 +206,10 @@ fn first_error(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs one peer `ERRGROUP_BENCH_RUNS` times (default 10), for a profiler.
-fn profile(peer: &str) {
-    let runs = std::env::var("ERRGROUP_BENCH_RUNS")
-        .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number of runs"));
-    let Some((_, once)) = PEERS.into_iter().find(|(name, _)| *name == peer) else {
-        panic!("ERRGROUP_BENCH_PROFILE: no peer named {peer:?}");
-    };
-    run(&runtime(), runs, once);
-}
-
 fn main() {
-    if let Ok(peer) = std::env::var("ERRGROUP_BENCH_PROFILE") {
-        profile(&peer);
+    // A profiler's run of one peer: see `errgroup_benches::profile_request`.
+    if let Some((once, runs)) = errgroup_benches::profile_request(&PEERS) {
+        run(&errgroup_benches::two_worker_runtime(), runs, once);
         return;
     }
     let mut criterion = Criterion::default().configure_from_args();

@@ -34,7 +34,6 @@ use std::{
 };
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use tokio::runtime::Runtime;
 
 /// Tasks per iteration.
 const TASKS: usize = 10_000;
@@ -143,12 +142,8 @@ const PEERS: [(&str, Run); 3] = [
     ("async_lock_semaphore", |probe| Box::pin(async_lock_semaphore_run(probe))),
 ];
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("a tokio runtime")
-}
-
 fn limit64(c: &mut Criterion) {
-    let runtime = runtime();
+    let runtime = errgroup_benches::two_worker_runtime();
     let mut group = c.benchmark_group("limit64");
     group
         .sample_size(20)
@@ -165,20 +160,15 @@ fn limit64(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs one peer `ERRGROUP_BENCH_RUNS` times (default 10), for a profiler, on the benched
+/// Runs one peer `runs` times, for a profiler (see `errgroup_benches::profile_request`), on the benched
 /// runtime or, with `ERRGROUP_BENCH_FLAVOR=current_thread`, on a current-thread runtime
 /// (deterministic: every spawn past the 64th waits for a slot).
-fn profile(peer: &str) {
-    let runs = std::env::var("ERRGROUP_BENCH_RUNS")
-        .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number of runs"));
-    let Some((_, run)) = PEERS.into_iter().find(|(name, _)| *name == peer) else {
-        panic!("ERRGROUP_BENCH_PROFILE: no peer named {peer:?}");
-    };
+fn profile(run: Run, runs: u64) {
     let runtime = match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
         Ok("current_thread") => {
             tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
         }
-        Ok("multi_thread") | Err(_) => runtime(),
+        Ok("multi_thread") | Err(_) => errgroup_benches::two_worker_runtime(),
         Ok(other) => {
             panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
         }
@@ -189,8 +179,8 @@ fn profile(peer: &str) {
 }
 
 fn main() {
-    if let Ok(peer) = std::env::var("ERRGROUP_BENCH_PROFILE") {
-        profile(&peer);
+    if let Some((run, runs)) = errgroup_benches::profile_request(&PEERS) {
+        profile(run, runs);
         return;
     }
     let mut criterion = Criterion::default().configure_from_args();

@@ -303,11 +303,7 @@ fn tokio_scenario(c: &mut Criterion, id: &str, rt: &Runtime) {
 }
 
 fn spawn_tokio_multi(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .expect("build a tokio multi-thread runtime");
-    tokio_scenario(c, "spawn_tokio_multi", &rt);
+    tokio_scenario(c, "spawn_tokio_multi", &errgroup_benches::two_worker_runtime());
 }
 
 fn spawn_tokio_current(c: &mut Criterion) {
