@@ -50,25 +50,33 @@ pub trait Mode: sealed::Sealed + Clone {
 /// # Examples
 ///
 /// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::thread::{self, JoinHandle};
+///
 /// use errgroup::{ErrGroup, Runtime, Spawn, SpawnError};
 ///
-/// #[derive(Clone)]
-/// struct Pool(futures_executor::ThreadPool);
+/// /// The simplest spawner: a thread per task, joined at the end.
+/// #[derive(Clone, Default)]
+/// struct Threads(Arc<Mutex<Vec<JoinHandle<()>>>>);
 ///
-/// impl Spawn for Pool {
+/// impl Spawn for Threads {
 ///     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
 ///     where
 ///         F: Future<Output = ()> + Send + 'static,
 ///     {
-///         self.0.spawn_ok(task);
+///         let thread = thread::spawn(move || futures_executor::block_on(task));
+///         self.0.lock().unwrap().push(thread);
 ///         Ok(())
 ///     }
 /// }
 ///
-/// let pool = Pool(futures_executor::ThreadPool::new().unwrap());
-/// let group: ErrGroup<(), Runtime<Pool>> = ErrGroup::new(pool);
+/// let threads = Threads::default();
+/// let group: ErrGroup<(), Runtime<Threads>> = ErrGroup::new(threads.clone());
 /// group.try_spawn(async { Ok(()) }).unwrap();
 /// futures_executor::block_on(group.wait()).unwrap();
+/// for thread in threads.0.lock().unwrap().drain(..) {
+///     thread.join().unwrap();
+/// }
 /// ```
 ///
 /// Tasks of a `Runtime` group run on other threads, so they must be `Send + 'static`;

@@ -385,9 +385,10 @@ impl CancelToken {
     ///
     /// let token = CancelToken::new();
     /// let canceller = token.clone();
-    /// std::thread::spawn(move || canceller.cancel());
+    /// let thread = std::thread::spawn(move || canceller.cancel());
     /// block_on(token.cancelled());
     /// assert!(token.is_cancelled());
+    /// thread.join().unwrap();
     /// ```
     ///
     /// # Cancel safety
