@@ -30,11 +30,10 @@
 //! async_std::task::block_on(async {
 //!     let group = errgroup_async_std::group();
 //!     for n in 1..=3u64 {
-//!         group
-//!             .try_spawn(async move {
-//!                 if n == 2 { Err(format!("task {n} failed")) } else { Ok(()) }
-//!             })
-//!             .unwrap();
+//!         let task = async move { if n == 2 { Err(format!("task {n} failed")) } else { Ok(()) } };
+//!         if group.try_spawn(task).is_err() {
+//!             break; // task 2 already failed and cancelled the group: stop feeding it
+//!         }
 //!     }
 //!     // The first error cancels the other tasks and is what the group returns.
 //!     assert_eq!(group.await, Err("task 2 failed".to_string()));
