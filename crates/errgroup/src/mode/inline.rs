@@ -37,13 +37,16 @@ use core::{
     future::Future,
     mem,
     pin::Pin,
-    sync::atomic::{AtomicBool, Ordering},
     task::{Context, Poll, Waker},
 };
 
-use futures_util::task::{ArcWake, AtomicWaker, waker_ref};
+use futures_util::task::{ArcWake, waker_ref};
 
-use crate::lock::Lock;
+use crate::{
+    lock::Lock,
+    // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths.
+    sync::{AtomicBool, AtomicWaker, Ordering},
+};
 
 /// A task as the driver holds it: the group's task wrapper, boxed once.
 pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -335,7 +338,8 @@ fn take_waker(spare: &mut Vec<Arc<TaskWaker>>, key: usize, ready: &Arc<Ready>) -
         // Unique when it was put there, and nobody could clone it since.
         if let Some(own) = Arc::get_mut(&mut waker) {
             own.key = key;
-            *own.queued.get_mut() = false;
+            // Relaxed: this is the only reference.
+            own.queued.store(false, Ordering::Relaxed);
             return waker;
         }
     }
