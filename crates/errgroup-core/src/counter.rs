@@ -17,6 +17,10 @@
 //!   sequence: if it reads a non-zero count, it comes before the `done` that will take the
 //!   count to zero, and that `done` (an acquire) sees everything the caller did before
 //!   it. A waiter uses this to announce itself without making `done` pay for a fence.
+//! - The compare-and-swap loops start from a guess (`add`: 0, `done`: 1), not a load: under
+//!   contention a load fetches the cache line shared and the compare-and-swap then fetches
+//!   it again for writing; a compare-and-swap that misses returns the current count with
+//!   the line held, so the retry usually succeeds at once. The checks are unchanged.
 //! - Every method is `#[inline]`: they are a compare-and-swap each, and a call across
 //!   crates that is not inlined costs as much as the operation.
 
@@ -136,8 +140,7 @@ impl Counter {
         // Relaxed: adding publishes nothing and reads nothing; the compare-and-swap alone
         // keeps the count exact, and as a read-modify-write it does not break the release
         // sequence that the `done` calls form.
-        self.count
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |count| count.checked_add(n))
+        self.update(0, Ordering::Relaxed, |count| count.checked_add(n))
             .map(|previous| previous + n)
             .map_err(|count| CountError::Overflow { count, add: n })
     }
@@ -166,8 +169,7 @@ impl Counter {
         // acquire half lets the `done` that reaches zero see every earlier `done`'s writes,
         // which all sit in the same release sequence. Failure (already zero) publishes
         // nothing, so it is Relaxed.
-        self.count
-            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |count| count.checked_sub(1))
+        self.update(1, Ordering::AcqRel, |count| count.checked_sub(1))
             .map(|previous| previous == 1)
             .map_err(|_| CountError::BelowZero)
     }
@@ -231,6 +233,38 @@ impl Counter {
         // pairs with every earlier `done`'s release, as `count`'s load does. Adding zero
         // never wraps.
         self.count.fetch_add(0, Ordering::AcqRel)
+    }
+}
+
+impl Counter {
+    /// Applies `change` to the count with a compare-and-swap loop whose first attempt
+    /// assumes the count is `guess`, returning the count it replaced, or the count that
+    /// `change` refused (`None`); a refusal writes nothing. `change` must accept `guess`
+    /// (`add`'s guess 0 and `done`'s guess 1 always are).
+    ///
+    /// Starting from a guess instead of a load matters when threads contend: a load
+    /// fetches the cache line shared and the compare-and-swap must then fetch it again
+    /// for writing, while a compare-and-swap fetches it for writing once and, if the guess
+    /// was wrong, returns the current count with the line already held, so the retry
+    /// usually succeeds at once. A wrong guess costs one failed compare-and-swap.
+    #[inline]
+    fn update(
+        &self,
+        guess: usize,
+        success: Ordering,
+        mut change: impl FnMut(usize) -> Option<usize>,
+    ) -> Result<usize, usize> {
+        debug_assert!(change(guess).is_some(), "the guess must be a count `change` accepts");
+        let mut current = guess;
+        loop {
+            // `current` is a count read from the atomic on every pass but the first, where
+            // it is the guess, which `change` accepts, so a refusal is about a real count.
+            let Some(new) = change(current) else { return Err(current) };
+            match self.count.compare_exchange_weak(current, new, success, Ordering::Relaxed) {
+                Ok(previous) => return Ok(previous),
+                Err(actual) => current = actual,
+            }
+        }
     }
 }
 
