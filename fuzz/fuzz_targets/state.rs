@@ -13,7 +13,7 @@ enum Op {
     Finish,
     Cancel,
     Close,
-    MarkLimited,
+    LoadAcqRel,
 }
 
 #[derive(Default, Debug)]
@@ -21,7 +21,6 @@ struct Model {
     active: usize,
     cancelled: bool,
     closed: bool,
-    limited: bool,
 }
 
 fuzz_target!(|ops: Vec<Op>| {
@@ -73,7 +72,6 @@ fuzz_target!(|ops: Vec<Op>| {
                     assert_eq!(now.is_idle(), model.active == 0);
                     assert_eq!(now.is_cancelled(), model.cancelled);
                     assert_eq!(now.is_closed(), model.closed);
-                    assert_eq!(now.is_limited(), model.limited);
                 }
                 Err(FinishError) => assert_eq!(model.active, 0),
             },
@@ -87,15 +85,18 @@ fuzz_target!(|ops: Vec<Op>| {
                 assert!(now.is_closed());
                 assert_eq!(now.active(), model.active);
             }
-            Op::MarkLimited => {
-                assert_eq!(state.mark_limited(), !model.limited, "first to mark");
-                model.limited = true;
+            Op::LoadAcqRel => {
+                let now = state.load_acq_rel();
+                assert_eq!(
+                    (now.active(), now.is_cancelled(), now.is_closed()),
+                    (model.active, model.cancelled, model.closed)
+                );
             }
         }
         let now = state.load();
         assert_eq!(
-            (now.active(), now.is_cancelled(), now.is_closed(), now.is_limited()),
-            (model.active, model.cancelled, model.closed, model.limited),
+            (now.active(), now.is_cancelled(), now.is_closed()),
+            (model.active, model.cancelled, model.closed),
             "after {model:?}"
         );
     }

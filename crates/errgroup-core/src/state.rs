@@ -3,8 +3,8 @@
 //!
 //! # Invariants
 //!
-//! - Layout: bit 0 is `CANCELLED`, bit 1 is `CLOSED`, bit 2 is `LIMITED`, the bits above
-//!   count active tasks. All three flags only ever go from clear to set.
+//! - Layout: bit 0 is `CANCELLED`, bit 1 is `CLOSED`, the bits above count active tasks.
+//!   Both flags only ever go from clear to set.
 //! - The count changes only by a checked compare-and-swap: [`try_start`] never takes it
 //!   past [`GroupState::MAX_ACTIVE`], [`finish`] never below zero, and neither touches
 //!   the flags. A refused call changes nothing.
@@ -18,15 +18,9 @@
 //!   `close` (if nothing was active) or by the last `finish` (if something was). So a
 //!   waiter that closes and then sleeps is never left sleeping: whichever side completes
 //!   the group knows it did.
-//! - `LIMITED` says that someone may wait for a free slot, so finishing tasks must wake
-//!   them; without it a finishing task owes nobody a wake-up. It does not affect starts. Its
-//!   user sets it ([`mark_limited`]) before publishing a limit; a slot waiter that read the
-//!   limit therefore reads this word at or after the flag, so for each `finish` either the
-//!   `finish` sees the flag (and wakes the waiter), or the waiter sees the slot it freed.
 //!
 //! [`try_start`]: GroupState::try_start
 //! [`finish`]: GroupState::finish
-//! [`mark_limited`]: GroupState::mark_limited
 
 use core::fmt;
 
@@ -35,9 +29,8 @@ use crossbeam_utils::CachePadded;
 use crate::sync::{AtomicUsize, Ordering, const_fn};
 
 const CANCELLED: usize = 0b01;
-const CLOSED: usize = 0b010;
-const LIMITED: usize = 0b100;
-const ONE_TASK: usize = 0b1000;
+const CLOSED: usize = 0b10;
+const ONE_TASK: usize = 0b100;
 
 /// The state of a task group in one atomic word: the number of active tasks plus a
 /// *cancelled* and a *closed* flag.
@@ -142,24 +135,6 @@ impl Snapshot {
     pub const fn is_closed(self) -> bool {
         self.0 & CLOSED != 0
     }
-
-    /// Whether the group was [marked limited](GroupState::mark_limited): a finishing task
-    /// must let a task waiting for a slot retry.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use errgroup_core::GroupState;
-    ///
-    /// let state = GroupState::new();
-    /// state.try_start().unwrap();
-    /// assert!(!state.load().is_limited());
-    /// state.mark_limited();
-    /// assert!(state.finish().unwrap().is_limited());
-    /// ```
-    pub const fn is_limited(self) -> bool {
-        self.0 & LIMITED != 0
-    }
 }
 
 impl fmt::Debug for Snapshot {
@@ -168,7 +143,6 @@ impl fmt::Debug for Snapshot {
             .field("active", &self.active())
             .field("cancelled", &self.is_cancelled())
             .field("closed", &self.is_closed())
-            .field("limited", &self.is_limited())
             .finish()
     }
 }
@@ -244,7 +218,7 @@ impl fmt::Display for FinishError {
 impl core::error::Error for FinishError {}
 
 impl GroupState {
-    /// The most tasks that can be active at once (the word's bits above the three flags).
+    /// The most tasks that can be active at once (the word's bits above the two flags).
     pub const MAX_ACTIVE: usize = usize::MAX / ONE_TASK;
 
     const_fn! {
@@ -440,31 +414,6 @@ impl GroupState {
             .map_err(Snapshot)
     }
 
-    /// Sets the *limited* flag: from now on every [`finish`](Self::finish) reports
-    /// [`is_limited`](Snapshot::is_limited), telling the finishing task to wake whoever
-    /// waits for a free slot. Returns `true` if this call set it. Starts are not affected:
-    /// the limit itself is the caller's, passed to [`try_start_within`](Self::try_start_within).
-    ///
-    /// Call it *before* publishing the limit (with a release store that slot waiters read
-    /// with an acquire): then no `finish` can both miss the flag and be missed by a waiter.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use errgroup_core::GroupState;
-    ///
-    /// let state = GroupState::new();
-    /// assert!(state.mark_limited());
-    /// assert!(!state.mark_limited());
-    /// assert!(state.load().is_limited());
-    /// ```
-    pub fn mark_limited(&self) -> bool {
-        // Relaxed: the flag is ordered before the waiters' reads of this word by the
-        // caller's release store of the limit, which comes after it in program order and
-        // which a waiter acquires before reading this word (coherence does the rest).
-        self.word.fetch_or(LIMITED, Ordering::Relaxed) & LIMITED == 0
-    }
-
     /// Reads the state.
     ///
     /// A snapshot: only its settled facts (flags set, count at zero once closed) cannot
@@ -484,6 +433,45 @@ impl GroupState {
         // the group idle or cancelled also sees what led there.
         Snapshot(self.word.load(Ordering::Acquire))
     }
+
+    /// Reads the state with a read-modify-write that changes nothing and is both an
+    /// acquire and a release.
+    ///
+    /// Every change to the word is a read-modify-write, so this one takes a place in their
+    /// single order: each later [`finish`](Self::finish) (an acquire) sees everything the
+    /// caller did before this call. That lets a caller announce itself to the tasks that
+    /// will finish without a fence on either side: it records that it waits (for a free
+    /// slot, say), calls this, and looks at the count; either the count it reads already
+    /// shows a task's `finish`, or that `finish` comes later and sees the record. A plain
+    /// [`load`](Self::load) gives no such guarantee.
+    ///
+    /// It writes the word's cache line, so keep it off hot paths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup_core::GroupState;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// let state = GroupState::new();
+    /// let waiting = AtomicBool::new(false);
+    /// state.try_start_within(1).unwrap();
+    ///
+    /// // A would-be spawner finds the group full, records that it waits, and looks again.
+    /// waiting.store(true, Ordering::Relaxed);
+    /// assert_eq!(state.load_acq_rel().active(), 1);
+    ///
+    /// // The finishing task is guaranteed to see the record, even with a relaxed load.
+    /// state.finish().unwrap();
+    /// assert!(waiting.load(Ordering::Relaxed));
+    /// ```
+    pub fn load_acq_rel(&self) -> Snapshot {
+        // AcqRel read-modify-write: the release half heads a release sequence that every
+        // later transition continues (they are all read-modify-writes), so a later
+        // `finish` (AcqRel) synchronises with it; the acquire half pairs with the release
+        // of every earlier transition, as `load` does. Adding zero changes nothing.
+        Snapshot(self.word.fetch_add(0, Ordering::AcqRel))
+    }
 }
 
 impl Default for GroupState {
@@ -499,7 +487,6 @@ impl fmt::Debug for GroupState {
             .field("active", &now.active())
             .field("cancelled", &now.is_cancelled())
             .field("closed", &now.is_closed())
-            .field("limited", &now.is_limited())
             .finish()
     }
 }
@@ -514,6 +501,16 @@ mod tests {
         let now = GroupState::new().load();
         assert_eq!(now.active(), 0);
         assert!(now.is_idle() && !now.is_cancelled() && !now.is_closed());
+    }
+
+    #[test]
+    fn load_acq_rel_reads_and_changes_nothing() {
+        let state = GroupState::new();
+        state.try_start().unwrap();
+        state.cancel();
+        let now = state.load_acq_rel();
+        assert_eq!((now.active(), now.is_cancelled(), now.is_closed()), (1, true, false));
+        assert_eq!(state.load(), now);
     }
 
     #[test]
@@ -535,33 +532,6 @@ mod tests {
         state.cancel();
         let last = state.finish().unwrap();
         assert!(last.is_idle() && last.is_cancelled());
-    }
-
-    #[test]
-    fn mark_limited_is_reported_by_every_later_operation_and_does_not_refuse_starts() {
-        let state = GroupState::new();
-        state.try_start().unwrap();
-        assert!(!state.finish().unwrap().is_limited());
-        assert!(state.mark_limited());
-        assert!(!state.mark_limited(), "only the first call sets the flag");
-        let started = state.try_start().unwrap();
-        assert!(started.is_limited() && started.active() == 1);
-        let finished = state.finish().unwrap();
-        assert!(finished.is_limited() && finished.is_idle());
-        assert!(!finished.is_cancelled() && !finished.is_closed());
-        assert!(state.close_if_idle().unwrap().is_limited(), "the flag does not count as a task");
-    }
-
-    #[test]
-    fn mark_limited_keeps_the_count_and_the_other_flags() {
-        let state = GroupState::new();
-        state.try_start().unwrap();
-        state.cancel();
-        state.mark_limited();
-        let now = state.load();
-        assert_eq!(now.active(), 1);
-        assert!(now.is_cancelled() && !now.is_closed() && now.is_limited());
-        assert_eq!(state.try_start(), Err(StartError::Cancelled));
     }
 
     #[test]
@@ -720,11 +690,11 @@ mod tests {
         state.cancel();
         assert_eq!(
             format!("{state:?}"),
-            "GroupState { active: 1, cancelled: true, closed: false, limited: false }"
+            "GroupState { active: 1, cancelled: true, closed: false }"
         );
         assert_eq!(
             format!("{:?}", state.load()),
-            "Snapshot { active: 1, cancelled: true, closed: false, limited: false }"
+            "Snapshot { active: 1, cancelled: true, closed: false }"
         );
     }
 

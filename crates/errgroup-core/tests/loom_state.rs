@@ -173,52 +173,49 @@ fn waiter_closing_if_idle_against_a_task_starting_a_sibling() {
     assert_eq!(seen.len(), 2, "{seen:?}");
 }
 
-/// The slot-waiter protocol of `mark_limited`: one thread marks the group limited and then
-/// publishes a limit of 1 (release); the one active task finishes; a would-be spawner
-/// acquires the limit and, if it sees it, tries to start within it. A spawner refused as
-/// full is owed a wake-up, so the `finish` must have reported the flag: no finish both
-/// misses the flag and is missed by the spawner.
+/// The slot-waiter protocol `load_acq_rel` exists for: a would-be spawner finds a group
+/// with a limit of 1 full, records that it waits (a relaxed store), re-reads the word with
+/// `load_acq_rel` and tries again; the active task finishes and then looks for a record
+/// (a relaxed load). No interleaving leaves the spawner refused and unrecorded: either its
+/// second try sees the freed slot, or the `finish` sees the record and owes it a wake-up.
 #[test]
-fn finish_against_marking_limited_never_strands_a_slot_waiter() {
-    use loom::sync::atomic::{AtomicUsize, Ordering};
+fn finish_against_a_slot_waiter_announcing_itself() {
+    use loom::sync::atomic::{AtomicBool, Ordering};
 
     static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
     loom::model(|| {
         let state = Arc::new(GroupState::new());
-        let limit = Arc::new(AtomicUsize::new(usize::MAX));
-        state.try_start().unwrap();
-        let setter = {
-            let (state, limit) = (state.clone(), limit.clone());
-            thread::spawn(move || {
-                state.mark_limited();
-                limit.store(1, Ordering::Release);
-            })
-        };
+        let waiting = Arc::new(AtomicBool::new(false));
+        state.try_start_within(1).unwrap();
         let task = {
-            let state = state.clone();
-            thread::spawn(move || state.finish().unwrap().is_limited())
+            let (state, waiting) = (state.clone(), waiting.clone());
+            thread::spawn(move || {
+                state.finish().unwrap();
+                waiting.load(Ordering::Relaxed)
+            })
         };
         let spawner = {
-            let (state, limit) = (state.clone(), limit.clone());
+            let (state, waiting) = (state.clone(), waiting.clone());
             thread::spawn(move || {
-                let limit = limit.load(Ordering::Acquire);
-                (limit == 1).then(|| state.try_start_within(limit))
+                if state.try_start_within(1).is_ok() {
+                    return "started at once";
+                }
+                waiting.store(true, Ordering::Relaxed);
+                state.load_acq_rel();
+                match state.try_start_within(1) {
+                    Ok(_) => "started on the second try",
+                    Err(StartError::Full) => "waits for a wake-up",
+                    Err(other) => panic!("unexpected refusal: {other:?}"),
+                }
             })
         };
-        setter.join().unwrap();
-        let finish_saw_flag = task.join().unwrap();
-        let outcome = match spawner.join().unwrap() {
-            None => "spawner saw no limit yet",
-            Some(Err(StartError::Full)) => {
-                assert!(finish_saw_flag, "a full spawner was left without a wake-up");
-                "spawner full, finish saw the flag"
-            }
-            Some(Ok(_)) if finish_saw_flag => "spawner started, finish saw the flag",
-            Some(Ok(_)) => "spawner started, finish came before the flag",
-            Some(Err(other)) => panic!("unexpected refusal {other:?}"),
-        };
+        let finish_saw_waiter = task.join().unwrap();
+        let outcome = spawner.join().unwrap();
+        if outcome == "waits for a wake-up" {
+            assert!(finish_saw_waiter, "a refused spawner was left without a wake-up");
+        }
         record(&SEEN, outcome);
     });
     let seen = SEEN.lock().unwrap();
-    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen.len(), 3, "{seen:?}");
 }

@@ -196,56 +196,57 @@ wait_future! {
 ///
 /// Dropping it before it resolves drops the future unspawned.
 #[must_use = "futures do nothing unless awaited"]
-pub struct Spawning<'h, H, F> {
+pub struct Spawning<'h, H: Launch<F>, F> {
     handle: &'h H,
     future: Option<F>,
-    wait: SlotWait,
+    /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
+    ticket: Option<usize>,
 }
 
-impl<'h, H, F> Spawning<'h, H, F> {
+impl<'h, H: Launch<F>, F> Spawning<'h, H, F> {
     pub(crate) fn new(handle: &'h H, future: F) -> Self {
-        Self { handle, future: Some(future), wait: SlotWait::default() }
+        Self { handle, future: Some(future), ticket: None }
     }
 }
 
 // `F` is only moved, never pinned, until it is handed to the group.
-impl<H, F> Unpin for Spawning<'_, H, F> {}
+impl<H: Launch<F>, F> Unpin for Spawning<'_, H, F> {}
 
-/// What a spawn waiting for a slot listens to: a freed slot, and the group's
-/// cancellation (which must end the wait even if no slot is ever freed).
-#[derive(Default)]
-struct SlotWait {
-    slot: Option<EventListener>,
-    cancelled: Option<EventListener>,
+impl<H: Launch<F>, F> Drop for Spawning<'_, H, F> {
+    fn drop(&mut self) {
+        // Dropped while queued: leave the queue, and hand on a wake-up it was given.
+        if let Some(ticket) = self.ticket.take() {
+            self.handle.leave_slot_queue(ticket, false);
+        }
+    }
 }
 
-/// One attempt at spawning, shared by [`Spawning`] and [`InlineSpawning`]: launch, or
-/// listen for a free slot or the cancellation and launch again (so that a slot freed in
-/// between is not missed), or wait for either.
+/// One attempt at spawning, shared by [`Spawning`] and [`InlineSpawning`]: launch; if the
+/// group is full, queue for a free slot (which a cancellation from anywhere also ends) and
+/// launch again, so that a slot freed in between is not missed; if still full, wait.
 fn poll_spawn<H: Launch<F>, F>(
     handle: &H,
     future: &mut Option<F>,
-    wait: &mut SlotWait,
+    ticket: &mut Option<usize>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Rejected<F>>> {
+    let mut queued = false;
     loop {
         let task = future.take().expect("errgroup: spawn future polled after it completed");
         match handle.launch(task) {
             Err(Rejected::Full(task)) => *future = Some(task),
-            done => return Poll::Ready(done),
+            done => {
+                if let Some(ticket) = ticket.take() {
+                    handle.leave_slot_queue(ticket, done.is_ok());
+                }
+                return Poll::Ready(done);
+            }
         }
-        // A cancelled group refuses the launch above; until then, a cancellation from
-        // anywhere (a parent token too) must wake this wait.
-        if handle.poll_cancelled(&mut wait.cancelled, cx).is_ready() {
-            continue;
+        if queued {
+            return Poll::Pending;
         }
-        match &mut wait.slot {
-            None => wait.slot = Some(handle.listen_for_slot()),
-            Some(listener) => match Pin::new(listener).poll(cx) {
-                Poll::Ready(()) => wait.slot = None,
-                Poll::Pending => return Poll::Pending,
-            },
-        }
+        // Refused: the group was cancelled since the launch, and the next one says so.
+        queued = handle.queue_for_slot(ticket, cx.waker());
     }
 }
 
@@ -255,11 +256,11 @@ impl<H: Launch<F>, F> Future for Spawning<'_, H, F> {
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        poll_spawn(this.handle, &mut this.future, &mut this.wait, cx)
+        poll_spawn(this.handle, &mut this.future, &mut this.ticket, cx)
     }
 }
 
-impl<H, F> fmt::Debug for Spawning<'_, H, F> {
+impl<H: Launch<F>, F> fmt::Debug for Spawning<'_, H, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Spawning").field("done", &self.future.is_none()).finish_non_exhaustive()
     }
@@ -291,16 +292,26 @@ impl<H, F> fmt::Debug for Spawning<'_, H, F> {
 pub struct InlineSpawning<'g, 'a, E, R: Results, F> {
     group: &'g mut ErrGroup<E, Inline<'a>, R>,
     future: Option<F>,
-    wait: SlotWait,
+    /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
+    ticket: Option<usize>,
 }
 
 impl<'g, 'a, E, R: Results, F> InlineSpawning<'g, 'a, E, R, F> {
     pub(crate) fn new(group: &'g mut ErrGroup<E, Inline<'a>, R>, future: F) -> Self {
-        Self { group, future: Some(future), wait: SlotWait::default() }
+        Self { group, future: Some(future), ticket: None }
     }
 }
 
 impl<E, R: Results, F> Unpin for InlineSpawning<'_, '_, E, R, F> {}
+
+impl<E, R: Results, F> Drop for InlineSpawning<'_, '_, E, R, F> {
+    fn drop(&mut self) {
+        // Dropped while queued: leave the queue, and hand on a wake-up it was given.
+        if let Some(ticket) = self.ticket.take() {
+            self.group.shared.leave_slot_queue(ticket, false);
+        }
+    }
+}
 
 impl<'a, E, R: Results, F> Future for InlineSpawning<'_, 'a, E, R, F>
 where
@@ -313,7 +324,7 @@ where
         let this = &mut *self;
         loop {
             let (handle, driver) = this.group.parts();
-            if let Poll::Ready(done) = poll_spawn(handle, &mut this.future, &mut this.wait, cx) {
+            if let Poll::Ready(done) = poll_spawn(handle, &mut this.future, &mut this.ticket, cx) {
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.

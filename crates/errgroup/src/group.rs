@@ -631,7 +631,15 @@ impl<E, M: Mode, R: Results> Handle<E, M, R> {
 }
 
 mod launch {
-    pub trait Sealed {}
+    /// The group's queue of spawns waiting for a free slot, the same for every mode.
+    pub trait Sealed {
+        /// Queues the caller for a free slot (or updates its waker) and announces it to
+        /// finishing tasks; it must then try to start again. `false`: the group is
+        /// cancelled, and the next try is refused.
+        fn queue_for_slot(&self, ticket: &mut Option<usize>, waker: &core::task::Waker) -> bool;
+        /// The spawn holding `ticket` stops waiting, having `started` its task or not.
+        fn leave_slot_queue(&self, ticket: usize, started: bool);
+    }
 }
 
 /// Starting a task in a group without waiting. Implemented by every [`Handle`] for the
@@ -649,18 +657,17 @@ mod launch {
 pub trait Launch<F>: launch::Sealed {
     #[doc(hidden)]
     fn launch(&self, future: F) -> Result<(), Rejected<F>>;
-    #[doc(hidden)]
-    fn listen_for_slot(&self) -> event_listener::EventListener;
-    #[doc(hidden)]
-    /// Ready once the group's token is cancelled (by anything, a parent included).
-    fn poll_cancelled(
-        &self,
-        listener: &mut Option<event_listener::EventListener>,
-        cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<()>;
 }
 
-impl<E, M: Mode, R: Results> launch::Sealed for Handle<E, M, R> {}
+impl<E, M: Mode, R: Results> launch::Sealed for Handle<E, M, R> {
+    fn queue_for_slot(&self, ticket: &mut Option<usize>, waker: &core::task::Waker) -> bool {
+        self.shared.queue_for_slot(ticket, waker)
+    }
+
+    fn leave_slot_queue(&self, ticket: usize, started: bool) {
+        self.shared.leave_slot_queue(ticket, started);
+    }
+}
 
 macro_rules! launch_docs {
     () => {
@@ -740,18 +747,6 @@ where
         let task = Shared::start(&self.shared, future, Runtime::<S>::LISTEN)?;
         self.mode.0.spawn(task).map_err(Rejected::Spawner)
     }
-
-    fn listen_for_slot(&self) -> event_listener::EventListener {
-        self.shared.listen_for_slot()
-    }
-
-    fn poll_cancelled(
-        &self,
-        listener: &mut Option<event_listener::EventListener>,
-        cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<()> {
-        self.shared.token.poll_cancelled(listener, cx)
-    }
 }
 
 impl<E, S, R> Handle<E, Runtime<S>, R>
@@ -790,18 +785,6 @@ where
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
         let task = Shared::start(&self.shared, future, LocalRuntime::<S>::LISTEN)?;
         self.mode.0.spawn_local(task).map_err(Rejected::Spawner)
-    }
-
-    fn listen_for_slot(&self) -> event_listener::EventListener {
-        self.shared.listen_for_slot()
-    }
-
-    fn poll_cancelled(
-        &self,
-        listener: &mut Option<event_listener::EventListener>,
-        cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<()> {
-        self.shared.token.poll_cancelled(listener, cx)
     }
 }
 
@@ -842,18 +825,6 @@ where
         // The driver picks the task up when it is next polled; the push wakes it.
         self.mode.push(task);
         Ok(())
-    }
-
-    fn listen_for_slot(&self) -> event_listener::EventListener {
-        self.shared.listen_for_slot()
-    }
-
-    fn poll_cancelled(
-        &self,
-        listener: &mut Option<event_listener::EventListener>,
-        cx: &mut core::task::Context<'_>,
-    ) -> core::task::Poll<()> {
-        self.shared.token.poll_cancelled(listener, cx)
     }
 }
 

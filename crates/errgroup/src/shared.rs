@@ -3,7 +3,8 @@
 //! Making a group allocates a handful of times (this state, its token, the waker registry
 //! and the one listener that relays the token's cancellation to it); spawning a task on an
 //! executor allocates nothing of the group's own, and a task that waits takes a reused slot
-//! in the registry ([`crate::wakers`]) rather than an allocation.
+//! in the registry ([`crate::wakers`]) rather than an allocation, as does a spawn waiting
+//! for a free slot.
 //!
 //! # Invariants
 //!
@@ -16,14 +17,13 @@
 //!   `close_if_idle`; a task brings the count to zero, then wakes the waiter. All four are
 //!   read-modify-writes with acquire/release, so either the waiter's attempt sees the
 //!   count at zero, or the task's wake sees the registered waker.
-//! - A limit slot waiter's wake-up is never lost either: it listens on `slots`, then
-//!   retries the start; a finishing task calls `slots.notify(1)`, which is fenced by
-//!   event-listener, after its count was released. It does so only if its `finish`
-//!   reported the state word's `LIMITED` flag, which `set_limit` sets before it publishes
-//!   a limit: a waiter refused as full read the limit (acquire), so it read the state word
-//!   at or after the flag, and a `finish` that missed the flag came before it and freed a
-//!   slot the waiter saw (errgroup-core's `loom_state` models this). A group that never had
-//!   a limit pays no notification per task.
+//! - A spawn waiting for a free slot is never stranded either: it queues itself in the
+//!   registry, announces itself with the state word's `load_acq_rel` and tries again; a
+//!   finishing task wakes the front of the queue after its `finish`, and only if it sees
+//!   a spawn queued (the ordering argument is in [`crate::wakers`]; errgroup-core's
+//!   `loom_state` and `tests/loom_group.rs` model it). A group nobody waits on pays one
+//!   relaxed load per finished task. A raised limit wakes every queued spawn after it is
+//!   published, and a cancellation (from anywhere) drains the queue.
 
 #[cfg(feature = "std")]
 use alloc::boxed::Box;
@@ -36,7 +36,7 @@ use core::{
 };
 
 use errgroup_core::{ErrorSlot, GroupState, StartError};
-use event_listener::{Event, EventListener};
+use event_listener::EventListener;
 use pin_project_lite::pin_project;
 
 use crate::{
@@ -99,11 +99,10 @@ pub(crate) struct Shared<E, R: Results> {
     pub(crate) waiter: AtomicWaker,
     /// The most tasks that may be active at once; `usize::MAX` for no limit.
     limit: AtomicUsize,
-    /// Notified once per finished task, for `spawn` calls waiting for a free slot.
-    slots: Event,
     /// Spawn order: the next task's index.
     next_index: AtomicUsize,
-    /// The wakers of pending tasks that run elsewhere, woken when the group is cancelled.
+    /// The wakers of pending tasks that run elsewhere, woken when the group is cancelled,
+    /// and of spawns waiting for a free slot.
     wakers: alloc::sync::Arc<TaskWakers>,
     /// The one listener on the token that drains `wakers` on cancellation, from anywhere.
     _relay: Option<EventListener>,
@@ -127,7 +126,6 @@ impl<E, R: Results> Shared<E, R> {
             results: R::new_store(),
             waiter: AtomicWaker::new(),
             limit: AtomicUsize::new(usize::MAX),
-            slots: Event::new(),
             next_index: AtomicUsize::new(0),
             wakers,
             _relay: relay_listener,
@@ -157,10 +155,7 @@ impl<E, R: Results> Shared<E, R> {
             Ok(_) => {}
             Err(StartError::Cancelled) => return Err(Rejected::Cancelled(future)),
             Err(StartError::Closed) => return Err(Rejected::Closed(future)),
-            Err(StartError::Full) => return Err(Rejected::Full(future)),
-            Err(StartError::TooManyTasks) => {
-                // A waiter for a slot with no limit set: finishing tasks must wake it too.
-                this.state.mark_limited();
+            Err(StartError::Full | StartError::TooManyTasks) => {
                 return Err(Rejected::Full(future));
             }
         }
@@ -176,14 +171,12 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     pub(crate) fn set_limit(&self, limit: usize) {
-        if limit != usize::MAX {
-            // Before the limit is published: see the module's invariants.
-            self.state.mark_limited();
-        }
         // Release: pairs with the acquire in `start`.
         self.limit.store(limit, Ordering::Release);
         // Waiters retry against the new limit; a raised limit may admit several of them.
-        self.slots.notify(usize::MAX);
+        // A spawn queued after this sees the new limit when it tries again: the queue's
+        // lock orders it after the store.
+        self.wakers.wake_spawns();
     }
 
     pub(crate) fn limit(&self) -> Option<usize> {
@@ -192,9 +185,20 @@ impl<E, R: Results> Shared<E, R> {
         (limit != usize::MAX).then_some(limit)
     }
 
-    /// Starts listening for a free slot; the caller retries `start` after this.
-    pub(crate) fn listen_for_slot(&self) -> EventListener {
-        self.slots.listen()
+    /// Queues a spawn for a free slot and announces it to finishing tasks; the caller
+    /// tries `start` again after this. `false`: the group is cancelled.
+    pub(crate) fn queue_for_slot(&self, ticket: &mut Option<usize>, waker: &Waker) -> bool {
+        if self.wakers.queue_spawn(ticket, waker).is_err() {
+            return false;
+        }
+        // After queueing, before the caller's next try: see `crate::wakers`.
+        self.state.load_acq_rel();
+        true
+    }
+
+    /// The spawn holding `ticket` stops waiting: see [`TaskWakers::leave_queue`].
+    pub(crate) fn leave_slot_queue(&self, ticket: usize, started: bool) {
+        self.wakers.leave_queue(ticket, started);
     }
 
     /// Cancels the group: no task starts any more, and (unless cooperative) every task is
@@ -204,9 +208,9 @@ impl<E, R: Results> Shared<E, R> {
         let first = self.token.cancel_with(reason);
         // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
         // its last task.
+        // A `spawn` waiting for a slot is woken by the token's relay, which drains the
+        // registry, and gets its future back.
         self.waiter.wake();
-        // A `spawn` waiting for a slot retries now, and gets its future back.
-        self.slots.notify(usize::MAX);
         first
     }
 
@@ -311,10 +315,8 @@ impl<E, R: Results> Shared<E, R> {
     fn task_finished(&self) {
         let now = self.state.finish();
         debug_assert!(now.is_ok(), "a task finished twice");
-        // One slot is free: let one `spawn` waiting for it retry, if one may be waiting.
-        if now.is_ok_and(|now| now.is_limited()) {
-            self.slots.notify(1);
-        }
+        // One slot is free: let one `spawn` waiting for it retry, if one is queued.
+        self.wakers.slot_freed();
         if now.is_ok_and(|now| now.is_idle()) {
             self.waiter.wake();
         }

@@ -1,4 +1,5 @@
-//! Waking a group's pending tasks when it is cancelled, without an allocation per task.
+//! The wake-ups a group owes: to its pending tasks when it is cancelled, and to the spawns
+//! waiting for a free slot when a task finishes. Neither allocates per waiter.
 //!
 //! A task running on an executor must be woken when its group is cancelled, so that it is
 //! polled, sees the cancellation and drops its future at once. Each task that goes pending
@@ -6,40 +7,90 @@
 //! task costs no allocation of its own: only a slot (a `Waker`, 16 bytes, plus the slab's
 //! tag).
 //!
+//! A spawn that finds its group full queues its waker here, in arrival order, and is
+//! given a ticket. Each finishing task wakes the spawn at the front of the queue (one freed
+//! slot, one wake-up); a woken spawn that does not use the slot (it was dropped, say) hands
+//! its wake-up on to the next one, so a slot is never left free while spawns wait.
+//!
 //! # Invariants
 //!
 //! - `cancelled` goes from `false` to `true` once, under the lock, in the same critical
-//!   section that takes every registered waker out. A registration also happens under the
-//!   lock and checks `cancelled` first. So a task either registered before the drain (and
-//!   is woken by it) or sees `cancelled` (and aborts by itself): no wake-up is lost.
+//!   section that takes every registered waker out, of tasks and of spawns. Registrations
+//!   also happen under the lock and check `cancelled` first. So a task or spawn either
+//!   registered before the drain (and is woken by it) or sees `cancelled` (and aborts by
+//!   itself): no wake-up is lost.
 //! - Wakers are woken after the lock is released, so a waker that re-enters the group
 //!   cannot deadlock.
 //! - The group's token reaches this registry through one listener per group ([`Relay`]),
 //!   so a cancellation from anywhere — the group's own, a parent token's, a timeout —
 //!   drains it.
+//! - A spawn waiting for a slot is never stranded. It queues itself (under the lock, which
+//!   also updates `queued`), then announces itself with the state word's
+//!   `load_acq_rel`, then tries to start again. A finishing task changes the state word
+//!   (`finish`, a read-modify-write), then reads `queued`. The two read-modify-writes are
+//!   ordered: if the announcement came first, the `finish` synchronises with it and reads
+//!   a non-zero `queued` (or a later value, after another finishing task woke the spawn);
+//!   if the `finish` came first, the spawn's second try sees the slot it freed. So a
+//!   finishing task that reads `queued == 0` owes nobody a wake-up, and takes no lock.
+//! - Tickets are handed out in increasing order (wrapping) and the queue is only ever
+//!   taken from the front (or drained whole), so `served`, the last ticket taken from the
+//!   front, tells a spawn without the lock whether it was woken: every ticket up to
+//!   `served` has left the queue.
 
+use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::task::Wake;
 use core::task::Waker;
 
 use slab::Slab;
 
-use crate::lock::Lock;
+use crate::{
+    lock::Lock,
+    sync::{AtomicUsize, Ordering},
+};
 
-#[derive(Default)]
 struct Registry {
-    wakers: Slab<Waker>,
+    /// Pending tasks, woken on cancellation.
+    tasks: Slab<Waker>,
+    /// Spawns waiting for a free slot, in ticket (arrival) order.
+    spawns: VecDeque<(usize, Waker)>,
+    next_ticket: usize,
     cancelled: bool,
 }
 
-/// The wakers of a group's pending tasks.
+impl Registry {
+    /// Where the spawn holding `ticket` is in the queue, if it is still there.
+    fn position(&self, ticket: usize) -> Option<usize> {
+        // Tickets increase along the queue; measured from the front's, they do not wrap.
+        let front = self.spawns.front()?.0;
+        let key = ticket.wrapping_sub(front);
+        self.spawns.binary_search_by_key(&key, |(queued, _)| queued.wrapping_sub(front)).ok()
+    }
+}
+
+/// The wakers a group owes a wake-up: its pending tasks' and its waiting spawns'.
 pub(crate) struct TaskWakers {
     registry: Lock<Registry>,
+    /// How many spawns are queued. Written under the lock; read without it by finishing
+    /// tasks, which take the lock only when it is not zero.
+    queued: AtomicUsize,
+    /// The ticket of the last spawn taken from the front of the queue (or drained).
+    served: AtomicUsize,
 }
 
 impl Default for TaskWakers {
     fn default() -> Self {
-        Self { registry: Lock::new(Registry::default()) }
+        Self {
+            registry: Lock::new(Registry {
+                tasks: Slab::new(),
+                spawns: VecDeque::new(),
+                next_ticket: 0,
+                cancelled: false,
+            }),
+            queued: AtomicUsize::new(0),
+            // The ticket before the first one: nothing served yet.
+            served: AtomicUsize::new(usize::MAX),
+        }
     }
 }
 
@@ -59,8 +110,8 @@ impl TaskWakers {
                 return Err(Cancelled);
             }
             match *key {
-                NO_SLOT => *key = registry.wakers.insert(waker.clone()),
-                slot => registry.wakers[slot].clone_from(waker),
+                NO_SLOT => *key = registry.tasks.insert(waker.clone()),
+                slot => registry.tasks[slot].clone_from(waker),
             }
             Ok(())
         })
@@ -70,24 +121,123 @@ impl TaskWakers {
     pub(crate) fn unregister(&self, key: usize) {
         self.registry.with(|registry| {
             if !registry.cancelled {
-                registry.wakers.remove(key);
+                registry.tasks.remove(key);
             }
         });
     }
 
-    /// Marks the group cancelled and wakes every registered task, once.
+    /// Queues a spawn waiting for a free slot, or, if its `ticket` is still queued,
+    /// updates its waker. The caller must then announce itself on the state word
+    /// (`load_acq_rel`) and try to start again: see the module's invariants.
+    pub(crate) fn queue_spawn(
+        &self,
+        ticket: &mut Option<usize>,
+        waker: &Waker,
+    ) -> Result<(), Cancelled> {
+        self.registry.with(|registry| {
+            if registry.cancelled {
+                return Err(Cancelled);
+            }
+            if let Some(at) = ticket.and_then(|ticket| registry.position(ticket)) {
+                registry.spawns[at].1.clone_from(waker);
+                return Ok(());
+            }
+            let new = registry.next_ticket;
+            registry.next_ticket = new.wrapping_add(1);
+            registry.spawns.push_back((new, waker.clone()));
+            // Relaxed: published to finishing tasks by the caller's announcement.
+            self.queued.store(registry.spawns.len(), Ordering::Relaxed);
+            *ticket = Some(new);
+            Ok(())
+        })
+    }
+
+    /// A task finished, freeing a slot: wakes the spawn at the front of the queue, if any.
+    /// Call it after the task's `finish` on the state word.
+    #[inline]
+    pub(crate) fn slot_freed(&self) {
+        // Relaxed: ordered by the state word's read-modify-writes (module invariants).
+        if self.queued.load(Ordering::Relaxed) != 0 {
+            self.wake_next_spawn();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_next_spawn(&self) {
+        if let Some(waker) = self.registry.with(|registry| self.pop_spawn(registry)) {
+            waker.wake();
+        }
+    }
+
+    /// Takes the spawn at the front of the queue, marking its ticket served.
+    fn pop_spawn(&self, registry: &mut Registry) -> Option<Waker> {
+        let (ticket, waker) = registry.spawns.pop_front()?;
+        // Release: a spawn that reads its ticket served (acquire) knows it left the queue.
+        self.served.store(ticket, Ordering::Release);
+        self.queued.store(registry.spawns.len(), Ordering::Relaxed);
+        Some(waker)
+    }
+
+    /// Takes every queued spawn out, marking all their tickets served.
+    fn drain_spawns(&self, registry: &mut Registry) -> VecDeque<(usize, Waker)> {
+        self.served.store(registry.next_ticket.wrapping_sub(1), Ordering::Release);
+        self.queued.store(0, Ordering::Relaxed);
+        core::mem::take(&mut registry.spawns)
+    }
+
+    /// Whether the spawn holding `ticket` was taken from the queue (and woken).
+    fn served(&self, ticket: usize) -> bool {
+        // The distance from the ticket to `served` is small and non-negative once served;
+        // a ticket not yet served lies ahead of it. Wrapping-safe while fewer than
+        // `isize::MAX` spawns wait at once.
+        self.served.load(Ordering::Acquire).wrapping_sub(ticket) <= isize::MAX as usize
+    }
+
+    /// The spawn holding `ticket` stops waiting: it started its task (`started`), or it
+    /// gave up (refused for another reason, or dropped). A spawn that was woken but did
+    /// not start hands its wake-up on to the next one, whose slot it may have been.
+    pub(crate) fn leave_queue(&self, ticket: usize, started: bool) {
+        if started && self.served(ticket) {
+            // Woken, and used the slot: nothing left to do, and no lock to take.
+            return;
+        }
+        let pass_on = self.registry.with(|registry| match registry.position(ticket) {
+            Some(at) => {
+                registry.spawns.remove(at);
+                self.queued.store(registry.spawns.len(), Ordering::Relaxed);
+                None
+            }
+            None if !started => self.pop_spawn(registry),
+            None => None,
+        });
+        if let Some(waker) = pass_on {
+            waker.wake();
+        }
+    }
+
+    /// Wakes every queued spawn (the limit was raised: several may fit now).
+    pub(crate) fn wake_spawns(&self) {
+        let spawns = self.registry.with(|registry| self.drain_spawns(registry));
+        for (_, waker) in spawns {
+            waker.wake();
+        }
+    }
+
+    /// Marks the group cancelled and wakes every registered task and queued spawn, once.
     ///
     /// With `std`, a waker that panics (an executor's bug) does not stop the others from
     /// being woken: this runs inside the token's notification, which must not unwind.
     pub(crate) fn cancel_all(&self) {
-        let wakers = self.registry.with(|registry| {
+        let (tasks, spawns) = self.registry.with(|registry| {
             registry.cancelled = true;
-            core::mem::take(&mut registry.wakers)
+            (core::mem::take(&mut registry.tasks), self.drain_spawns(registry))
         });
-        for (_, waker) in wakers {
+        let wakers = tasks.into_iter().map(|(_, waker)| waker);
+        for waker in wakers.chain(spawns.into_iter().map(|(_, waker)| waker)) {
             #[cfg(feature = "std")]
             {
-                // The panic hook has reported it; the other tasks must still be woken.
+                // The panic hook has reported it; the others must still be woken.
                 let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| waker.wake()));
             }
             #[cfg(not(feature = "std"))]

@@ -222,8 +222,82 @@ fn spawn_applies_back_pressure_until_a_slot_is_free() {
     assert!(spawner.poll(0));
     assert!(spawning_task.wakes() >= 1, "the finished task frees the slot and wakes the spawn");
     assert!(matches!(spawning_task.poll(&mut spawning), Poll::Ready(Ok(()))));
+    drop(spawning);
     assert!(spawner.poll(1));
     assert_eq!(block_on(group.wait()), Ok(vec![0, 1]));
+}
+
+#[test]
+fn waiting_spawns_are_woken_one_per_freed_slot_in_arrival_order() {
+    let (group, spawner) = recording_group();
+    group.limit(1).unwrap();
+    let gates = spawn_gates(&group, 1);
+    let (first, second) = (Counted::new(), Counted::new());
+    let mut spawning_first = group.spawn(async { Ok(1) });
+    let mut spawning_second = group.spawn(async { Ok(2) });
+    assert!(first.poll(&mut spawning_first).is_pending());
+    assert!(second.poll(&mut spawning_second).is_pending());
+    gates[0].open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    assert_eq!((first.wakes(), second.wakes()), (1, 0), "one slot, one wake-up, first come");
+    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(()))));
+    drop(spawning_first);
+    assert!(spawner.poll(1));
+    assert_eq!(second.wakes(), 1, "the next freed slot goes to the next spawn");
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(()))));
+    drop(spawning_second);
+    assert!(spawner.poll(2));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 1, 2]));
+}
+
+#[test]
+fn a_woken_spawn_dropped_unspawned_hands_its_slot_to_the_next() {
+    let (group, spawner) = recording_group();
+    group.limit(1).unwrap();
+    let gates = spawn_gates(&group, 1);
+    let (first, second) = (Counted::new(), Counted::new());
+    let mut spawning_first = group.spawn(async { Ok(1) });
+    let mut spawning_second = group.spawn(async { Ok(2) });
+    assert!(first.poll(&mut spawning_first).is_pending());
+    assert!(second.poll(&mut spawning_second).is_pending());
+    gates[0].open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    assert_eq!((first.wakes(), second.wakes()), (1, 0));
+    drop(spawning_first); // woken, never polled again: the slot must not go unused
+    assert_eq!(second.wakes(), 1, "the dropped spawn's wake-up passed on");
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(()))));
+    drop(spawning_second);
+    assert!(spawner.poll(1));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 2]));
+}
+
+#[test]
+fn a_queued_spawn_dropped_or_served_by_a_spurious_poll_leaves_the_queue() {
+    let (group, spawner) = recording_group();
+    group.limit(1).unwrap();
+    let gates = spawn_gates(&group, 1);
+    let (first, second, third) = (Counted::new(), Counted::new(), Counted::new());
+    let mut spawning_first = group.spawn(async { Ok(1) });
+    let mut spawning_second = group.spawn(async { Ok(2) });
+    let mut spawning_third = group.spawn(async { Ok(3) });
+    assert!(first.poll(&mut spawning_first).is_pending());
+    assert!(second.poll(&mut spawning_second).is_pending());
+    assert!(third.poll(&mut spawning_third).is_pending());
+    drop(spawning_second); // queued, never woken: just leaves
+    gates[0].open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    assert_eq!((first.wakes(), third.wakes()), (1, 0));
+    // The third spawn is polled before the woken first one and takes the slot: it leaves
+    // the queue; the first finds the group full and queues again.
+    assert!(matches!(third.poll(&mut spawning_third), Poll::Ready(Ok(()))));
+    drop(spawning_third);
+    assert!(first.poll(&mut spawning_first).is_pending());
+    assert!(spawner.poll(1));
+    assert_eq!(first.wakes(), 2, "queued again, woken by the next freed slot");
+    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(()))));
+    drop(spawning_first);
+    assert!(spawner.poll(2));
+    assert_eq!(block_on(group.wait()), Ok(vec![0, 3, 1]));
 }
 
 #[test]

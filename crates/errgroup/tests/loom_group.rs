@@ -356,3 +356,39 @@ fn writes_before_finish_are_visible_to_the_waiter() {
     });
     assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
 }
+
+const SPAWNED_AT_ONCE: &str = "spawn found a free slot at its first poll";
+const SPAWN_WOKEN: &str = "spawn queued for a slot and was woken by the finishing task";
+const SPAWN_SPURIOUS: &str = "spawn found a free slot at a spurious re-poll";
+
+/// A spawn waiting for a slot against the task that frees it: a group with a limit of 1
+/// whose one task finishes on its thread while another thread spawns. The spawn either
+/// finds the slot free (at its first try, or at the second, after queueing and announcing
+/// itself) or is woken by the finishing task; a lost wake-up deadlocks the model.
+#[test]
+fn spawn_waiting_for_a_slot_against_the_task_freeing_it() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<(), _> = ErrGroup::new(spawner.clone());
+        group.limit(1).unwrap();
+        group.try_spawn(async { Ok(()) }).unwrap();
+        let spawning = {
+            let handle = group.handle();
+            thread::spawn(move || block_on_counting(handle.spawn(async { Ok(()) })))
+        };
+        let (spawned, run) = spawning.join().unwrap();
+        assert!(spawned.is_ok(), "the spawn gets the slot");
+        assert_eq!(spawner.join().len(), 2, "both tasks ran");
+        loom::future::block_on(group.wait()).unwrap();
+        record(
+            &SEEN,
+            match run {
+                Run { polls: 1, .. } => SPAWNED_AT_ONCE,
+                Run { wakes: 0, .. } => SPAWN_SPURIOUS,
+                _ => SPAWN_WOKEN,
+            },
+        );
+    });
+    assert_seen(&SEEN, &[SPAWNED_AT_ONCE, SPAWN_WOKEN]);
+}
