@@ -12,7 +12,7 @@ use crate::{
     future::{Spawning, Wait, WaitAll},
     mode::{Inline, LocalRuntime, Mode, Runtime},
     results::{Collect, Discard, FirstOk, Results},
-    shared::{Config, Shared},
+    shared::{Config, InGroup, OnExecutor, Shared},
     sync::Arc,
 };
 
@@ -744,7 +744,7 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start(&self.shared, future, Runtime::<S>::LISTEN)?;
+        let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
         self.mode.0.spawn(task).map_err(Rejected::Spawner)
     }
 }
@@ -783,7 +783,7 @@ where
     F: Future<Output = Result<R::Value, E>> + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start(&self.shared, future, LocalRuntime::<S>::LISTEN)?;
+        let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
         self.mode.0.spawn_local(task).map_err(Rejected::Spawner)
     }
 }
@@ -821,7 +821,7 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'a,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start(&self.shared, future, Inline::LISTEN)?;
+        let task = Shared::start::<_, InGroup>(&self.shared, future)?;
         // The driver picks the task up when it is next polled; the push wakes it.
         self.mode.push(task);
         Ok(())

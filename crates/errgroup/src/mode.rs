@@ -9,6 +9,7 @@ use core::{
 
 mod inline;
 
+use crate::shared::{InGroup, OnExecutor, TaskKind};
 use inline::Incoming;
 pub(crate) use inline::InlineDriver;
 
@@ -179,7 +180,7 @@ impl sealed::Sealed for Inline<'_> {}
 
 impl<S: Clone> Mode for Runtime<S> {
     type Driver = ();
-    const LISTEN: bool = true;
+    const LISTEN: bool = <OnExecutor as TaskKind>::LISTEN;
 
     fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
         Poll::Ready(())
@@ -190,7 +191,7 @@ impl<S: Clone> Mode for Runtime<S> {
 
 impl<S: Clone> Mode for LocalRuntime<S> {
     type Driver = ();
-    const LISTEN: bool = true;
+    const LISTEN: bool = <OnExecutor as TaskKind>::LISTEN;
 
     fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
         Poll::Ready(())
@@ -202,7 +203,7 @@ impl<S: Clone> Mode for LocalRuntime<S> {
 impl<'a> Mode for Inline<'a> {
     type Driver = InlineDriver<'a>;
     /// Inline tasks need no wake-up of their own: the driver drops them all on cancel.
-    const LISTEN: bool = false;
+    const LISTEN: bool = <InGroup as TaskKind>::LISTEN;
 
     fn poll_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) -> Poll<()> {
         // Tasks spawned meanwhile, and tasks' wake-ups, wake `cx`.

@@ -31,6 +31,7 @@ use alloc::vec::Vec;
 use core::{
     fmt,
     future::Future,
+    marker::PhantomData,
     pin::Pin,
     task::{Context, Poll, Waker},
 };
@@ -137,11 +138,10 @@ impl<E, R: Results> Shared<E, R> {
     ///
     /// An associated function rather than a `self: &Arc<Self>` method: under loom `Arc` is
     /// loom's, which cannot be a receiver type.
-    pub(crate) fn start<F>(
+    pub(crate) fn start<F, K: TaskKind>(
         this: &Arc<Self>,
         future: F,
-        listen: bool,
-    ) -> Result<Task<F, E, R>, Rejected<F>> {
+    ) -> Result<Task<F, E, R, K>, Rejected<F>> {
         if this.token.is_cancelled() {
             // The token may have been cancelled from outside (a parent, a timeout): record
             // it in the state word so that no task starts from now on.
@@ -163,10 +163,9 @@ impl<E, R: Results> Shared<E, R> {
         // inside the task.
         let index = this.next_index.fetch_add(1, Ordering::Relaxed);
         Ok(Task {
-            future: Some(future),
-            waker: None,
-            listen: listen && !this.config.cooperative,
+            live: Some(Live { future, waker: Waker::noop().clone() }),
             guard: TaskGuard { shared: this.clone(), index, slot: NO_SLOT },
+            _kind: PhantomData,
         })
     }
 
@@ -354,28 +353,60 @@ impl<E, R: Results> Drop for TaskGuard<E, R> {
     }
 }
 
+/// Where a task runs, as a type: whether it must arrange its own wake-up on cancellation.
+pub(crate) trait TaskKind {
+    /// The task runs on an executor, not inside the group's future, so unless the group is
+    /// cooperative it must arrange its own wake-up on cancellation.
+    const LISTEN: bool;
+}
+
+/// A task handed to an executor.
+pub(crate) enum OnExecutor {}
+
+impl TaskKind for OnExecutor {
+    const LISTEN: bool = true;
+}
+
+/// A task run by the group's own future (inline mode), which drops it on cancellation.
+pub(crate) enum InGroup {}
+
+impl TaskKind for InGroup {
+    const LISTEN: bool = false;
+}
+
 pin_project! {
     /// A task as handed to the spawner: the user's future plus the group's bookkeeping, in
     /// one value (no extra allocation).
     ///
     /// Field order matters: the user's future is dropped before the guard counts the task
     /// out, so a group that looks finished has dropped every future.
-    pub(crate) struct Task<F, E, R: Results> {
+    pub(crate) struct Task<F, E, R: Results, K: TaskKind> {
+        // `None` once the future has completed or been dropped. The `Option`'s tag lives in
+        // the waker's niche, so the future and the waker cost no tag of their own.
         #[pin]
-        future: Option<F>,
-        // The waker last recorded in the group's registry, to skip recording it again.
-        waker: Option<Waker>,
-        // Whether the task must arrange its own wake-up on cancellation (it runs on an
-        // executor, not inside the group's future, and is not cooperative).
-        listen: bool,
+        live: Option<Live<F>>,
         guard: TaskGuard<E, R>,
+        // `fn() -> K`: only a marker, it does not make the task `!Send` or `!Sync`.
+        _kind: PhantomData<fn() -> K>,
     }
 }
 
-impl<F, E, R> Future for Task<F, E, R>
+pin_project! {
+    /// The part of a task that lives only while its future does.
+    struct Live<F> {
+        #[pin]
+        future: F,
+        // The waker last recorded in the group's registry, to skip recording it again; a
+        // no-op waker (which no executor's waker will-wake) until the first one.
+        waker: Waker,
+    }
+}
+
+impl<F, E, R, K> Future for Task<F, E, R, K>
 where
     F: Future<Output = Result<R::Value, E>>,
     R: Results,
+    K: TaskKind,
 {
     type Output = ();
 
@@ -384,15 +415,16 @@ where
         let guard = &mut *this.guard;
         let shared = &guard.shared;
         let index = guard.index;
-        let Some(future) = this.future.as_mut().as_pin_mut() else {
+        let Some(live) = this.live.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
         if !shared.config.cooperative && shared.token.is_cancelled() {
             // Aborted: never polled again.
-            drop_future(this.future, shared, index);
+            drop_future(this.live, shared, index);
             return Poll::Ready(());
         }
-        match poll_catching(future, cx) {
+        let live = live.project();
+        match poll_catching(live.future, cx) {
             Ok(Poll::Ready(Ok(value))) => {
                 R::store(&shared.results, index, value);
                 if R::CANCEL_ON_VALUE {
@@ -403,31 +435,30 @@ where
             }
             Ok(Poll::Ready(Err(error))) => shared.fail(index, Failure::Error(error)),
             Ok(Poll::Pending) => {
-                let recorded = this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
-                if *this.listen && !recorded {
+                if K::LISTEN && !shared.config.cooperative && !live.waker.will_wake(cx.waker()) {
                     // Record where to wake this task on cancellation. Refused: the group
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
-                        drop_future(this.future, shared, index);
+                        drop_future(this.live, shared, index);
                         return Poll::Ready(());
                     }
-                    *this.waker = Some(cx.waker().clone());
+                    live.waker.clone_from(cx.waker());
                 }
                 return Poll::Pending;
             }
             #[cfg(feature = "std")]
             Err(payload) => shared.fail(index, Failure::Panic(payload)),
         }
-        drop_future(this.future, shared, index);
+        drop_future(this.live, shared, index);
         Poll::Ready(())
     }
 }
 
-impl<F, E, R: Results> fmt::Debug for Task<F, E, R> {
+impl<F, E, R: Results, K: TaskKind> fmt::Debug for Task<F, E, R, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
             .field("index", &self.guard.index)
-            .field("done", &self.future.is_none())
+            .field("done", &self.live.is_none())
             .finish_non_exhaustive()
     }
 }
