@@ -29,6 +29,11 @@
 //!
 //! Run: `cargo bench -p errgroup-benches --bench spawn` (filter with e.g.
 //! `-- spawn_tokio_current/errgroup/10000`).
+//!
+//! Profile one tokio peer without criterion, e.g. under `valgrind --tool=callgrind`:
+//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `floor`, `joinset`, `tasktracker`, `mpsc`),
+//! `ERRGROUP_BENCH_RUNS` (default 10), `ERRGROUP_BENCH_FLAVOR=current_thread` or
+//! `multi_thread` (the default), `ERRGROUP_BENCH_TASKS` (default 100000).
 
 use std::{
     sync::{
@@ -340,7 +345,38 @@ fn spawn_smol(c: &mut Criterion) {
     group.finish();
 }
 
+type TokioPeer = fn(&Runtime, usize);
+
+const TOKIO_PEERS: [(&str, TokioPeer); 5] = [
+    ("errgroup", tokio_errgroup::<false>),
+    ("floor", tokio_floor::<false>),
+    ("joinset", tokio_joinset::<false>),
+    ("tasktracker", tokio_tasktracker::<false>),
+    ("mpsc", tokio_mpsc::<false>),
+];
+
+fn profile(run: TokioPeer, runs: u64) {
+    let runtime = match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
+        Ok("current_thread") => {
+            tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+        }
+        Ok("multi_thread") | Err(_) => errgroup_benches::two_worker_runtime(),
+        Ok(other) => {
+            panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
+        }
+    };
+    let tasks = std::env::var("ERRGROUP_BENCH_TASKS")
+        .map_or(100_000, |n| n.parse().expect("ERRGROUP_BENCH_TASKS: a number of tasks"));
+    for _ in 0..runs {
+        run(&runtime, tasks);
+    }
+}
+
 fn main() {
+    if let Some((run, runs)) = errgroup_benches::profile_request(&TOKIO_PEERS) {
+        profile(run, runs);
+        return;
+    }
     // As `criterion_group!`/`criterion_main!`, which would add an undocumented `pub fn`.
     let mut criterion = Criterion::default()
         .sample_size(20)
