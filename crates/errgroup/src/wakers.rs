@@ -18,7 +18,9 @@
 //!   section that takes every registered waker out, of tasks and of spawns. Registrations
 //!   also happen under the lock and check `cancelled` first. So a task or spawn either
 //!   registered before the drain (and is woken by it) or sees `cancelled` (and aborts by
-//!   itself): no wake-up is lost.
+//!   itself): no wake-up is lost. Read without the lock, `cancelled` only ever lets a
+//!   caller skip the lock when the registry is already drained: a task giving its slot
+//!   back after the cancellation (every aborted task does) takes no lock.
 //! - Wakers are woken after the lock is released, so a waker that re-enters the group
 //!   cannot deadlock.
 //! - The group's token reaches this registry through one listener per group ([`Relay`]),
@@ -46,7 +48,7 @@ use slab::Slab;
 
 use crate::{
     lock::Lock,
-    sync::{AtomicUsize, Ordering},
+    sync::{AtomicBool, AtomicUsize, Ordering},
 };
 
 struct Registry {
@@ -55,7 +57,6 @@ struct Registry {
     /// Spawns waiting for a free slot, in ticket (arrival) order.
     spawns: VecDeque<(usize, Waker)>,
     next_ticket: usize,
-    cancelled: bool,
 }
 
 impl Registry {
@@ -76,6 +77,8 @@ pub(crate) struct TaskWakers {
     queued: AtomicUsize,
     /// The ticket of the last spawn taken from the front of the queue (or drained).
     served: AtomicUsize,
+    /// Set once, under the lock, when the registry is drained for good.
+    cancelled: AtomicBool,
 }
 
 impl Default for TaskWakers {
@@ -85,11 +88,11 @@ impl Default for TaskWakers {
                 tasks: Slab::new(),
                 spawns: VecDeque::new(),
                 next_ticket: 0,
-                cancelled: false,
             }),
             queued: AtomicUsize::new(0),
             // The ticket before the first one: nothing served yet.
             served: AtomicUsize::new(usize::MAX),
+            cancelled: AtomicBool::new(false),
         }
     }
 }
@@ -106,7 +109,8 @@ impl TaskWakers {
     /// `key` is [`NO_SLOT`]).
     pub(crate) fn register(&self, key: &mut usize, waker: &Waker) -> Result<(), Cancelled> {
         self.registry.with(|registry| {
-            if registry.cancelled {
+            // Relaxed: written under this lock, which orders it.
+            if self.cancelled.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
             match *key {
@@ -119,8 +123,12 @@ impl TaskWakers {
 
     /// Gives the task's slot back (a drained registry has no slots to give back).
     pub(crate) fn unregister(&self, key: usize) {
+        // Relaxed: a stale `false` only costs taking the lock, which decides.
+        if self.cancelled.load(Ordering::Relaxed) {
+            return;
+        }
         self.registry.with(|registry| {
-            if !registry.cancelled {
+            if !self.cancelled.load(Ordering::Relaxed) {
                 registry.tasks.remove(key);
             }
         });
@@ -135,7 +143,7 @@ impl TaskWakers {
         waker: &Waker,
     ) -> Result<(), Cancelled> {
         self.registry.with(|registry| {
-            if registry.cancelled {
+            if self.cancelled.load(Ordering::Relaxed) {
                 return Err(Cancelled);
             }
             if let Some(at) = ticket.and_then(|ticket| registry.position(ticket)) {
@@ -230,7 +238,7 @@ impl TaskWakers {
     /// being woken: this runs inside the token's notification, which must not unwind.
     pub(crate) fn cancel_all(&self) {
         let (tasks, spawns) = self.registry.with(|registry| {
-            registry.cancelled = true;
+            self.cancelled.store(true, Ordering::Relaxed);
             (core::mem::take(&mut registry.tasks), self.drain_spawns(registry))
         });
         let wakers = tasks.into_iter().map(|(_, waker)| waker);
