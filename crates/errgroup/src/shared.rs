@@ -311,11 +311,14 @@ impl<E, R: Results> Shared<E, R> {
         }
     }
 
-    fn task_finished(&self) {
+    /// A task is gone: counts it out, gives back its registry slot (`NO_SLOT` if it never
+    /// waited), and wakes a spawn queued for the slot it freed and, if it was the last
+    /// task, the waiter.
+    fn task_finished(&self, slot: usize) {
         let now = self.state.finish();
         debug_assert!(now.is_ok(), "a task finished twice");
-        // One slot is free: let one `spawn` waiting for it retry, if one is queued.
-        self.wakers.slot_freed();
+        // After the `finish`: a spawn queued for a slot must see it free when woken.
+        self.wakers.task_finished(slot);
         if now.is_ok_and(|now| now.is_idle()) {
             self.waiter.wake();
         }
@@ -335,8 +338,8 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
     }
 }
 
-/// Counts its task out of the group when dropped, whatever way the task ends, after
-/// giving back its wake-up slot.
+/// Counts its task out of the group when dropped, whatever way the task ends, and gives
+/// back its wake-up slot.
 struct TaskGuard<E, R: Results> {
     shared: Arc<Shared<E, R>>,
     index: usize,
@@ -346,10 +349,7 @@ struct TaskGuard<E, R: Results> {
 
 impl<E, R: Results> Drop for TaskGuard<E, R> {
     fn drop(&mut self) {
-        if self.slot != NO_SLOT {
-            self.shared.wakers.unregister(self.slot);
-        }
-        self.shared.task_finished();
+        self.shared.task_finished(self.slot);
     }
 }
 

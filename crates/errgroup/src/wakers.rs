@@ -121,19 +121,6 @@ impl TaskWakers {
         })
     }
 
-    /// Gives the task's slot back (a drained registry has no slots to give back).
-    pub(crate) fn unregister(&self, key: usize) {
-        // Relaxed: a stale `false` only costs taking the lock, which decides.
-        if self.cancelled.load(Ordering::Relaxed) {
-            return;
-        }
-        self.registry.with(|registry| {
-            if !self.cancelled.load(Ordering::Relaxed) {
-                registry.tasks.remove(key);
-            }
-        });
-    }
-
     /// Queues a spawn waiting for a free slot, or, if its `ticket` is still queued,
     /// updates its waker. The caller must then announce itself on the state word
     /// (`load_acq_rel`) and try to start again: see the module's invariants.
@@ -160,20 +147,30 @@ impl TaskWakers {
         })
     }
 
-    /// A task finished, freeing a slot: wakes the spawn at the front of the queue, if any.
-    /// Call it after the task's `finish` on the state word.
+    /// A task finished (call it after its `finish` on the state word): gives back its slot
+    /// (`key`, or [`NO_SLOT`] if it never waited) and wakes the spawn at the front of the
+    /// queue, if any, for the slot it freed. One critical section for both, none if there
+    /// is nothing to do.
     #[inline]
-    pub(crate) fn slot_freed(&self) {
-        // Relaxed: ordered by the state word's read-modify-writes (module invariants).
-        if self.queued.load(Ordering::Relaxed) != 0 {
-            self.wake_next_spawn();
+    pub(crate) fn task_finished(&self, key: usize) {
+        // Relaxed: a drained registry has no slots to give back, and a stale `false` only
+        // costs taking the lock, which decides. `queued` is ordered by the state word's
+        // read-modify-writes (module invariants).
+        let give_back = key != NO_SLOT && !self.cancelled.load(Ordering::Relaxed);
+        if give_back || self.queued.load(Ordering::Relaxed) != 0 {
+            self.finish_locked(key, give_back);
         }
     }
 
-    #[cold]
     #[inline(never)]
-    fn wake_next_spawn(&self) {
-        if let Some(waker) = self.registry.with(|registry| self.pop_spawn(registry)) {
+    fn finish_locked(&self, key: usize, give_back: bool) {
+        let next = self.registry.with(|registry| {
+            if give_back && !self.cancelled.load(Ordering::Relaxed) {
+                registry.tasks.remove(key);
+            }
+            self.pop_spawn(registry)
+        });
+        if let Some(waker) = next {
             waker.wake();
         }
     }
