@@ -47,6 +47,9 @@ pub trait Results: sealed::Sealed {
     #[doc(hidden)]
     /// Whether a stored value ends the group: the first success wins the race.
     const CANCEL_ON_VALUE: bool = false;
+    #[doc(hidden)]
+    /// Whether `store` uses the task's index (its place in spawn order).
+    const INDEXED: bool = true;
 }
 
 /// Tasks return `Ok(())` and nothing is kept: a group in this mode uses the same memory
@@ -71,6 +74,7 @@ impl Results for Discard {
     type Output = ();
     type Store = ();
     const WAKE_ON_VALUE: bool = false;
+    const INDEXED: bool = false;
 
     fn new_store() {}
 

@@ -160,8 +160,13 @@ impl<E, R: Results> Shared<E, R> {
             }
         }
         // Relaxed: the index only has to be unique and increasing per call; it travels
-        // inside the task.
-        let index = this.next_index.fetch_add(1, Ordering::Relaxed);
+        // inside the task. Only the results and a panic turned into an error use it: a
+        // group that needs neither skips the read-modify-write (its indexes are all 0).
+        let index = if R::INDEXED || this.config.panic_to_error.is_some() {
+            this.next_index.fetch_add(1, Ordering::Relaxed)
+        } else {
+            0
+        };
         Ok(Task {
             live: Some(Live { future, waker: Waker::noop().clone() }),
             guard: TaskGuard { shared: this.clone(), index, slot: NO_SLOT },
