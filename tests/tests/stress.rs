@@ -281,3 +281,96 @@ fn a_million_smol_tasks_lose_and_leak_nothing() {
 fn a_million_smol_tasks_under_a_limit_lose_and_leak_nothing() {
     smol(true);
 }
+
+/// Several spawners share one limited group through handles, on tokio's multi-thread
+/// runtime, and often give up a spawn that is waiting for a slot (they race it against a
+/// yield and drop it if the yield wins, then try again with a new task). This drives the
+/// group's queue of waiting spawns through every path at once: queued, woken, served by a
+/// spurious poll, dropped while queued, dropped after being woken (handing the wake-up on).
+/// Every task must run exactly once, every given-up task must be dropped unrun, and nothing
+/// may hang.
+#[test]
+fn spawners_racing_for_slots_and_giving_up_lose_nothing() {
+    const SPAWNERS: usize = 4;
+    const PER_SPAWNER: usize = if cfg!(miri) { 50 } else { 50_000 };
+    const SMALL_LIMIT: usize = 3;
+
+    #[derive(Default)]
+    struct Tally {
+        ran: AtomicUsize,
+        given_up: AtomicUsize,
+        dropped: AtomicUsize,
+    }
+
+    /// Counts itself dropped; `ran` when the task ran.
+    struct Counted(Arc<Tally>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.dropped.fetch_add(1, Relaxed);
+        }
+    }
+
+    with_deadline(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .expect("build a tokio runtime");
+        let tally = Arc::new(Tally::default());
+        runtime.block_on(async {
+            let group = ErrGroup::<(), _>::new(errgroup_tokio::Spawner::current());
+            group.limit(SMALL_LIMIT).unwrap();
+            let spawners: Vec<_> = (0..SPAWNERS)
+                .map(|spawner| {
+                    let (handle, tally) = (group.handle(), tally.clone());
+                    tokio::spawn(async move {
+                        let mut seed = 0x9e37_79b9_7f4a_7c15_u64 ^ spawner as u64;
+                        for _ in 0..PER_SPAWNER {
+                            loop {
+                                let counted = Counted(tally.clone());
+                                let task = async move {
+                                    counted.0.ran.fetch_add(1, Relaxed);
+                                    yield_now().await;
+                                    drop(counted);
+                                    Ok(())
+                                };
+                                // xorshift: give up about one waiting spawn in three.
+                                seed ^= seed << 13;
+                                seed ^= seed >> 7;
+                                seed ^= seed << 17;
+                                let spawning = handle.spawn(task);
+                                if seed % 3 != 0 {
+                                    spawning.await.expect("never cancelled");
+                                    break;
+                                }
+                                let give_up = std::pin::pin!(yield_now());
+                                match futures_util::future::select(spawning, give_up).await {
+                                    futures_util::future::Either::Left((spawned, _)) => {
+                                        spawned.expect("never cancelled");
+                                        break;
+                                    }
+                                    futures_util::future::Either::Right(((), spawning)) => {
+                                        drop(spawning);
+                                        tally.given_up.fetch_add(1, Relaxed);
+                                    }
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for spawner in spawners {
+                spawner.await.expect("a spawner finished");
+            }
+            group.wait().await.expect("no task fails");
+        });
+        let total = SPAWNERS * PER_SPAWNER;
+        assert_eq!(tally.ran.load(Relaxed), total, "every spawned task ran exactly once");
+        assert_eq!(
+            tally.dropped.load(Relaxed),
+            total + tally.given_up.load(Relaxed),
+            "every task was dropped, run or given up"
+        );
+        assert!(tally.given_up.load(Relaxed) > 0, "some waiting spawns were given up");
+    });
+}
