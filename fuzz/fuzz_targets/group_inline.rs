@@ -6,7 +6,11 @@
 //!   never polled again);
 //! - the group counts exactly the tasks that were started and not yet dropped;
 //! - `wait` returns the error of a task that failed before any cancellation, or `Ok` if
-//!   none did, and by then every future has been dropped.
+//!   none did, and by then every future has been dropped;
+//! - spawns waiting for a slot (`Handle::spawn`, polled and dropped by the input) are
+//!   never stranded: whenever some wait while a slot is free (or the group is cancelled,
+//!   or has no limit), one of them has a wake-up it has not yet seen; each resolves once
+//!   the group is cancelled.
 #![no_main]
 
 use std::{
@@ -16,13 +20,13 @@ use std::{
     rc::Rc,
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, Ordering::SeqCst},
+        atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst},
     },
-    task::{Context, Poll, Waker},
+    task::{Context, Poll, Wake, Waker},
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{ErrGroup, Handle, Inline, Panicked, Rejected};
+use errgroup::{ErrGroup, Handle, Inline, Panicked, Rejected, future::Spawning};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -41,6 +45,12 @@ enum Behaviour {
 #[derive(Arbitrary, Debug)]
 enum Op {
     TrySpawn(Behaviour),
+    /// `Handle::spawn`, polled once; if the group is full it waits among the others.
+    Spawn(Behaviour),
+    /// Polls every waiting spawn that was woken.
+    PollSpawns,
+    /// Drops a waiting spawn (and its task, unrun).
+    DropSpawn(u8),
     Cancel,
     Limit(u8),
     RemoveLimit,
@@ -152,6 +162,50 @@ impl Future for TaskFuture {
     }
 }
 
+/// A spawn waiting for a slot, and how often its waker was woken since its last poll.
+struct WaitingSpawn<'h> {
+    spawning: Spawning<'h, GroupHandle, TaskFuture>,
+    wakes: Arc<Wakes>,
+    waker: Waker,
+}
+
+#[derive(Default)]
+struct Wakes(AtomicUsize);
+
+impl Wake for Wakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+impl WaitingSpawn<'_> {
+    fn woken(&self) -> bool {
+        self.wakes.0.load(SeqCst) > 0
+    }
+
+    /// Polls it; `true` once it has resolved (the outcome is checked here).
+    fn poll(&mut self, handle: &GroupHandle, limit: Option<usize>) -> bool {
+        self.wakes.0.store(0, SeqCst);
+        match Pin::new(&mut self.spawning).poll(&mut Context::from_waker(&self.waker)) {
+            Poll::Pending => {
+                assert!(!handle.is_cancelled(), "a spawn waits in a cancelled group");
+                assert!(
+                    limit.is_some_and(|limit| handle.active() >= limit),
+                    "a spawn waits below the limit"
+                );
+                false
+            }
+            Poll::Ready(Ok(())) => true,
+            Poll::Ready(Err(Rejected::Cancelled(task))) => {
+                assert!(handle.is_cancelled());
+                drop(task);
+                true
+            }
+            Poll::Ready(Err(other)) => panic!("unexpected rejection {other:?}"),
+        }
+    }
+}
+
 impl Drop for TaskFuture {
     fn drop(&mut self) {
         self.model.lock().unwrap().live -= 1;
@@ -178,6 +232,7 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut cx = Context::from_waker(waker);
     let mut outcome = None;
     let limit = Rc::new(RefCell::new(None::<usize>));
+    let mut waiting: Vec<WaitingSpawn<'_>> = Vec::new();
 
     for op in ops {
         if outcome.is_some() {
@@ -202,6 +257,28 @@ fuzz_target!(|ops: Vec<Op>| {
                         drop(task);
                     }
                     Err(other) => panic!("unexpected rejection {other:?}"),
+                }
+            }
+            Op::Spawn(behaviour) => {
+                let index = model.lock().unwrap().created;
+                let task = TaskFuture::new(index, behaviour, &cancelled, &model, &handle);
+                let wakes = Arc::new(Wakes::default());
+                let mut spawn = WaitingSpawn {
+                    spawning: handle.spawn(task),
+                    waker: Waker::from(wakes.clone()),
+                    wakes,
+                };
+                if !spawn.poll(&handle, *limit.borrow()) {
+                    waiting.push(spawn);
+                }
+            }
+            Op::PollSpawns => {
+                let limit = *limit.borrow();
+                waiting.retain_mut(|spawn| !spawn.woken() || !spawn.poll(&handle, limit));
+            }
+            Op::DropSpawn(n) => {
+                if !waiting.is_empty() {
+                    drop(waiting.remove(usize::from(n) % waiting.len()));
                 }
             }
             Op::Cancel => {
@@ -232,8 +309,25 @@ fuzz_target!(|ops: Vec<Op>| {
         let m = model.lock().unwrap();
         assert!(!m.polled_after_cancel, "a task was polled after the group was cancelled");
         if outcome.is_none() {
-            assert!(handle.active() >= m.live, "a live future is not counted");
+            // A waiting spawn holds its task's future, not yet counted in the group.
+            assert!(handle.active() + waiting.len() >= m.live, "a live future is not counted");
         }
+        let room = handle.is_cancelled()
+            || limit.borrow().is_none_or(|limit| handle.active() < limit);
+        if room && !waiting.is_empty() {
+            assert!(
+                waiting.iter().any(WaitingSpawn::woken),
+                "spawns wait, unwoken, while the group has room or is cancelled"
+            );
+        }
+    }
+
+    // Waiting spawns resolve once the group is cancelled.
+    cancelled.store(true, SeqCst);
+    handle.cancel();
+    for mut spawn in waiting.drain(..) {
+        assert!(spawn.woken(), "a cancellation wakes every waiting spawn");
+        assert!(spawn.poll(&handle, *limit.borrow()), "a cancelled group refuses the spawn");
     }
 
     // Finish: cancel whatever still pends, then drive the group to its end.
