@@ -312,8 +312,8 @@ fuzz_target!(|ops: Vec<Op>| {
             // A waiting spawn holds its task's future, not yet counted in the group.
             assert!(handle.active() + waiting.len() >= m.live, "a live future is not counted");
         }
-        let room = handle.is_cancelled()
-            || limit.borrow().is_none_or(|limit| handle.active() < limit);
+        let room =
+            handle.is_cancelled() || limit.borrow().is_none_or(|limit| handle.active() < limit);
         if room && !waiting.is_empty() {
             assert!(
                 waiting.iter().any(WaitingSpawn::woken),
