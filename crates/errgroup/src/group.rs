@@ -722,6 +722,13 @@ group.await.unwrap();
 As `try_spawn`, except that it never reports [`Rejected::Full`]: it
 waits instead.
 
+# Fairness and cost
+
+Spawns that wait are served in arrival order, one per freed slot (a raised limit or a
+cancellation wakes them all). Waiting allocates nothing: the spawn queues its waker in the
+group, and a task that finishes wakes the first one. A spawn future dropped after it
+was woken passes its turn to the next waiting spawn, so no free slot goes unused.
+
 # Deadlock
 
 A task that awaits `spawn` holds its own slot while it waits. If every slot is held by
@@ -730,7 +737,7 @@ a task of a limited group, prefer `try_spawn` and handle `Rejected::Full`, or le
 
 # Cancel safety
 
-Dropping the future before it resolves drops `future` unspawned."
+Dropping the future before it resolves drops `future` unspawned and leaves the queue."
     };
 }
 
