@@ -164,15 +164,7 @@ fn limit64(c: &mut Criterion) {
 /// runtime or, with `ERRGROUP_BENCH_FLAVOR=current_thread`, on a current-thread runtime
 /// (deterministic: every spawn past the 64th waits for a slot).
 fn profile(run: Run, runs: u64) {
-    let runtime = match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
-        Ok("current_thread") => {
-            tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
-        }
-        Ok("multi_thread") | Err(_) => errgroup_benches::two_worker_runtime(),
-        Ok(other) => {
-            panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
-        }
-    };
+    let runtime = errgroup_benches::profile_runtime();
     for _ in 0..runs {
         runtime.block_on(run(None));
     }

@@ -356,15 +356,7 @@ const TOKIO_PEERS: [(&str, TokioPeer); 5] = [
 ];
 
 fn profile(run: TokioPeer, runs: u64) {
-    let runtime = match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
-        Ok("current_thread") => {
-            tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
-        }
-        Ok("multi_thread") | Err(_) => errgroup_benches::two_worker_runtime(),
-        Ok(other) => {
-            panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
-        }
-    };
+    let runtime = errgroup_benches::profile_runtime();
     let tasks = std::env::var("ERRGROUP_BENCH_TASKS")
         .map_or(100_000, |n| n.parse().expect("ERRGROUP_BENCH_TASKS: a number of tasks"));
     for _ in 0..runs {

@@ -17,6 +17,34 @@ pub fn two_worker_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().expect("a tokio runtime")
 }
 
+/// The runtime a profiled run uses: [`two_worker_runtime`], or with
+/// `ERRGROUP_BENCH_FLAVOR=current_thread` a current-thread runtime
+/// (`ERRGROUP_BENCH_FLAVOR=multi_thread` is the default).
+///
+/// # Panics
+///
+/// If `ERRGROUP_BENCH_FLAVOR` is set to anything else, or the runtime cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// // Without ERRGROUP_BENCH_FLAVOR in the environment: the two-worker runtime.
+/// let runtime = errgroup_benches::profile_runtime();
+/// assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
+/// ```
+#[must_use]
+pub fn profile_runtime() -> tokio::runtime::Runtime {
+    match std::env::var("ERRGROUP_BENCH_FLAVOR").as_deref() {
+        Ok("current_thread") => {
+            tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+        }
+        Ok("multi_thread") | Err(_) => two_worker_runtime(),
+        Ok(other) => {
+            panic!("ERRGROUP_BENCH_FLAVOR: {other:?} is not current_thread or multi_thread")
+        }
+    }
+}
+
 /// A profiler's request: if `ERRGROUP_BENCH_PROFILE` names one of `peers`, that peer's
 /// entry and the number of runs from `ERRGROUP_BENCH_RUNS` (default 10), so a bench can run
 /// just that peer under `valgrind --tool=callgrind` instead of criterion.
