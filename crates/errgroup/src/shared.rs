@@ -155,9 +155,7 @@ impl<E, R: Results> Shared<E, R> {
             Ok(_) => {}
             Err(StartError::Cancelled) => return Err(Rejected::Cancelled(future)),
             Err(StartError::Closed) => return Err(Rejected::Closed(future)),
-            Err(StartError::Full | StartError::TooManyTasks) => {
-                return Err(Rejected::Full(future));
-            }
+            Err(StartError::Full | StartError::TooManyTasks) => return Err(Rejected::Full(future)),
         }
         // Relaxed: the index only has to be unique and increasing per call; it travels
         // inside the task. Only the results and a panic turned into an error use it: a

@@ -51,6 +51,7 @@ use crate::{
     sync::{AtomicBool, AtomicUsize, Ordering},
 };
 
+#[derive(Default)]
 struct Registry {
     /// Pending tasks, woken on cancellation.
     tasks: Slab<Waker>,
@@ -84,11 +85,7 @@ pub(crate) struct TaskWakers {
 impl Default for TaskWakers {
     fn default() -> Self {
         Self {
-            registry: Lock::new(Registry {
-                tasks: Slab::new(),
-                spawns: VecDeque::new(),
-                next_ticket: 0,
-            }),
+            registry: Lock::new(Registry::default()),
             queued: AtomicUsize::new(0),
             // The ticket before the first one: nothing served yet.
             served: AtomicUsize::new(usize::MAX),
