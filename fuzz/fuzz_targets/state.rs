@@ -29,10 +29,10 @@ fuzz_target!(|ops: Vec<Op>| {
     for op in ops {
         match op {
             Op::Start => {
-                let expected = if model.cancelled {
-                    Err(StartError::Cancelled)
-                } else if model.closed {
+                let expected = if model.closed {
                     Err(StartError::Closed)
+                } else if model.cancelled {
+                    Err(StartError::Cancelled)
                 } else {
                     model.active += 1;
                     Ok(model.active)
@@ -41,10 +41,10 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::StartWithin(limit) => {
                 let limit = usize::from(limit % 8);
-                let expected = if model.cancelled {
-                    Err(StartError::Cancelled)
-                } else if model.closed {
+                let expected = if model.closed {
                     Err(StartError::Closed)
+                } else if model.cancelled {
+                    Err(StartError::Cancelled)
                 } else if model.active >= limit {
                     Err(StartError::Full)
                 } else {

@@ -1194,7 +1194,7 @@ pub fn dropping_an_unwaited_group_cancels_its_tasks<X: Executor>() {
     }
     drop(group);
     assert!(handle.is_cancelled());
-    assert_eq!(handle.token().reason(), Some(CancelReason::Explicit));
+    assert_eq!(handle.token().reason(), Some(CancelReason::Dropped));
     X::block_on(dropped.reached(TASKS));
     X::block_on(until(|| handle.active() == 0));
     let refused = X::try_spawn(&handle, task(async { Ok(()) }));

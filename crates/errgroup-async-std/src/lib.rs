@@ -77,7 +77,7 @@ use async_std::task::{self, JoinHandle};
 pub use errgroup;
 use errgroup::{
     Discard, ErrGroup, Handle, LocalRuntime, LocalSpawn, Mode, Rejected, Results, Runtime, Spawn,
-    SpawnError, Timed,
+    SpawnError, TimedOutcome,
 };
 
 /// A group whose tasks run on async-std's global executor. Made by [`group`], or by
@@ -389,7 +389,7 @@ impl<E, M: Mode, R: Results> sealed::Sealed for ErrGroup<E, M, R> {}
 ///
 /// Both are [`ErrGroup::wait_until`] with an async-std timer: when the timer fires first,
 /// the group is cancelled (reason [`CancelReason::Timeout`](errgroup::CancelReason)), its
-/// tasks are dropped, and the outcome comes back as [`Timed::TimedOut`] — with the
+/// tasks are dropped, and the outcome comes back as [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the
 /// results that did arrive, in a collecting group.
 ///
 /// # Examples
@@ -411,8 +411,8 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed + Sized {
     /// `timeout` (counted from the first poll of the returned future).
     ///
     /// When it resolves, every task's future has been dropped: it is
-    /// [`Timed::Finished`] with the group's outcome if the group finished in time, and
-    /// [`Timed::TimedOut`] if the timer fired first, with the outcome of the cancelled
+    /// [`Timed::Finished`](errgroup::Timed::Finished) with the group's outcome if the group finished in time, and
+    /// [`Timed::TimedOut`](errgroup::Timed::TimedOut) if the timer fired first, with the outcome of the cancelled
     /// group: an error that came before the timer, or `Ok` with the results that did
     /// arrive.
     ///
@@ -440,7 +440,7 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed + Sized {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels the remaining tasks.
-    fn wait_timeout(self, timeout: Duration) -> impl Future<Output = Timed<Result<R::Output, E>>>;
+    fn wait_timeout(self, timeout: Duration) -> impl Future<Output = TimedOutcome<E, R>>;
 
     /// Waits for every task to finish or be dropped, like `wait`, but not past
     /// `deadline`. The same as [`wait_timeout`](Self::wait_timeout) with the time left
@@ -469,15 +469,15 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed + Sized {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels the remaining tasks.
-    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = Timed<Result<R::Output, E>>>;
+    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = TimedOutcome<E, R>>;
 }
 
 impl<E, M: Mode, R: Results> WaitTimeout<E, R> for ErrGroup<E, M, R> {
-    fn wait_timeout(self, timeout: Duration) -> impl Future<Output = Timed<Result<R::Output, E>>> {
+    fn wait_timeout(self, timeout: Duration) -> impl Future<Output = TimedOutcome<E, R>> {
         self.wait_until(task::sleep(timeout))
     }
 
-    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = Timed<Result<R::Output, E>>> {
+    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = TimedOutcome<E, R>> {
         // The time left is measured when the timer is first polled, not now: a future
         // created early and awaited late still stops at `deadline`.
         self.wait_until(async move {

@@ -295,7 +295,10 @@ fn collecting_group_times_out_with_partial_results() {
         // A task's value is stored before its future is dropped: both values are in.
         finished.recv().await.unwrap();
         finished.recv().await.unwrap();
-        assert_eq!(group.wait_timeout(SHORT).await, Timed::TimedOut(Ok(vec![1, 2])));
+        assert_eq!(
+            group.wait_timeout(SHORT).await,
+            Timed::TimedOut(Ok(vec![Some(1), Some(2), None]))
+        );
     });
 }
 

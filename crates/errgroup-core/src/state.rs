@@ -164,10 +164,10 @@ impl fmt::Debug for Snapshot {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartError {
-    /// The group was cancelled. Reported even if it is also closed, since the cancellation
-    /// is the reason the group stopped.
+    /// The group was cancelled (and has not finished).
     Cancelled,
-    /// The group was closed.
+    /// The group was closed: it has finished. Reported even if it was also cancelled: a
+    /// finished group refuses tasks for good, whatever happened before it finished.
     Closed,
     /// The limit passed to [`GroupState::try_start_within`] was reached.
     Full,
@@ -294,10 +294,11 @@ impl GroupState {
             .map(|previous| Snapshot(previous + ONE_TASK))
             .map_err(|word| {
                 let word = Snapshot(word);
-                if word.is_cancelled() {
-                    StartError::Cancelled
-                } else if word.is_closed() {
+                // A finished group says so, whatever happened before it finished.
+                if word.is_closed() {
                     StartError::Closed
+                } else if word.is_cancelled() {
+                    StartError::Cancelled
                 } else if word.active() >= Self::MAX_ACTIVE {
                     StartError::TooManyTasks
                 } else {
@@ -561,11 +562,13 @@ mod tests {
     }
 
     #[test]
-    fn cancelled_takes_precedence_over_closed_in_start_error() {
+    fn closed_takes_precedence_over_cancelled_in_start_error() {
         let state = GroupState::new();
-        state.close();
         state.cancel();
         assert_eq!(state.try_start(), Err(StartError::Cancelled));
+        state.close();
+        assert_eq!(state.try_start(), Err(StartError::Closed));
+        assert_eq!(state.try_start_within(1), Err(StartError::Closed));
     }
 
     #[test]
@@ -631,8 +634,9 @@ mod tests {
         state.finish().unwrap();
         let closed = state.close_if_idle().unwrap();
         assert!(closed.is_closed() && closed.is_idle() && closed.is_cancelled());
-        assert_eq!(state.try_start(), Err(StartError::Cancelled));
-        assert!(state.close_if_idle().is_ok(), "closing again is harmless");
+        assert_eq!(state.try_start(), Err(StartError::Closed), "finished, whatever came before");
+        let again = state.close_if_idle().expect("closing again is harmless");
+        assert!(again.is_closed() && again.is_idle() && again.is_cancelled(), "and says so");
     }
 
     #[test]

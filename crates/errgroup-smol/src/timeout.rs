@@ -3,7 +3,7 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use errgroup::{ErrGroup, Mode, Results, Timed};
+use errgroup::{ErrGroup, Mode, Results, TimedOutcome};
 use smol::Timer;
 
 mod sealed {
@@ -18,7 +18,7 @@ impl<E, M: Mode, R: Results> sealed::Sealed for ErrGroup<E, M, R> {}
 /// Both methods are [`ErrGroup::wait_until`] with a timer: if the timer fires before the
 /// group finishes, the group is cancelled (reason
 /// [`CancelReason::Timeout`](errgroup::CancelReason::Timeout)), its tasks are dropped, and
-/// the outcome comes back as [`Timed::TimedOut`] — with the results that did arrive, in a
+/// the outcome comes back as [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the results that did arrive, in a
 /// collecting group.
 ///
 /// # Examples
@@ -46,7 +46,7 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// As [`ErrGroup::wait`], inside either variant of [`Timed`].
+    /// As [`ErrGroup::wait`], inside either variant of [`Timed`](errgroup::Timed).
     ///
     /// # Panics
     ///
@@ -55,7 +55,7 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels its remaining tasks.
-    fn wait_timeout(self, duration: Duration) -> impl Future<Output = Timed<Result<R::Output, E>>>;
+    fn wait_timeout(self, duration: Duration) -> impl Future<Output = TimedOutcome<E, R>>;
 
     /// Waits like [`ErrGroup::wait`], but no later than `deadline`. A deadline already past
     /// cancels the group at the first poll, unless it has finished by then.
@@ -76,7 +76,7 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// As [`ErrGroup::wait`], inside either variant of [`Timed`].
+    /// As [`ErrGroup::wait`], inside either variant of [`Timed`](errgroup::Timed).
     ///
     /// # Panics
     ///
@@ -85,18 +85,18 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels its remaining tasks.
-    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = Timed<Result<R::Output, E>>>;
+    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = TimedOutcome<E, R>>;
 }
 
 impl<E, M: Mode, R: Results> WaitTimeout<E, R> for ErrGroup<E, M, R> {
-    fn wait_timeout(self, duration: Duration) -> impl Future<Output = Timed<Result<R::Output, E>>> {
+    fn wait_timeout(self, duration: Duration) -> impl Future<Output = TimedOutcome<E, R>> {
         // Made now, so the clock starts at this call rather than at the first poll.
         // `Timer::after` turns an overflowing deadline into a timer that never fires.
         let timer = Timer::after(duration);
         self.wait_until(fire(timer))
     }
 
-    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = Timed<Result<R::Output, E>>> {
+    fn wait_deadline(self, deadline: Instant) -> impl Future<Output = TimedOutcome<E, R>> {
         self.wait_until(fire(Timer::at(deadline)))
     }
 }

@@ -470,7 +470,7 @@ fn collecting_group_times_out_with_the_partial_results() {
             .unwrap();
     });
     let outcome = smol::block_on(group.wait_timeout(TIMEOUT));
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![1, 2])));
+    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), Some(2), None])));
     assert_eq!(drops.count(), 1);
 }
 
@@ -523,7 +523,7 @@ fn wait_timeout_works_in_every_mode() {
     group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
     group.try_spawn(pending()).unwrap();
     let outcome = smol::block_on(group.wait_timeout(TIMEOUT));
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![1])));
+    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None])));
 }
 
 #[test]

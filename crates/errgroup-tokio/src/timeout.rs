@@ -41,8 +41,11 @@ pub type Timeout<E, M, R> = WaitUntil<E, M, R, Sleep>;
 pub trait WaitTimeout: crate::sealed::Sealed + Sized {
     /// What the group resolves to: `Result<R::Output, E>`.
     type Outcome;
+    /// What a group stopped by the timer resolves to: `Result<R::Partial, E>`, every value
+    /// that did arrive at its task's position.
+    type Partial;
     /// The future returned: a [`Timeout`].
-    type Future: Future<Output = errgroup::Timed<Self::Outcome>>;
+    type Future: Future<Output = errgroup::Timed<Self::Outcome, Self::Partial>>;
 
     /// Waits for the group like [`ErrGroup::wait`], but no longer than `duration`; then
     /// cancels it and waits for its tasks to be dropped.
@@ -106,6 +109,7 @@ impl<E, M: Mode, R: Results> crate::sealed::Sealed for ErrGroup<E, M, R> {}
 
 impl<E, M: Mode, R: Results> WaitTimeout for ErrGroup<E, M, R> {
     type Outcome = Result<R::Output, E>;
+    type Partial = Result<R::Partial, E>;
     type Future = Timeout<E, M, R>;
 
     #[track_caller]

@@ -18,7 +18,7 @@ use std::{
 
 use errgroup_tokio::{
     Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, Timeout, WaitTimeout,
-    errgroup::{CancelReason, Discard, ErrGroup, Panicked, Rejected, Runtime, Timed},
+    errgroup::{CancelReason, Discard, ErrGroup, Interrupted, Panicked, Rejected, Runtime, Timed},
 };
 use futures_util::FutureExt;
 use tokio::{
@@ -368,7 +368,7 @@ async fn wait_timeout_on_a_collecting_group_returns_the_partial_results() {
         .unwrap();
     group.try_spawn(async { Ok(3) }).unwrap();
     let outcome = group.wait_timeout(Duration::from_secs(1)).await;
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![1, 3])));
+    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None, Some(3)])));
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
 
@@ -431,7 +431,7 @@ async fn wait_timeout_on_a_local_group() {
                 })
                 .unwrap();
             let outcome = group.wait_timeout(Duration::from_secs(1)).await;
-            assert_eq!(outcome, Timed::TimedOut(Ok(vec![5])));
+            assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(5), None])));
             assert_eq!(dropped.load(Ordering::SeqCst), 1);
         })
         .await;
@@ -526,24 +526,46 @@ async fn local_spawn_outside_a_local_set_panics_and_keeps_the_counts_right() {
 }
 
 #[test]
-fn runtime_shutdown_drops_the_tasks_and_the_group_counts_them_finished() {
+fn runtime_shutdown_loses_pending_tasks_and_wait_says_so() {
     let (dropped, new_guard) = drops();
     let doomed = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
-    let group = ErrGroup::new(Spawner::from(doomed.handle().clone()));
-    let guard = new_guard();
+    let group = ErrGroup::<Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .collect::<u32>()
+        .spawner(Spawner::from(doomed.handle().clone()));
+    let token = group.token();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
-    group
-        .try_spawn(async move {
-            let _guard = guard;
-            started_tx.send(()).unwrap();
-            pending::<Result<(), ()>>().await
-        })
-        .unwrap();
-    started_rx.recv().unwrap();
+    for n in 0..3u32 {
+        let (guard, started_tx) = (new_guard(), started_tx.clone());
+        group
+            .try_spawn(async move {
+                let _guard = guard;
+                started_tx.send(()).unwrap();
+                if n == 1 { Ok(n) } else { pending().await }
+            })
+            .unwrap();
+    }
+    for _ in 0..3 {
+        started_rx.recv().unwrap();
+    }
     drop(doomed);
-    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(dropped.load(Ordering::SeqCst), 3);
     assert_eq!(group.active(), 0);
-    // Spawning onto the shut-down runtime: accepted, then dropped by tokio unpolled.
+    assert_eq!(token.reason(), Some(CancelReason::Lost), "a loss cancels the group");
+    let other = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    // Not `Ok(vec![1])`: two tasks never finished.
+    let outcome = other.block_on(group.wait());
+    assert!(matches!(outcome, Err(Interrupted::Lost(lost)) if lost.task() != 1), "{outcome:?}");
+}
+
+#[test]
+fn spawning_onto_a_shut_down_runtime_loses_the_task_and_wait_reraises_it() {
+    let (dropped, new_guard) = drops();
+    let doomed = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let spawner = Spawner::from(doomed.handle().clone());
+    drop(doomed);
+    let group = ErrGroup::<(), _>::new(spawner);
+    // Accepted, then dropped by tokio unpolled: the group knows it was lost.
     let guard = new_guard();
     group
         .try_spawn(async move {
@@ -551,7 +573,12 @@ fn runtime_shutdown_drops_the_tasks_and_the_group_counts_them_finished() {
             Ok(())
         })
         .unwrap();
-    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(group.active(), 0);
     let other = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    assert_eq!(other.block_on(group.wait()), Ok(()));
+    let payload =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| other.block_on(group.wait())))
+            .unwrap_err();
+    let message = payload.downcast::<String>().unwrap();
+    assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
 }

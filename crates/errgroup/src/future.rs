@@ -57,37 +57,63 @@ fn poll_finished<E, M: Mode, R: Results>(
     }
 }
 
-/// Waits for a group to finish, then turns its shared state into an outcome with
-/// `finish`. The one body behind [`Wait`], [`WaitAll`] and [`Race`].
-struct WaitWith<E, M: Mode, R: Results, O> {
+/// Drives a group to its end and hands it back, finished: the part every waiting form
+/// shares.
+struct Waiting<E, M: Mode, R: Results> {
     group: Option<ErrGroup<E, M, R>>,
     cancel_listener: Option<EventListener>,
-    finish: fn(&Shared<E, R>) -> O,
 }
 
-impl<E, M: Mode, R: Results, O> WaitWith<E, M, R, O> {
-    fn new(group: ErrGroup<E, M, R>, finish: fn(&Shared<E, R>) -> O) -> Self {
-        Self { group: Some(group), cancel_listener: None, finish }
+impl<E, M: Mode, R: Results> Waiting<E, M, R> {
+    fn new(group: ErrGroup<E, M, R>) -> Self {
+        Self { group: Some(group), cancel_listener: None }
     }
 
     #[track_caller]
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<O> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ErrGroup<E, M, R>> {
         let group =
             self.group.as_mut().expect("errgroup: a wait future was polled after it completed");
         if poll_finished(group, &mut self.cancel_listener, cx).is_pending() {
             return Poll::Pending;
         }
-        let group = self.group.take().expect("checked above");
-        Poll::Ready((self.finish)(&group.shared))
+        Poll::Ready(self.group.take().expect("checked above"))
+    }
+
+    fn shared(&self) -> Option<&Shared<E, R>> {
+        self.group.as_ref().map(|group| &*group.shared)
     }
 }
 
-impl<E, M: Mode, R: Results, O> fmt::Debug for WaitWith<E, M, R, O> {
+impl<E, M: Mode, R: Results> fmt::Debug for Waiting<E, M, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.group {
             Some(group) => group.fmt(f),
             None => f.write_str("completed"),
         }
+    }
+}
+
+/// Waits for a group to finish, then turns its shared state into an outcome with
+/// `finish`. The one body behind [`Wait`], [`WaitAll`] and [`Race`].
+struct WaitWith<E, M: Mode, R: Results, O> {
+    waiting: Waiting<E, M, R>,
+    finish: fn(&Shared<E, R>) -> O,
+}
+
+impl<E, M: Mode, R: Results, O> WaitWith<E, M, R, O> {
+    fn new(group: ErrGroup<E, M, R>, finish: fn(&Shared<E, R>) -> O) -> Self {
+        Self { waiting: Waiting::new(group), finish }
+    }
+
+    #[track_caller]
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<O> {
+        self.waiting.poll(cx).map(|group| (self.finish)(&group.shared))
+    }
+}
+
+impl<E, M: Mode, R: Results, O> fmt::Debug for WaitWith<E, M, R, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.waiting.fmt(f)
     }
 }
 
@@ -352,8 +378,12 @@ impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
 ///
 /// With [`Policy::FailFast`](crate::Policy::FailFast) the first error is yielded when it
 /// arrives and the other tasks are cancelled; values that arrived before are still
-/// yielded. A panic is re-raised from `poll_next` (unless the group turns panics into
-/// errors).
+/// yielded. A panic is re-raised from `poll_next`, even if an error came first (unless the
+/// group turns panics into errors), and so is a lost task (unless the group turns
+/// interruptions into errors). A group cancelled from outside with tasks unfinished ends
+/// its stream with `Err(Interrupted::Cancelled)` if it turns interruptions into errors,
+/// and otherwise just ends: a stream has no positions to shift, and its items are each
+/// task's own.
 ///
 /// # Examples
 ///
@@ -364,60 +394,68 @@ impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
 /// Dropping the stream drops the group, which cancels the remaining tasks.
 #[must_use = "streams do nothing unless polled"]
 pub struct Completions<E, M: Mode, T> {
-    group: Option<ErrGroup<E, M, crate::Collect<T>>>,
-    cancel_listener: Option<EventListener>,
-    later_errors: alloc::vec::IntoIter<E>,
+    waiting: Waiting<E, M, crate::Collect<T>>,
+    /// The group once it has finished: its last values are handed out, then `errors`.
+    finished: Option<ErrGroup<E, M, crate::Collect<T>>>,
+    /// Whether an error was yielded (an interruption is reported only if none was).
+    failed: bool,
+    errors: alloc::vec::IntoIter<E>,
 }
 
 impl<E, M: Mode, T> Unpin for Completions<E, M, T> {}
 
 impl<E, M: Mode, T> Completions<E, M, T> {
     pub(crate) fn new(group: ErrGroup<E, M, crate::Collect<T>>) -> Self {
-        Self { group: Some(group), cancel_listener: None, later_errors: Vec::new().into_iter() }
+        Self {
+            waiting: Waiting::new(group),
+            finished: None,
+            failed: false,
+            errors: Vec::new().into_iter(),
+        }
     }
 }
 
 impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
     type Item = Result<T, E>;
 
+    #[track_caller]
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        let Some(group) = this.group.as_mut() else {
-            return Poll::Ready(this.later_errors.next().map(Err));
-        };
-        // Register before looking, so that an outcome stored after the look wakes us.
-        group.shared.waiter.register(cx.waker());
-        let mut finished = false;
-        loop {
-            if let Ok((_, value)) = group.shared.results.pop() {
+        if this.finished.is_none() {
+            let shared = this.waiting.shared().expect("not finished, so the group is there");
+            // Register before looking, so that an outcome stored after the look wakes us.
+            shared.waiter.register(cx.waker());
+            if let Ok((_, value)) = shared.results.pop() {
                 return Poll::Ready(Some(Ok(value)));
             }
-            match group.shared.take_failure() {
-                Some(crate::shared::Failure::Error(error)) => return Poll::Ready(Some(Err(error))),
-                #[cfg(feature = "std")]
-                Some(crate::shared::Failure::Panic(payload)) => std::panic::resume_unwind(payload),
-                None => {}
+            if let Some(error) = shared.take_error() {
+                this.failed = true;
+                return Poll::Ready(Some(Err(error)));
             }
-            if !finished {
-                if poll_finished(group, &mut this.cancel_listener, cx).is_pending() {
-                    return Poll::Pending;
-                }
-                // Finished: every outcome is stored by now. Look once more, then end.
-                finished = true;
-                continue;
-            }
-            this.later_errors = group.shared.take_later_errors().into_iter();
-            this.group = None;
-            return Poll::Ready(this.later_errors.next().map(Err));
+            let Poll::Ready(group) = this.waiting.poll(cx) else {
+                return Poll::Pending;
+            };
+            // Finished: every outcome is stored by now. The values left come first, then
+            // the first error (if it came last), the later ones and an interruption.
+            let mut errors: Vec<E> = group.shared.take_error().into_iter().collect();
+            this.failed |= !errors.is_empty();
+            errors.extend(group.shared.take_later_errors(this.failed));
+            this.errors = errors.into_iter();
+            this.finished = Some(group);
         }
+        let group = this.finished.as_ref().expect("set above");
+        if let Ok((_, value)) = group.shared.results.pop() {
+            return Poll::Ready(Some(Ok(value)));
+        }
+        Poll::Ready(this.errors.next().map(Err))
     }
 }
 
 impl<E, M: Mode, T> fmt::Debug for Completions<E, M, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.group {
-            Some(group) => f.debug_tuple("Completions").field(group).finish(),
-            None => f.write_str("Completions(finished)"),
+        match &self.finished {
+            None => f.debug_tuple("Completions").field(&self.waiting).finish(),
+            Some(_) => f.write_str("Completions(finished)"),
         }
     }
 }
@@ -435,7 +473,7 @@ pin_project_lite::pin_project! {
     /// Dropping it drops the group, which cancels the remaining tasks.
     #[must_use = "futures do nothing unless awaited"]
     pub struct WaitUntil<E, M: Mode, R: Results, T> {
-        wait: Wait<E, M, R>,
+        waiting: Waiting<E, M, R>,
         #[pin]
         timer: Option<T>,
         timed_out: bool,
@@ -443,23 +481,23 @@ pin_project_lite::pin_project! {
 }
 
 impl<E, M: Mode, R: Results, T> WaitUntil<E, M, R, T> {
-    pub(crate) fn new(wait: Wait<E, M, R>, timer: T) -> Self {
-        Self { wait, timer: Some(timer), timed_out: false }
+    pub(crate) fn new(group: ErrGroup<E, M, R>, timer: T) -> Self {
+        Self { waiting: Waiting::new(group), timer: Some(timer), timed_out: false }
     }
 }
 
 impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, R, T> {
-    type Output = crate::Timed<Result<R::Output, E>>;
+    type Output = crate::TimedOutcome<E, R>;
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            if let Poll::Ready(outcome) = Pin::new(&mut *this.wait).poll(cx) {
+            if let Poll::Ready(group) = this.waiting.poll(cx) {
                 return Poll::Ready(if *this.timed_out {
-                    crate::Timed::TimedOut(outcome)
+                    crate::Timed::TimedOut(group.shared.outcome_partial())
                 } else {
-                    crate::Timed::Finished(outcome)
+                    crate::Timed::Finished(group.shared.outcome())
                 });
             }
             let Some(timer) = this.timer.as_mut().as_pin_mut() else {
@@ -471,8 +509,8 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
             }
             this.timer.set(None);
             *this.timed_out = true;
-            if let Some(group) = &this.wait.inner.group {
-                group.shared.cancel(crate::CancelReason::Timeout);
+            if let Some(shared) = this.waiting.shared() {
+                shared.cancel(crate::CancelReason::Timeout);
             }
         }
     }
@@ -481,7 +519,7 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
 impl<E, M: Mode, R: Results, T> fmt::Debug for WaitUntil<E, M, R, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitUntil")
-            .field("wait", &self.wait)
+            .field("wait", &self.waiting)
             .field("timed_out", &self.timed_out)
             .finish()
     }

@@ -111,13 +111,22 @@ impl<E, R: Results> fmt::Debug for Builder<E, R> {
         f.debug_struct("Builder")
             .field("policy", &self.config.policy)
             .field("cooperative", &self.config.cooperative)
-            .field("panics_as_errors", &self.config.panic_to_error.is_some())
+            .field("panics_as_errors", &self.turns_panics_into_errors())
+            .field("interruptions_as_errors", &self.config.interrupted_to_error.is_some())
+            .field("on_unobserved", &self.config.on_unobserved.is_some())
             .field("has_parent", &self.parent.is_some())
             .finish()
     }
 }
 
 impl<E, R: Results> Builder<E, R> {
+    fn turns_panics_into_errors(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.config.panic_to_error.is_some();
+        #[cfg(not(feature = "std"))]
+        false
+    }
+
     /// What the group does when a task fails; [`Policy::FailFast`] by default.
     ///
     /// # Examples
@@ -187,6 +196,62 @@ impl<E, R: Results> Builder<E, R> {
         E: From<crate::Panicked>,
     {
         self.config.panic_to_error = Some(E::from);
+        self
+    }
+
+    /// Turns an interruption into an error value (`E: From<Interrupted>`) instead of
+    /// re-raising it at `wait`: a task lost by its executor ([`Interrupted::Lost`]), and a
+    /// group cancelled from outside while tasks were unfinished
+    /// ([`Interrupted::Cancelled`]). A lost task still counts as the task's failure (it
+    /// cancels a fail-fast group). Works as is with `anyhow::Error` and
+    /// `Box<dyn Error + Send + Sync>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken, ErrGroup, Interrupted};
+    ///
+    /// let shutdown = CancelToken::new();
+    /// let group = ErrGroup::<anyhow::Error, _>::builder()
+    ///     .child_of(&shutdown)
+    ///     .interruptions_as_errors()
+    ///     .collect::<u32>()
+    ///     .inline();
+    /// group.try_spawn(async { Ok(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap();
+    /// shutdown.cancel();
+    /// let error = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(
+    ///     error.downcast_ref::<Interrupted>(),
+    ///     Some(&Interrupted::Cancelled { reason: CancelReason::Parent, unfinished: 2 })
+    /// );
+    /// ```
+    #[must_use]
+    pub fn interruptions_as_errors(mut self) -> Self
+    where
+        E: From<crate::Interrupted>,
+    {
+        self.config.interrupted_to_error = Some(E::from);
+        self
+    }
+
+    /// Calls `report` with each failure the group recorded and nobody saw, when the group
+    /// is dropped without a waiting form having finished (the last of the group, its
+    /// handles and its tasks is gone): its first error (and every later one, with
+    /// [`Policy::CollectAll`]), a panic, a lost task.
+    ///
+    /// Without it, such outcomes are dropped with the group: a panic was printed by the
+    /// panic hook when it happened, an error is the caller's to wait for. The group never
+    /// re-raises them at its drop: an early return with `?` that drops a group must not
+    /// turn into a panic, and a panic postponed to a drop is easy to miss (Go's errgroup
+    /// re-raised panics at `Wait` in 2025 and reverted it for that reason).
+    ///
+    /// # Examples
+    ///
+    /// See [`Outcome`](crate::Outcome).
+    #[must_use]
+    pub fn on_unobserved(mut self, report: fn(crate::Outcome<(), E>)) -> Self {
+        self.config.on_unobserved = Some(report);
         self
     }
 
@@ -285,11 +350,7 @@ impl<E> ErrGroup<E, Inline<'static>, Discard> {
     ///
     /// See [`Builder`].
     pub fn builder() -> Builder<E> {
-        Builder {
-            config: Config { policy: Policy::FailFast, cooperative: false, panic_to_error: None },
-            parent: None,
-            results: PhantomData,
-        }
+        Builder { config: Config::new(), parent: None, results: PhantomData }
     }
 }
 
@@ -329,9 +390,23 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     /// failure, or its results.
     ///
     /// When this resolves, every task's future has been dropped and no task can start in
-    /// this group any more. A task that panicked is re-raised here with its original
-    /// payload (unless the group turns panics into errors); a group that was cancelled
-    /// without any task failing returns `Ok` with the results that did arrive.
+    /// this group any more. Nothing is lost: a panic is re-raised even if an error came
+    /// first, a lost task is never a success, and a collecting group never returns fewer
+    /// values than tasks. The crate docs have the whole table (outcome → what each waiting
+    /// form returns); in short:
+    ///
+    /// - every task succeeded: `Ok` with the results;
+    /// - a task failed: `Err` with the first error (with [`Policy::FailFast`] and
+    ///   [`Policy::NoCancel`]: the one that arrived before any cancellation);
+    /// - a task panicked: the panic is re-raised here with its original payload, or it is
+    ///   an error like any other with [`Builder::panics_as_errors`];
+    /// - a task was lost (its executor dropped it unfinished): re-raised as a panic naming
+    ///   it, or `Err(Interrupted::Lost)` with [`Builder::interruptions_as_errors`];
+    /// - the group was cancelled from outside (its parent token, [`Handle::cancel`]) with
+    ///   tasks unfinished and no failure: `Err(Interrupted::Cancelled)` with
+    ///   [`Builder::interruptions_as_errors`]; otherwise a collecting group re-raises it as
+    ///   a panic (its results are incomplete) and a [`Discard`] group returns `Ok(())`
+    ///   (see [`Interrupted`](crate::Interrupted) for why that loses nothing).
     ///
     /// # Examples
     ///
@@ -339,12 +414,13 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Errors
     ///
-    /// The first task error (with [`Policy::FailFast`] and [`Policy::NoCancel`]: the one
-    /// that arrived before any cancellation).
+    /// The first task error, as above.
     ///
     /// # Panics
     ///
-    /// Re-raises the first task panic, unless the group turns panics into errors.
+    /// Re-raises the first task panic, unless the group turns panics into errors; and a
+    /// lost task or an incomplete collecting group, unless it turns interruptions into
+    /// errors.
     ///
     /// # Cancel safety
     ///
@@ -366,7 +442,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Panics
     ///
-    /// Re-raises the first task panic, unless the group turns panics into errors.
+    /// As [`wait`](Self::wait).
     ///
     /// # Cancel safety
     ///
@@ -377,9 +453,19 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
 
     /// Waits like [`wait`](Self::wait), but no longer than `timer`: if `timer` resolves
     /// first, the group is cancelled (reason [`CancelReason::Timeout`]), its tasks are
-    /// dropped, and the outcome comes back as [`Timed::TimedOut`] — with the results that
-    /// did arrive, in a collecting group. The adapter crates build `wait_timeout` and
-    /// `wait_deadline` on this with their runtime's timer.
+    /// dropped, and the outcome comes back as [`Timed::TimedOut`]: an error that came
+    /// before the timer, or every value that did arrive at its task's position (for a
+    /// collecting group, a `Vec<Option<T>>` with one entry per task, in spawn order). The
+    /// adapter crates build `wait_timeout` and `wait_deadline` on this with their
+    /// runtime's timer.
+    ///
+    /// `timer` can be any future: a shutdown token's `cancelled()`, say, to keep what a
+    /// group had when it is stopped.
+    ///
+    /// What it cannot bound: a task that blocks inside its `poll` (the group cannot drop
+    /// it until that poll returns), a task on an executor that nobody runs any more, and
+    /// a cooperative group's tasks, which run until they see the token. The timer stops
+    /// the *waiting*; the group still waits for its tasks to be dropped.
     ///
     /// # Examples
     ///
@@ -387,18 +473,18 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     /// use errgroup::{CancelReason, ErrGroup, Timed};
     ///
     /// let group = ErrGroup::builder().collect().inline();
-    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
     /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
     /// let token = group.token();
     /// // A timer that has already expired.
     /// let outcome = futures_executor::block_on(group.wait_until(async {}));
-    /// assert_eq!(outcome, Timed::TimedOut(Ok(vec![1])));
+    /// assert_eq!(outcome, Timed::TimedOut(Ok(vec![None, Some(1)])));
     /// assert_eq!(token.reason(), Some(CancelReason::Timeout));
     /// ```
     ///
     /// # Panics
     ///
-    /// Re-raises the first task panic, unless the group turns panics into errors.
+    /// As [`wait`](Self::wait).
     ///
     /// # Cancel safety
     ///
@@ -407,7 +493,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
         self,
         timer: T,
     ) -> crate::future::WaitUntil<E, M, R, T> {
-        crate::future::WaitUntil::new(self.wait(), timer)
+        crate::future::WaitUntil::new(self, timer)
     }
 
     pub(crate) fn parts(&mut self) -> (&Handle<E, M, R>, &mut M::Driver) {
@@ -488,11 +574,11 @@ impl<E, M: Mode, R: Results> Drop for ErrGroup<E, M, R> {
     fn drop(&mut self) {
         let shared = &self.handle.shared;
         if !shared.state.load().is_closed() {
-            // Never waited (or the wait was dropped): the tasks it owns are cancelled.
-            shared.cancel(CancelReason::Explicit);
-            if !shared.config.cooperative {
-                M::drop_tasks(&mut self.driver, &self.handle.mode);
-            }
+            // Never waited (or the wait was dropped): the tasks it owns are cancelled, and
+            // the ones it runs itself (inline) are dropped now, cooperative or not, queued
+            // ones included; tasks spawned through a handle from now on are dropped too.
+            shared.cancel(CancelReason::Dropped);
+            M::close(&mut self.driver, &self.handle.mode);
         }
     }
 }
@@ -752,7 +838,8 @@ where
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
         let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
-        self.mode.0.spawn(task).map_err(Rejected::Spawner)
+        Shared::launch(&self.shared, task, |task| self.mode.0.spawn(task))
+            .map_err(Rejected::Spawner)
     }
 }
 
@@ -791,7 +878,8 @@ where
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
         let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
-        self.mode.0.spawn_local(task).map_err(Rejected::Spawner)
+        Shared::launch(&self.shared, task, |task| self.mode.0.spawn_local(task))
+            .map_err(Rejected::Spawner)
     }
 }
 
@@ -883,6 +971,10 @@ where
 
 /// Whether a group finished before its timer ([`ErrGroup::wait_until`]).
 ///
+/// `O` is the group's outcome (what `wait` returns); `P` what a group stopped by the timer
+/// returns: the same for a group that discards values, and each value at its task's
+/// position for a collecting one.
+///
 /// # Examples
 ///
 /// ```
@@ -891,20 +983,63 @@ where
 /// let outcome: Timed<Result<(), ()>> = Timed::TimedOut(Ok(()));
 /// assert!(outcome.is_timed_out());
 /// assert_eq!(outcome.into_inner(), Ok(()));
+///
+/// let collected: Timed<Result<Vec<u32>, ()>, Result<Vec<Option<u32>>, ()>> =
+///     Timed::TimedOut(Ok(vec![Some(1), None]));
+/// assert_eq!(collected.timed_out(), Some(Ok(vec![Some(1), None])));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
-pub enum Timed<O> {
+pub enum Timed<O, P = O> {
     /// The group finished before the timer: its outcome.
     Finished(O),
     /// The timer fired first: the group was cancelled, and this is what it returned once
-    /// its tasks were dropped (an error that came before the timer, or the results that
-    /// did arrive).
-    TimedOut(O),
+    /// its tasks were dropped (an error that came before the timer, or the values that
+    /// did arrive, each at its task's position).
+    TimedOut(P),
+}
+
+impl<O, P> Timed<O, P> {
+    /// Whether the timer fired first.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, Self::TimedOut(_))
+    }
+
+    /// The outcome, if the group finished before the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outcome: errgroup::Timed<u8> = errgroup::Timed::Finished(1);
+    /// assert_eq!(outcome.finished(), Some(1));
+    /// ```
+    pub fn finished(self) -> Option<O> {
+        match self {
+            Self::Finished(outcome) => Some(outcome),
+            Self::TimedOut(_) => None,
+        }
+    }
+
+    /// What the group returned, if the timer fired first.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn timed_out(self) -> Option<P> {
+        match self {
+            Self::Finished(_) => None,
+            Self::TimedOut(partial) => Some(partial),
+        }
+    }
 }
 
 impl<O> Timed<O> {
-    /// The group's outcome, either way.
+    /// The group's outcome, either way (when both are of one type: a group that discards
+    /// values).
     ///
     /// # Examples
     ///
@@ -914,16 +1049,21 @@ impl<O> Timed<O> {
             Self::Finished(outcome) | Self::TimedOut(outcome) => outcome,
         }
     }
-
-    /// Whether the timer fired first.
-    ///
-    /// # Examples
-    ///
-    /// See [`Timed`].
-    pub fn is_timed_out(&self) -> bool {
-        matches!(self, Self::TimedOut(_))
-    }
 }
+
+/// What [`ErrGroup::wait_until`] (and the adapters' `wait_timeout`) returns for a group
+/// with error type `E` and results `R`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Collect, TimedOutcome};
+///
+/// let outcome: TimedOutcome<(), Collect<u8>> = errgroup::Timed::Finished(Ok(vec![1]));
+/// assert!(!outcome.is_timed_out());
+/// ```
+pub type TimedOutcome<E, R> =
+    Timed<Result<<R as Results>::Output, E>, Result<<R as Results>::Partial, E>>;
 
 /// A group refused a task. The future comes back, never polled, except when the
 /// spawner refused it (it was dropped by then).

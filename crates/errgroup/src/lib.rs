@@ -97,6 +97,7 @@ pub mod future;
 mod group;
 mod lock;
 mod mode;
+mod outcome;
 #[cfg(feature = "std")]
 mod panic;
 mod results;
@@ -107,12 +108,13 @@ mod token;
 mod wait_group;
 mod wakers;
 
-pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected, Timed};
+pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected, Timed, TimedOutcome};
 pub use mode::{Inline, LocalRuntime, Mode, Runtime};
+pub use outcome::{Interrupted, Lost, Outcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use results::{Collect, Discard, FirstOk, Results};
 pub use shared::Policy;
-pub use spawn::{LocalSpawn, Spawn, SpawnError};
+pub use spawn::{LocalSpawn, Spawn, SpawnError, SpawnErrorKind};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};

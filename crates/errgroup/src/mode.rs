@@ -40,6 +40,9 @@ pub trait Mode: sealed::Sealed + Clone {
     /// Drops every task driven here (inline mode, on cancellation).
     fn drop_tasks(driver: &mut Self::Driver, mode: &Self);
     #[doc(hidden)]
+    /// The group is gone: drops every task driven here, and any spawned from now on.
+    fn close(driver: &mut Self::Driver, mode: &Self);
+    #[doc(hidden)]
     /// Whether a task must arrange its own wake-up on cancellation (it runs elsewhere).
     const LISTEN: bool;
 }
@@ -187,6 +190,8 @@ impl<S: Clone> Mode for Runtime<S> {
     }
 
     fn drop_tasks((): &mut (), _: &Self) {}
+
+    fn close((): &mut (), _: &Self) {}
 }
 
 impl<S: Clone> Mode for LocalRuntime<S> {
@@ -198,6 +203,8 @@ impl<S: Clone> Mode for LocalRuntime<S> {
     }
 
     fn drop_tasks((): &mut (), _: &Self) {}
+
+    fn close((): &mut (), _: &Self) {}
 }
 
 impl<'a> Mode for Inline<'a> {
@@ -211,6 +218,10 @@ impl<'a> Mode for Inline<'a> {
     }
 
     fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
-        driver.drop_all(&mode.incoming);
+        driver.drop_all(&mode.incoming, false);
+    }
+
+    fn close(driver: &mut InlineDriver<'a>, mode: &Self) {
+        driver.drop_all(&mode.incoming, true);
     }
 }

@@ -33,6 +33,10 @@ pub trait Results: sealed::Sealed {
     type Value;
     /// What `wait` returns on success.
     type Output;
+    /// What a group stopped by its waiter's timer returns instead
+    /// ([`Timed::TimedOut`](crate::Timed::TimedOut)): every value that did arrive, at its
+    /// task's position.
+    type Partial;
     #[doc(hidden)]
     type Store;
     #[doc(hidden)]
@@ -42,14 +46,18 @@ pub trait Results: sealed::Sealed {
     #[doc(hidden)]
     fn output(store: &Self::Store) -> Self::Output;
     #[doc(hidden)]
+    /// The values that did arrive, of `tasks` tasks spawned, each at its task's position.
+    fn partial(store: &Self::Store, tasks: usize) -> Self::Partial;
+    #[doc(hidden)]
     /// Whether the group's waiter is woken for each stored value (it may be streaming).
     const WAKE_ON_VALUE: bool;
     #[doc(hidden)]
     /// Whether a stored value ends the group: the first success wins the race.
     const CANCEL_ON_VALUE: bool = false;
     #[doc(hidden)]
-    /// Whether `store` uses the task's index (its place in spawn order).
-    const INDEXED: bool = true;
+    /// Whether `wait` returns every task's value: a group that was cancelled with tasks
+    /// unfinished has no complete `Output` to return.
+    const KEEPS_VALUES: bool = false;
 }
 
 /// Tasks return `Ok(())` and nothing is kept: a group in this mode uses the same memory
@@ -72,15 +80,17 @@ impl sealed::Sealed for Discard {}
 impl Results for Discard {
     type Value = ();
     type Output = ();
+    type Partial = ();
     type Store = ();
     const WAKE_ON_VALUE: bool = false;
-    const INDEXED: bool = false;
 
     fn new_store() {}
 
     fn store((): &(), _: usize, (): ()) {}
 
     fn output((): &()) {}
+
+    fn partial((): &(), _: usize) {}
 }
 
 /// Tasks return `Ok(T)`; `wait` returns the values in spawn order, and
@@ -110,10 +120,14 @@ impl<T> sealed::Sealed for Collect<T> {}
 impl<T> Results for Collect<T> {
     type Value = T;
     type Output = Vec<T>;
+    /// Each task's value, at its position in spawn order; `None` for a task that did not
+    /// succeed.
+    type Partial = Vec<Option<T>>;
     /// Values tagged with their task's spawn index, in order of completion. Lock-free;
     /// it allocates in blocks, not per value.
     type Store = ConcurrentQueue<(usize, T)>;
     const WAKE_ON_VALUE: bool = true;
+    const KEEPS_VALUES: bool = true;
 
     fn new_store() -> Self::Store {
         ConcurrentQueue::unbounded()
@@ -129,6 +143,14 @@ impl<T> Results for Collect<T> {
         let mut values: Vec<(usize, T)> = store.try_iter().collect();
         values.sort_unstable_by_key(|&(index, _)| index);
         values.into_iter().map(|(_, value)| value).collect()
+    }
+
+    fn partial(store: &Self::Store, tasks: usize) -> Vec<Option<T>> {
+        let mut values: Vec<Option<T>> = core::iter::repeat_with(|| None).take(tasks).collect();
+        for (index, value) in store.try_iter() {
+            values[index] = Some(value);
+        }
+        values
     }
 }
 
@@ -162,6 +184,8 @@ impl<T> sealed::Sealed for FirstOk<T> {}
 impl<T> Results for FirstOk<T> {
     type Value = T;
     type Output = Option<T>;
+    /// The winner's value, if a task won before the timer.
+    type Partial = Option<T>;
     /// The winner's value: set once, lock-free.
     type Store = ErrorSlot<T>;
     const WAKE_ON_VALUE: bool = false;
@@ -178,6 +202,10 @@ impl<T> Results for FirstOk<T> {
     }
 
     fn output(store: &Self::Store) -> Option<T> {
+        store.take()
+    }
+
+    fn partial(store: &Self::Store, _: usize) -> Option<T> {
         store.take()
     }
 }

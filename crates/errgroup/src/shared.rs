@@ -41,7 +41,7 @@ use event_listener::EventListener;
 use pin_project_lite::pin_project;
 
 use crate::{
-    CancelReason, CancelToken, Rejected,
+    CancelReason, CancelToken, Interrupted, Lost, Outcome, Rejected, SpawnError,
     lock::Lock,
     results::Results,
     sync::{Arc, AtomicUsize, AtomicWaker, Ordering},
@@ -74,8 +74,23 @@ pub enum Policy {
 /// A task's failure, as stored by the group.
 pub(crate) enum Failure<E> {
     Error(E),
+    /// A panic's payload, with its task's index.
     #[cfg(feature = "std")]
-    Panic(Box<dyn core::any::Any + Send>),
+    Panic(usize, Box<dyn core::any::Any + Send>),
+    /// Lost, in a group that does not turn interruptions into errors.
+    Lost(Lost),
+}
+
+impl<E> Failure<E> {
+    /// The reason a fail-fast group is cancelled with when this is its first failure.
+    fn cancel_reason(&self) -> CancelReason {
+        match self {
+            Self::Error(_) => CancelReason::Error,
+            #[cfg(feature = "std")]
+            Self::Panic(..) => CancelReason::Panic,
+            Self::Lost(_) => CancelReason::Lost,
+        }
+    }
 }
 
 /// How a group was configured; fixed at construction.
@@ -84,8 +99,22 @@ pub(crate) struct Config<E> {
     pub(crate) cooperative: bool,
     #[cfg(feature = "std")]
     pub(crate) panic_to_error: Option<fn(crate::Panicked) -> E>,
-    #[cfg(not(feature = "std"))]
-    pub(crate) panic_to_error: Option<core::marker::PhantomData<fn() -> E>>,
+    pub(crate) interrupted_to_error: Option<fn(Interrupted) -> E>,
+    /// Told what a group dropped without being waited for had recorded.
+    pub(crate) on_unobserved: Option<fn(Outcome<(), E>)>,
+}
+
+impl<E> Config<E> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            policy: Policy::FailFast,
+            cooperative: false,
+            #[cfg(feature = "std")]
+            panic_to_error: None,
+            interrupted_to_error: None,
+            on_unobserved: None,
+        }
+    }
 }
 
 pub(crate) struct Shared<E, R: Results> {
@@ -93,8 +122,15 @@ pub(crate) struct Shared<E, R: Results> {
     pub(crate) token: CancelToken,
     /// The group's first failure (the one `wait` reports).
     first: ErrorSlot<Failure<E>>,
+    /// The first panic that came after another failure: re-raised all the same.
+    #[cfg(feature = "std")]
+    panic: ErrorSlot<(usize, Box<dyn core::any::Any + Send>)>,
     /// Every later error, with [`Policy::CollectAll`]. Only failures take this lock.
     later: Lock<Vec<E>>,
+    /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
+    /// ended with an error that the cancellation made no longer the cause. Only the
+    /// cancellation path touches it.
+    cancelled: AtomicUsize,
     pub(crate) results: R::Store,
     /// The group's waiter (the `Wait` future, or an inline `spawn` driving tasks).
     pub(crate) waiter: AtomicWaker,
@@ -123,7 +159,10 @@ impl<E, R: Results> Shared<E, R> {
             state: GroupState::new(),
             token,
             first: ErrorSlot::new(),
+            #[cfg(feature = "std")]
+            panic: ErrorSlot::new(),
             later: Lock::new(Vec::new()),
+            cancelled: AtomicUsize::new(0),
             results: R::new_store(),
             waiter: AtomicWaker::new(),
             limit: AtomicUsize::new(usize::MAX),
@@ -144,9 +183,9 @@ impl<E, R: Results> Shared<E, R> {
     ) -> Result<Task<F, E, R, K>, Rejected<F>> {
         if this.token.is_cancelled() {
             // The token may have been cancelled from outside (a parent, a timeout): record
-            // it in the state word so that no task starts from now on.
+            // it in the state word so that no task starts from now on. The state word
+            // decides between `Cancelled` and `Closed` (a finished group says `Closed`).
             this.state.cancel();
-            return Err(Rejected::Cancelled(future));
         }
         // Acquire: pairs with the release in `set_limit`, so a caller that was told about a
         // new limit (by any chain of synchronisation) sees it here.
@@ -158,18 +197,51 @@ impl<E, R: Results> Shared<E, R> {
             Err(StartError::Full | StartError::TooManyTasks) => return Err(Rejected::Full(future)),
         }
         // Relaxed: the index only has to be unique and increasing per call; it travels
-        // inside the task. Only the results and a panic turned into an error use it: a
-        // group that needs neither skips the read-modify-write (its indexes are all 0).
-        let index = if R::INDEXED || this.config.panic_to_error.is_some() {
-            this.next_index.fetch_add(1, Ordering::Relaxed)
-        } else {
-            0
-        };
+        // inside the task, and names it in its outcome (a panic, a lost task) and its
+        // place among the results.
+        let index = this.next_index.fetch_add(1, Ordering::Relaxed);
         Ok(Task {
             live: Some(Live { future, waker: Waker::noop().clone() }),
             guard: TaskGuard { shared: this.clone(), index, slot: NO_SLOT },
             _kind: PhantomData,
         })
+    }
+
+    /// Hands a started task to a spawner. A task the spawner drops before `spawn` returns
+    /// is counted out here, once `spawn` has said what it did: refused it (an error, which
+    /// the caller gets, or a panic, which propagates: not an outcome of the group) or
+    /// accepted it (then it was lost, or cancelled if the group was cancelled by then).
+    pub(crate) fn launch<F, K: TaskKind>(
+        this: &Arc<Self>,
+        task: Task<F, E, R, K>,
+        spawn: impl FnOnce(Task<F, E, R, K>) -> Result<(), SpawnError>,
+    ) -> Result<(), SpawnError> {
+        /// Ends the launch even if `spawn` panics.
+        struct Launching<'s, E, R: Results> {
+            shared: &'s Shared<E, R>,
+            index: usize,
+            outer: Option<launching::Mark>,
+            accepted: bool,
+        }
+
+        impl<E, R: Results> Drop for Launching<'_, E, R> {
+            fn drop(&mut self) {
+                if let Some(slot) = launching::exit(self.outer.take()) {
+                    if self.accepted {
+                        self.shared.ended_unfinished(self.index);
+                    }
+                    self.shared.task_finished(slot);
+                }
+            }
+        }
+
+        let index = task.guard.index;
+        let outer = launching::enter(this, index);
+        let mut launch = Launching { shared: this, index, outer, accepted: false };
+        let spawned = spawn(task);
+        launch.accepted = spawned.is_ok();
+        drop(launch);
+        spawned
     }
 
     pub(crate) fn set_limit(&self, limit: usize) {
@@ -218,81 +290,195 @@ impl<E, R: Results> Shared<E, R> {
 
     /// Records a task's failure according to the policy, and wakes the waiter, which may
     /// be streaming outcomes as they arrive.
-    pub(crate) fn fail(&self, index: usize, failure: Failure<E>) {
-        self.record_failure(index, failure);
+    pub(crate) fn fail(&self, failure: Failure<E>) {
+        self.record_failure(failure);
         self.waiter.wake();
     }
 
-    fn record_failure(&self, index: usize, failure: Failure<E>) {
-        let panicked = !matches!(failure, Failure::Error(_));
-        let failure = self.convert(index, failure);
-        let reason = if panicked { CancelReason::Panic } else { CancelReason::Error };
+    fn record_failure(&self, failure: Failure<E>) {
+        let reason = failure.cancel_reason();
+        let failure = self.convert(failure);
         match self.config.policy {
             Policy::FailFast | Policy::NoCancel => {
-                if self.token.is_cancelled() && !panicked {
+                if reason == CancelReason::Error && self.token.is_cancelled() {
                     // The group was cancelled before this error: it is a consequence, not
-                    // the cause, and is not reported. A panic is a bug, not a consequence:
-                    // it is kept if nothing failed before it (a `Drop` panicking while its
-                    // task is aborted, say), so that it surfaces at `wait`.
+                    // the cause, and is not reported; the task counts as cancelled. A
+                    // panic is a bug, and a lost task a loss, never a consequence: they
+                    // are kept (a `Drop` panicking while its task is aborted, say).
+                    self.cancelled.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
-                if self.first.try_set(failure).is_ok() && self.config.policy == Policy::FailFast {
-                    self.cancel(reason);
+                match self.first.try_set(failure) {
+                    Ok(()) if self.config.policy == Policy::FailFast => {
+                        self.cancel(reason);
+                    }
+                    Ok(()) => {}
+                    // Only the first error is reported; a panic is never lost.
+                    Err(failure) => self.keep_panic(failure),
                 }
             }
             Policy::CollectAll => {
                 if let Err(failure) = self.first.try_set(failure) {
                     match failure {
                         Failure::Error(error) => self.later.with(|later| later.push(error)),
-                        // Only the first panic is re-raised; later ones were reported by the
-                        // panic hook when they happened.
-                        #[cfg(feature = "std")]
-                        Failure::Panic(_) => {}
+                        other => self.keep_panic(other),
                     }
                 }
             }
         }
     }
 
-    fn convert(&self, index: usize, failure: Failure<E>) -> Failure<E> {
+    /// A failure that could not be the group's first: a panic is kept to be re-raised all
+    /// the same (the first such panic; the panic hook reported the others when they
+    /// happened). A later error or lost task is dropped: `wait` reports a failure anyway.
+    fn keep_panic(&self, failure: Failure<E>) {
+        #[cfg(feature = "std")]
+        if let Failure::Panic(index, payload) = failure {
+            let _ = self.panic.try_set((index, payload));
+        }
+        #[cfg(not(feature = "std"))]
+        drop(failure);
+    }
+
+    /// Turns a panic or a lost task into an error value, if the group asked for it.
+    fn convert(&self, failure: Failure<E>) -> Failure<E> {
         match failure {
             #[cfg(feature = "std")]
-            Failure::Panic(payload) => match self.config.panic_to_error {
+            Failure::Panic(index, payload) => match self.config.panic_to_error {
                 Some(convert) => Failure::Error(convert(crate::Panicked::new(index, payload))),
-                None => Failure::Panic(payload),
+                None => Failure::Panic(index, payload),
             },
-            other => {
-                let _ = index;
-                other
+            Failure::Lost(lost) => match self.config.interrupted_to_error {
+                Some(convert) => Failure::Error(convert(Interrupted::Lost(lost))),
+                None => Failure::Lost(lost),
+            },
+            Failure::Error(error) => Failure::Error(error),
+        }
+    }
+
+    /// A task ended without finishing (its future was dropped unfinished): cancelled if
+    /// the group was cancelled by then, otherwise lost.
+    fn ended_unfinished(&self, index: usize) {
+        if self.token.is_cancelled() {
+            self.task_cancelled();
+        } else {
+            self.fail(Failure::Lost(Lost::new(index)));
+        }
+    }
+
+    /// A task was dropped unfinished because the group was cancelled.
+    fn task_cancelled(&self) {
+        // Relaxed: read once the group is idle, after the `finish` that follows this (the
+        // waiter's `close_if_idle` acquires it).
+        self.cancelled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The group's first failure, taken once; `None` if no task failed. A panic is
+    /// re-raised here, even if an error came first: a panic is never lost.
+    fn take_first(&self) -> Option<Failure<E>> {
+        let first = self.first.take();
+        #[cfg(feature = "std")]
+        {
+            if let Some(Failure::Panic(_, payload)) = first {
+                std::panic::resume_unwind(payload);
             }
+            if let Some((_, payload)) = self.panic.take() {
+                std::panic::resume_unwind(payload);
+            }
+        }
+        first
+    }
+
+    /// The error a failure is reported as: a lost task the group does not turn into an
+    /// error is re-raised as a panic naming it.
+    #[track_caller]
+    fn into_error(failure: Failure<E>) -> E {
+        match failure {
+            Failure::Error(error) => error,
+            Failure::Lost(lost) => panic!(
+                "errgroup: {lost} (a runtime shutting down, or a spawner that drops tasks); \
+                 `Builder::interruptions_as_errors` makes this an error instead of a panic"
+            ),
+            #[cfg(feature = "std")]
+            Failure::Panic(_, payload) => std::panic::resume_unwind(payload),
+        }
+    }
+
+    /// The group was cancelled from outside while tasks were unfinished (and no task
+    /// failed): how many, and why.
+    fn interruption(&self) -> Option<Interrupted> {
+        let unfinished = self.cancelled.load(Ordering::Relaxed);
+        (unfinished > 0).then(|| Interrupted::Cancelled {
+            reason: self.token.reason().unwrap_or(CancelReason::Explicit),
+            unfinished,
+        })
+    }
+
+    /// With no task failed: an interruption as the group's error, if it asked for that;
+    /// re-raised as a panic in a group that keeps values (it has no complete results);
+    /// nothing in a group that keeps none.
+    #[track_caller]
+    fn interrupted_error(&self) -> Option<E> {
+        let interrupted = self.interruption()?;
+        match self.config.interrupted_to_error {
+            Some(convert) => Some(convert(interrupted)),
+            None if R::KEEPS_VALUES => panic!(
+                "errgroup: {interrupted}, so it has no complete results to return; \
+                 `Builder::interruptions_as_errors` makes this an error, and `wait_until` \
+                 keeps the values that did arrive"
+            ),
+            None => None,
         }
     }
 
     /// Takes the group's outcome once it has finished: the first failure (a panic is
-    /// re-raised here) or the results.
+    /// re-raised here), an interruption, or the results.
+    #[track_caller]
     pub(crate) fn outcome(&self) -> Result<R::Output, E> {
-        match self.first.take() {
+        if let Some(failure) = self.take_first() {
+            return Err(Self::into_error(failure));
+        }
+        match self.interrupted_error() {
+            Some(error) => Err(error),
             None => Ok(R::output(&self.results)),
-            Some(Failure::Error(error)) => Err(error),
-            #[cfg(feature = "std")]
-            Some(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
         }
     }
 
-    /// The first failure, if it arrived and was not taken yet.
-    pub(crate) fn take_failure(&self) -> Option<Failure<E>> {
-        self.first.take()
+    /// The outcome of a group its waiter stopped (a timer): the first failure, or every
+    /// value that did arrive, at its task's position.
+    #[track_caller]
+    pub(crate) fn outcome_partial(&self) -> Result<R::Partial, E> {
+        match self.take_first() {
+            Some(failure) => Err(Self::into_error(failure)),
+            // Relaxed: the group is idle and closed; every start happened before.
+            None => Ok(R::partial(&self.results, self.next_index.load(Ordering::Relaxed))),
+        }
     }
 
-    /// The errors kept after the first one ([`Policy::CollectAll`]).
-    pub(crate) fn take_later_errors(&self) -> Vec<E> {
-        self.later.with(core::mem::take)
+    /// The next failure for a stream of outcomes: the first failure while the group runs,
+    /// then (`finished`) every later error and an interruption.
+    #[track_caller]
+    pub(crate) fn take_error(&self) -> Option<E> {
+        self.take_first().map(Self::into_error)
+    }
+
+    /// The errors kept after the first one ([`Policy::CollectAll`]), then an
+    /// interruption turned into an error, if the group had no failure.
+    pub(crate) fn take_later_errors(&self, failed: bool) -> Vec<E> {
+        let mut later = self.later.with(core::mem::take);
+        if !failed {
+            if let Some(interrupted) = self.interruption() {
+                later.extend(self.config.interrupted_to_error.map(|convert| convert(interrupted)));
+            }
+        }
+        later
     }
 
     /// Like [`outcome`](Self::outcome), with every error kept by the policy.
+    #[track_caller]
     pub(crate) fn outcome_all(&self) -> Result<R::Output, Vec<E>> {
         self.outcome().map_err(|first| {
-            let mut all = self.take_later_errors();
+            let mut all = self.later.with(core::mem::take);
             all.insert(0, first);
             all
         })
@@ -300,30 +486,67 @@ impl<E, R: Results> Shared<E, R> {
 
     /// The decided race: the winner's value (losers' errors are dropped), or every error.
     /// A panic is re-raised even if some task won: a panic is a bug, never a loss.
+    #[track_caller]
     pub(crate) fn race_outcome<T>(&self) -> Result<T, Vec<E>>
     where
         R: Results<Output = Option<T>>,
     {
-        match self.outcome_all() {
-            Ok(Some(value)) => Ok(value),
-            Ok(None) => Err(Vec::new()),
-            Err(errors) => match R::output(&self.results) {
-                Some(value) => Ok(value),
-                None => Err(errors),
-            },
+        let first = self.take_first();
+        if let Some(value) = R::output(&self.results) {
+            return Ok(value);
         }
+        let mut errors = self.later.with(core::mem::take);
+        match first {
+            Some(failure) => errors.insert(0, Self::into_error(failure)),
+            None => errors.extend(self.interrupted_error()),
+        }
+        Err(errors)
     }
 
     /// A task is gone: counts it out, gives back its registry slot (`NO_SLOT` if it never
     /// waited), and wakes a spawn queued for the slot it freed and, if it was the last
     /// task, the waiter.
     fn task_finished(&self, slot: usize) {
-        let now = self.state.finish();
-        debug_assert!(now.is_ok(), "a task finished twice");
+        // Every task is counted in exactly once (`start`) and out exactly once: its one
+        // `TaskGuard`, made only by a successful `start`, is not `Clone` and does this in
+        // its `Drop` (or hands it to its launcher, which does it instead). So this cannot
+        // fail; if it ever did, the counts would be wrong and the group could finish
+        // early, so it is a bug to stop at, never to go on from.
+        let now = self.state.finish().expect("errgroup: bug: a task was counted out twice");
         // After the `finish`: a spawn queued for a slot must see it free when woken.
         self.wakers.task_finished(slot);
-        if now.is_ok_and(|now| now.is_idle()) {
+        if now.is_idle() {
             self.waiter.wake();
+        }
+    }
+}
+
+impl<E, R: Results> Drop for Shared<E, R> {
+    /// The last reference is gone (the group, its handles, every task). If nobody waited
+    /// for the group to the end, what it recorded goes to the `on_unobserved` callback.
+    fn drop(&mut self) {
+        if self.state.load().is_closed() {
+            return; // a waiting form finished and took the outcome
+        }
+        let Some(report) = self.config.on_unobserved else {
+            return;
+        };
+        let first = self.first.take();
+        #[cfg(feature = "std")]
+        let panic = self.panic.take();
+        let later = self.later.with(core::mem::take);
+        let failures = first.into_iter().map(|failure| match failure {
+            Failure::Error(error) => Outcome::Failed(error),
+            Failure::Lost(lost) => Outcome::Lost(lost),
+            #[cfg(feature = "std")]
+            Failure::Panic(index, payload) => {
+                Outcome::Panicked(crate::Panicked::new(index, payload))
+            }
+        });
+        failures.chain(later.into_iter().map(Outcome::Failed)).for_each(report);
+        #[cfg(feature = "std")]
+        if let Some((index, payload)) = panic {
+            report(Outcome::Panicked(crate::Panicked::new(index, payload)));
         }
     }
 }
@@ -346,13 +569,20 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
 struct TaskGuard<E, R: Results> {
     shared: Arc<Shared<E, R>>,
     index: usize,
-    /// The task's slot in the group's waker registry once it has waited, else `NO_SLOT`.
+    /// The task's slot in the group's waker registry once it has waited, else `NO_SLOT`;
+    /// `HANDED_BACK` once its launcher took over counting it out.
     slot: usize,
 }
 
+/// A task dropped by its spawner inside `spawn` leaves counting it out to its launcher,
+/// which knows whether the spawner refused it (see [`launching`]).
+const HANDED_BACK: usize = usize::MAX - 1;
+
 impl<E, R: Results> Drop for TaskGuard<E, R> {
     fn drop(&mut self) {
-        self.shared.task_finished(self.slot);
+        if self.slot != HANDED_BACK {
+            self.shared.task_finished(self.slot);
+        }
     }
 }
 
@@ -383,6 +613,10 @@ pin_project! {
     ///
     /// Field order matters: the user's future is dropped before the guard counts the task
     /// out, so a group that looks finished has dropped every future.
+    ///
+    /// Every task ends in exactly one outcome: it finishes in `poll` (succeeded, failed,
+    /// panicked, or aborted because the group was cancelled), or it is dropped unfinished
+    /// (`PinnedDrop`: cancelled if the group was cancelled by then, otherwise lost).
     pub(crate) struct Task<F, E, R: Results, K: TaskKind> {
         // `None` once the future has completed or been dropped. The `Option`'s tag lives in
         // the waker's niche, so the future and the waker cost no tag of their own.
@@ -391,6 +625,22 @@ pin_project! {
         guard: TaskGuard<E, R>,
         // `fn() -> K`: only a marker, it does not make the task `!Send` or `!Sync`.
         _kind: PhantomData<fn() -> K>,
+    }
+
+    impl<F, E, R: Results, K: TaskKind> PinnedDrop for Task<F, E, R, K> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.live.is_none() {
+                return; // finished in `poll`, outcome recorded
+            }
+            let guard = this.guard;
+            if launching::hand_back(&guard.shared, guard.index, guard.slot) {
+                guard.slot = HANDED_BACK;
+            } else {
+                guard.shared.ended_unfinished(guard.index);
+            }
+            drop_future(this.live, &guard.shared, guard.index);
+        }
     }
 }
 
@@ -423,6 +673,7 @@ where
         };
         if !shared.config.cooperative && shared.token.is_cancelled() {
             // Aborted: never polled again.
+            shared.task_cancelled();
             drop_future(this.live, shared, index);
             return Poll::Ready(());
         }
@@ -431,17 +682,18 @@ where
             Ok(Poll::Ready(Ok(value))) => {
                 R::store(&shared.results, index, value);
                 if R::CANCEL_ON_VALUE {
-                    shared.cancel(CancelReason::Explicit);
+                    shared.cancel(CancelReason::Won);
                 } else if R::WAKE_ON_VALUE {
                     shared.waiter.wake();
                 }
             }
-            Ok(Poll::Ready(Err(error))) => shared.fail(index, Failure::Error(error)),
+            Ok(Poll::Ready(Err(error))) => shared.fail(Failure::Error(error)),
             Ok(Poll::Pending) => {
                 if K::LISTEN && !shared.config.cooperative && !live.waker.will_wake(cx.waker()) {
                     // Record where to wake this task on cancellation. Refused: the group
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
+                        shared.task_cancelled();
                         drop_future(this.live, shared, index);
                         return Poll::Ready(());
                     }
@@ -450,7 +702,7 @@ where
                 return Poll::Pending;
             }
             #[cfg(feature = "std")]
-            Err(payload) => shared.fail(index, Failure::Panic(payload)),
+            Err(payload) => shared.fail(Failure::Panic(index, payload)),
         }
         drop_future(this.live, shared, index);
         Poll::Ready(())
@@ -496,12 +748,104 @@ fn drop_future<F, E, R: Results>(
     {
         let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.set(None)));
         if let Err(payload) = result {
-            shared.fail(index, Failure::Panic(payload));
+            shared.fail(Failure::Panic(index, payload));
         }
     }
     #[cfg(not(feature = "std"))]
     {
         let _ = (shared, index);
         future.set(None);
+    }
+}
+
+/// Which task is being handed to a spawner on this thread, so that a task the spawner drops
+/// inside `spawn` is told apart from one its executor loses later: the first is a refusal
+/// if `spawn` returns an error. A thread-local, so that spawning from several threads at
+/// once needs no shared write.
+#[cfg(any(feature = "std", loom))]
+mod launching {
+    use core::cell::Cell;
+
+    use super::Shared;
+    use crate::results::Results;
+
+    /// The task being launched: its group (by address) and index; the registry slot it
+    /// handed back if it was dropped.
+    #[derive(Clone, Copy)]
+    pub(super) struct Mark {
+        group: usize,
+        index: usize,
+        dropped: Option<usize>,
+    }
+
+    #[cfg(not(loom))]
+    std::thread_local! {
+        static LAUNCHING: Cell<Option<Mark>> = const { Cell::new(None) };
+    }
+
+    #[cfg(loom)]
+    loom::thread_local! {
+        static LAUNCHING: Cell<Option<Mark>> = Cell::new(None);
+    }
+
+    fn group<E, R: Results>(shared: &Shared<E, R>) -> usize {
+        core::ptr::from_ref(shared).addr()
+    }
+
+    /// Marks the task at `index` of `shared` as being launched; returns the mark to put
+    /// back after (a spawner may spawn while spawning).
+    pub(super) fn enter<E, R: Results>(shared: &Shared<E, R>, index: usize) -> Option<Mark> {
+        let mark = Mark { group: group(shared), index, dropped: None };
+        LAUNCHING.with(|launching| launching.replace(Some(mark)))
+    }
+
+    /// Called by a task dropped unfinished: `true` if it is being launched on this thread,
+    /// in which case its launcher counts it out (and gets its registry `slot`).
+    pub(super) fn hand_back<E, R: Results>(
+        shared: &Shared<E, R>,
+        index: usize,
+        slot: usize,
+    ) -> bool {
+        let group = group(shared);
+        // `try_with`: a task dropped while this thread's locals are being destroyed is not
+        // being launched.
+        LAUNCHING
+            .try_with(|launching| match launching.get() {
+                Some(mark) if mark.group == group && mark.index == index => {
+                    launching.set(Some(Mark { dropped: Some(slot), ..mark }));
+                    true
+                }
+                _ => false,
+            })
+            .unwrap_or(false)
+    }
+
+    /// Ends the launch: puts back `outer`, and returns the slot of the task if it was
+    /// dropped inside `spawn`.
+    pub(super) fn exit(outer: Option<Mark>) -> Option<usize> {
+        LAUNCHING.with(|launching| launching.replace(outer)).and_then(|mark| mark.dropped)
+    }
+}
+
+/// Without `std` there is no thread-local: a task dropped inside `spawn` counts as lost
+/// (or cancelled) whatever `spawn` returns.
+#[cfg(not(any(feature = "std", loom)))]
+mod launching {
+    use super::Shared;
+    use crate::results::Results;
+
+    /// Nothing to mark.
+    pub(super) enum Mark {}
+
+    pub(super) fn enter<E, R: Results>(_: &Shared<E, R>, _: usize) -> Option<Mark> {
+        None
+    }
+
+    pub(super) fn hand_back<E, R: Results>(_: &Shared<E, R>, _: usize, _: usize) -> bool {
+        false
+    }
+
+    pub(super) fn exit(_: Option<Mark>) -> Option<usize> {
+        None
     }
 }

@@ -135,21 +135,44 @@ impl<S: LocalSpawn + ?Sized> LocalSpawn for alloc::rc::Rc<S> {
 
 /// An executor refused a task.
 ///
+/// It says why in a [`SpawnErrorKind`] (for code) and a reason (for people).
+///
 /// # Examples
 ///
 /// ```
-/// use errgroup::SpawnError;
+/// use errgroup::{SpawnError, SpawnErrorKind};
 ///
 /// let error = SpawnError::shutdown();
 /// assert!(error.is_shutdown());
+/// assert_eq!(error.kind(), SpawnErrorKind::Shutdown);
 /// assert_eq!(error.to_string(), "the spawner refused the task: the executor is shut down");
+///
+/// // A refusal for another reason is never mistaken for a shutdown, whatever it says.
+/// assert!(!SpawnError::new("the executor is shut down").is_shutdown());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SpawnError {
+    kind: SpawnErrorKind,
     reason: &'static str,
 }
 
-const SHUTDOWN: &str = "the executor is shut down";
+/// Why an executor refused a task, as [`SpawnError::kind`] tells it.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{SpawnError, SpawnErrorKind};
+///
+/// assert_eq!(SpawnError::new("queue full").kind(), SpawnErrorKind::Other);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SpawnErrorKind {
+    /// The executor is shut down, or shutting down: it runs no new task.
+    Shutdown,
+    /// Any other reason; [`SpawnError::reason`] says which.
+    Other,
+}
 
 impl SpawnError {
     /// The executor is shut down.
@@ -160,10 +183,10 @@ impl SpawnError {
     /// assert!(errgroup::SpawnError::shutdown().is_shutdown());
     /// ```
     pub const fn shutdown() -> Self {
-        Self { reason: SHUTDOWN }
+        Self { kind: SpawnErrorKind::Shutdown, reason: "the executor is shut down" }
     }
 
-    /// The executor refused the task for `reason`.
+    /// The executor refused the task for `reason` (kind [`SpawnErrorKind::Other`]).
     ///
     /// # Examples
     ///
@@ -172,10 +195,20 @@ impl SpawnError {
     /// assert_eq!(error.reason(), "queue full");
     /// ```
     pub const fn new(reason: &'static str) -> Self {
-        Self { reason }
+        Self { kind: SpawnErrorKind::Other, reason }
     }
 
-    /// Whether the executor refused because it is shut down.
+    /// Why the executor refused, for code to act on.
+    ///
+    /// # Examples
+    ///
+    /// See [`SpawnError`].
+    pub const fn kind(&self) -> SpawnErrorKind {
+        self.kind
+    }
+
+    /// Whether the executor refused because it is shut down: [`kind`](Self::kind) is
+    /// [`SpawnErrorKind::Shutdown`].
     ///
     /// # Examples
     ///
@@ -183,10 +216,10 @@ impl SpawnError {
     /// assert!(!errgroup::SpawnError::new("queue full").is_shutdown());
     /// ```
     pub fn is_shutdown(&self) -> bool {
-        self.reason == SHUTDOWN
+        self.kind == SpawnErrorKind::Shutdown
     }
 
-    /// Why the executor refused.
+    /// Why the executor refused, for people.
     ///
     /// # Examples
     ///
@@ -200,7 +233,10 @@ impl SpawnError {
 
 impl fmt::Debug for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SpawnError").field(&self.reason).finish()
+        f.debug_struct("SpawnError")
+            .field("kind", &self.kind)
+            .field("reason", &self.reason)
+            .finish()
     }
 }
 

@@ -59,6 +59,13 @@ pub enum CancelReason {
     Parent,
     /// A timeout or deadline expired (used by the runtime adapters).
     Timeout,
+    /// A task of the owning group was lost: its executor dropped it before it finished.
+    Lost,
+    /// A task of the owning race succeeded, which decides the race
+    /// ([`ErrGroup::race`](crate::ErrGroup::race)).
+    Won,
+    /// The owning group was dropped without being waited for.
+    Dropped,
 }
 
 impl CancelReason {
@@ -70,6 +77,9 @@ impl CancelReason {
             Self::Panic => 3,
             Self::Parent => 4,
             Self::Timeout => 5,
+            Self::Lost => 6,
+            Self::Won => 7,
+            Self::Dropped => 8,
         }
     }
 
@@ -80,6 +90,9 @@ impl CancelReason {
             3 => Some(Self::Panic),
             4 => Some(Self::Parent),
             5 => Some(Self::Timeout),
+            6 => Some(Self::Lost),
+            7 => Some(Self::Won),
+            8 => Some(Self::Dropped),
             _ => None,
         }
     }
@@ -93,6 +106,9 @@ impl fmt::Display for CancelReason {
             Self::Panic => "a task panicked",
             Self::Parent => "the parent token was cancelled",
             Self::Timeout => "a timeout expired",
+            Self::Lost => "a task was lost by its executor",
+            Self::Won => "a task won the race",
+            Self::Dropped => "the group was dropped without being waited for",
         })
     }
 }

@@ -61,15 +61,52 @@ fn wait_resolves_only_when_every_task_has_finished_or_been_dropped() {
     assert!(spawner.poll(0));
     assert!(waiter.poll(&mut wait).is_pending(), "two tasks remain");
 
-    spawner.drop_task(1); // an executor dropped it unfinished
-    assert!(gates[1].dropped());
+    gates[1].open(Outcome::Ok(2));
+    assert!(spawner.poll(1));
     assert!(waiter.poll(&mut wait).is_pending(), "one task remains");
 
     let wakes_before = waiter.wakes();
     gates[2].open(Outcome::Ok(3));
     assert!(spawner.poll(2));
     assert!(waiter.wakes() > wakes_before, "the last task wakes the waiter");
-    assert_eq!(waiter.poll(&mut wait), Poll::Ready(Ok(vec![1, 3])));
+    assert_eq!(waiter.poll(&mut wait), Poll::Ready(Ok(vec![1, 2, 3])));
+}
+
+#[test]
+fn a_task_its_executor_drops_unfinished_is_lost_cancels_its_siblings_and_is_reraised() {
+    quiet_panics();
+    let (group, spawner) = recording_group();
+    let token = group.token();
+    let gates = spawn_gates(&group, 3);
+    let waiter = Counted::new();
+    let mut wait = group.wait();
+    assert!(waiter.poll(&mut wait).is_pending());
+    gates[0].open(Outcome::Ok(1));
+    assert!(spawner.poll(0));
+
+    spawner.drop_task(1); // an executor dropped it unfinished
+    assert!(gates[1].dropped());
+    assert_eq!(token.reason(), Some(CancelReason::Lost), "a loss is a failure");
+    assert!(waiter.poll(&mut wait).is_pending(), "one task remains");
+
+    gates[2].open(Outcome::Ok(3));
+    assert!(spawner.poll(2));
+    assert_eq!(gates[2].polls(), 0, "cancelled by the loss before it ran");
+    let message = panic_message(|| waiter.poll(&mut wait));
+    assert!(
+        message
+            .starts_with("errgroup: task 1 was lost: its executor dropped it before it finished"),
+        "{message}"
+    );
+}
+
+/// Runs `f`, which must panic, and returns its panic message.
+fn panic_message<T>(f: impl FnOnce() -> T) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(f)).err().expect("it panics");
+    match payload.downcast::<String>() {
+        Ok(message) => *message,
+        Err(payload) => payload.downcast::<&str>().map(|message| message.to_string()).unwrap(),
+    }
 }
 
 #[test]
@@ -121,7 +158,12 @@ fn aborted_task_is_never_polled_again() {
     assert!(spawner.poll(0));
     assert_eq!(gates[0].polls(), 1);
     assert!(gates[0].dropped());
-    assert_eq!(block_on(group.wait()), Ok(vec![]));
+    // A collecting group cancelled with a task unfinished has no complete results.
+    let message = panic_message(|| block_on(group.wait()));
+    assert_eq!(
+        message.split(", so").next(),
+        Some("errgroup: the group was cancelled (cancelled explicitly) with 1 task unfinished")
+    );
 }
 
 #[test]
@@ -133,7 +175,12 @@ fn errors_after_cancellation_are_not_the_cause() {
     assert_eq!(group.token().reason(), Some(CancelReason::Explicit));
     gates[0].open(Outcome::Err(9));
     assert!(spawner.poll(0));
-    assert_eq!(block_on(group.wait()), Ok(vec![]), "the error came after the cancel");
+    // Not `Err(9)`: the error came after the cancel. The task counts as cancelled.
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(
+        message.contains("cancelled (cancelled explicitly) with 1 task unfinished"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -719,6 +766,8 @@ fn check_case(kinds: [Outcome; 3], order: [usize; 3], cancel_at: usize) {
     let mut cancelled = false;
     let mut expected: Option<Outcome> = None;
     let mut values = Vec::new();
+    // Tasks aborted by the explicit cancel, before any failure.
+    let mut unfinished = 0;
     for (step, &index) in order.iter().enumerate() {
         if step == cancel_at {
             group.cancel();
@@ -733,6 +782,7 @@ fn check_case(kinds: [Outcome; 3], order: [usize; 3], cancel_at: usize) {
         assert!(spawner.poll(index), "{case}");
         if cancelled {
             assert_eq!(gates[index].polls(), 1, "{case}: aborted task {index} was polled");
+            unfinished += usize::from(expected.is_none());
             continue;
         }
         assert_eq!(gates[index].polls(), 2, "{case}");
@@ -750,7 +800,13 @@ fn check_case(kinds: [Outcome; 3], order: [usize; 3], cancel_at: usize) {
     assert_eq!(group.active(), 0, "{case}");
     values.sort_unstable();
     match (expected, catch_unwind(AssertUnwindSafe(|| block_on(group.wait())))) {
-        (None, Ok(result)) => assert_eq!(result, Ok(values), "{case}"),
+        (None, Ok(result)) if unfinished == 0 => assert_eq!(result, Ok(values), "{case}"),
+        (None, Err(payload)) if unfinished > 0 => {
+            let message = payload.downcast::<String>().unwrap();
+            let tasks = if unfinished == 1 { "task" } else { "tasks" };
+            let expected = format!("cancelled explicitly) with {unfinished} {tasks} unfinished");
+            assert!(message.contains(&expected), "{case}: {message}");
+        }
         (Some(Outcome::Err(error)), Ok(result)) => assert_eq!(result, Err(error), "{case}"),
         (Some(Outcome::Panic(id)), Err(payload)) => {
             assert_eq!(*payload.downcast::<u32>().unwrap(), id, "{case}");
@@ -853,7 +909,10 @@ fn wait_until_cancels_the_group_when_the_timer_fires_and_keeps_what_arrived() {
     assert!(waker.poll(&mut wait).is_pending(), "cancelled; task 1 still has to be dropped");
     assert_eq!(token.reason(), Some(CancelReason::Timeout));
     assert!(spawner.poll(1) && gates[1].dropped());
-    assert_eq!(waker.poll(&mut wait), Poll::Ready(errgroup::Timed::TimedOut(Ok(vec![1]))));
+    assert_eq!(
+        waker.poll(&mut wait),
+        Poll::Ready(errgroup::Timed::TimedOut(Ok(vec![Some(1), None])))
+    );
 }
 
 #[test]

@@ -37,7 +37,7 @@ use core::{
     future::Future,
     mem,
     pin::Pin,
-    task::{Context, Poll, Waker},
+    task::{Context, Poll},
 };
 
 use futures_util::task::{ArcWake, waker_ref};
@@ -108,7 +108,10 @@ impl ArcWake for TaskWaker {
 
 /// The tasks spawned but not yet picked up by the driver, shared with every handle.
 pub(crate) struct Incoming<'a> {
-    tasks: Lock<Vec<InlineTask<'a>>>,
+    /// The queued tasks, and whether the queue is closed: its group is gone, and a task
+    /// pushed now is dropped at once (so no task is left here holding a handle, which
+    /// holds this queue: a cycle that nothing would drop).
+    tasks: Lock<(Vec<InlineTask<'a>>, bool)>,
     ready: Arc<Ready>,
 }
 
@@ -119,29 +122,39 @@ impl<'a> Incoming<'a> {
             generic: AtomicBool::new(false),
             woken: Lock::new(Vec::new()),
         };
-        Self { tasks: Lock::new(Vec::new()), ready: Arc::new(ready) }
+        Self { tasks: Lock::new((Vec::new(), false)), ready: Arc::new(ready) }
     }
 
-    /// Queues `task` for the driver, and wakes the driver if it may be waiting.
+    /// Queues `task` for the driver, and wakes the driver if it may be waiting. Once the
+    /// queue is closed, drops `task` instead (outside the lock: its drop runs user code).
     pub(crate) fn push(&self, task: InlineTask<'a>) {
         // A non-empty queue was already announced, and the driver has not taken it yet.
-        let first = self.tasks.with(|tasks| {
+        let pushed = self.tasks.with(|(tasks, closed)| {
+            if *closed {
+                return Err(task);
+            }
             tasks.push(task);
-            tasks.len() == 1
+            Ok(tasks.len() == 1)
         });
-        if first {
-            self.ready.waiter.wake();
+        match pushed {
+            Ok(true) => self.ready.waiter.wake(),
+            Ok(false) => {}
+            Err(task) => drop(task),
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.tasks.with(|tasks| tasks.len())
+        self.tasks.with(|(tasks, _)| tasks.len())
     }
 
-    /// Moves every queued task into `batch` (empty), in one lock.
-    fn take(&self, batch: &mut Vec<InlineTask<'a>>) {
+    /// Moves every queued task into `batch` (empty), in one lock; with `close`, the queue
+    /// takes no task from now on.
+    fn take(&self, batch: &mut Vec<InlineTask<'a>>, close: bool) {
         debug_assert!(batch.is_empty());
-        self.tasks.with(|tasks| mem::swap(tasks, batch));
+        self.tasks.with(|(tasks, closed)| {
+            mem::swap(tasks, batch);
+            *closed |= close;
+        });
     }
 }
 
@@ -243,7 +256,7 @@ impl<'a> InlineDriver<'a> {
     /// Polls each new task once, with the group waker.
     fn poll_new(&mut self, incoming: &Incoming<'a>) -> usize {
         let mut batch = mem::take(&mut self.batch);
-        incoming.take(&mut batch);
+        incoming.take(&mut batch, false);
         let count = batch.len();
         let waker = waker_ref(&incoming.ready);
         let mut cx = Context::from_waker(&waker);
@@ -314,18 +327,13 @@ impl<'a> InlineDriver<'a> {
         1
     }
 
-    /// Polls each task once with a no-op waker, then drops it: a task of a cancelled
-    /// group drops its future when polled, catching a panic in the future's `Drop` and
-    /// recording it, so that no user code runs outside that net.
-    pub(crate) fn drop_all(&mut self, incoming: &Incoming<'a>) {
-        let mut cx = Context::from_waker(Waker::noop());
-        incoming.take(&mut self.batch);
-        for mut task in self.batch.drain(..) {
-            let _ = task.as_mut().poll(&mut cx);
-        }
-        for entry in self.tasks.iter_mut().flatten() {
-            let _ = entry.task.as_mut().poll(&mut cx);
-        }
+    /// Drops every task, queued ones included; with `close` (the group is gone), tasks
+    /// pushed from now on are dropped as they come. A task dropped unfinished records its
+    /// outcome itself (cancelled, since its group is cancelled by then), and catches a
+    /// panic in its future's `Drop`, so that no user code runs outside that net.
+    pub(crate) fn drop_all(&mut self, incoming: &Incoming<'a>, close: bool) {
+        incoming.take(&mut self.batch, close);
+        self.batch.clear();
         self.tasks.clear();
         self.vacant.clear();
         self.unknown.clear();

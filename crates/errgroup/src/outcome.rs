@@ -1,0 +1,208 @@
+//! How a task ends, and how a group that did not run every task to its end says so.
+
+use core::fmt;
+
+use crate::CancelReason;
+
+/// How one task of a group ended: exactly one of these, for every task that was spawned.
+///
+/// | outcome | what `wait` makes of it |
+/// | --- | --- |
+/// | [`Succeeded`](Self::Succeeded) | its value is kept (or discarded) by the group's [`Results`](crate::Results) |
+/// | [`Failed`](Self::Failed) | an error: the group's first one is what `wait` returns |
+/// | [`Panicked`](Self::Panicked) | re-raised at `wait`, even if an error came first; an error with [`panics_as_errors`](crate::Builder::panics_as_errors) |
+/// | [`Cancelled`](Self::Cancelled) | dropped by the group (after a failure, a cancel, a race win, a timeout, the group's drop) |
+/// | [`Lost`](Self::Lost) | dropped by its executor before it finished: re-raised at `wait`; an error with [`interruptions_as_errors`](crate::Builder::interruptions_as_errors) |
+///
+/// The crate docs have the whole table, per waiting form. New outcomes may be added.
+///
+/// # Examples
+///
+/// A group that is dropped without being waited for hands what nobody saw to the callback
+/// set with [`Builder::on_unobserved`](crate::Builder::on_unobserved):
+///
+/// ```
+/// use std::{cell::RefCell, pin::Pin, rc::Rc, sync::Mutex};
+/// use errgroup::{ErrGroup, LocalSpawn, Outcome, SpawnError};
+///
+/// static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+///
+/// fn report(outcome: Outcome<(), String>) {
+///     if let Outcome::Failed(error) = outcome {
+///         SEEN.lock().unwrap().push(error);
+///     }
+/// }
+///
+/// /// Keeps tasks to be run later, on this thread.
+/// #[derive(Clone, Default)]
+/// struct Deferred(Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>);
+///
+/// impl LocalSpawn for Deferred {
+///     fn spawn_local<F: Future<Output = ()> + 'static>(&self, task: F) -> Result<(), SpawnError> {
+///         self.0.borrow_mut().push(Box::pin(task));
+///         Ok(())
+///     }
+/// }
+///
+/// let spawner = Deferred::default();
+/// let group = ErrGroup::builder().on_unobserved(report).local_spawner(spawner.clone());
+/// group.try_spawn(async { Err("nobody waited for this".to_string()) }).unwrap();
+/// for task in spawner.0.borrow_mut().drain(..) {
+///     futures_executor::block_on(task); // the task fails
+/// }
+/// drop(group); // without waiting
+/// assert_eq!(*SEEN.lock().unwrap(), ["nobody waited for this"]);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome<T, E> {
+    /// The task returned `Ok`.
+    Succeeded(T),
+    /// The task returned `Err`.
+    Failed(E),
+    /// The task panicked.
+    #[cfg(feature = "std")]
+    Panicked(crate::Panicked),
+    /// The group dropped the task before it finished, for this reason.
+    Cancelled(CancelReason),
+    /// The task's executor dropped it before it finished, without the group having
+    /// cancelled it.
+    Lost(Lost),
+}
+
+/// A task was lost: its executor dropped it before it finished, and the group had not
+/// cancelled it. A runtime shutting down with tasks pending does this, and so does a
+/// spawner that accepts a task and then drops it unrun.
+///
+/// A lost task is never a success. By default `wait` re-raises it as a panic with this
+/// message; with [`Builder::interruptions_as_errors`](crate::Builder::interruptions_as_errors)
+/// it is an error ([`Interrupted::Lost`]). Either way it cancels its siblings in a
+/// fail-fast group, like any failure.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Interrupted, Spawn, SpawnError};
+///
+/// /// Accepts every task, and drops it.
+/// #[derive(Clone)]
+/// struct Discarding;
+///
+/// impl Spawn for Discarding {
+///     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
+///         drop(task);
+///         Ok(())
+///     }
+/// }
+///
+/// let group = ErrGroup::<Interrupted, _>::builder()
+///     .interruptions_as_errors()
+///     .spawner(Discarding);
+/// group.try_spawn(async { Ok(()) }).unwrap();
+/// let Err(Interrupted::Lost(lost)) = futures_executor::block_on(group.wait()) else {
+///     unreachable!()
+/// };
+/// assert_eq!(lost.task(), 0);
+/// assert_eq!(
+///     lost.to_string(),
+///     "task 0 was lost: its executor dropped it before it finished"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lost {
+    task: usize,
+}
+
+impl Lost {
+    pub(crate) const fn new(task: usize) -> Self {
+        Self { task }
+    }
+
+    /// The task's position in spawn order, counting from 0.
+    ///
+    /// # Examples
+    ///
+    /// See [`Lost`].
+    pub const fn task(&self) -> usize {
+        self.task
+    }
+}
+
+impl fmt::Display for Lost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {} was lost: its executor dropped it before it finished", self.task)
+    }
+}
+
+impl core::error::Error for Lost {}
+
+/// A group did not run every task to its end, and no task failed: a task was lost, or the
+/// group was cancelled from outside (its parent token, [`Handle::cancel`](crate::Handle::cancel))
+/// while tasks were unfinished.
+///
+/// What `wait` does then depends on the group:
+///
+/// - With [`Builder::interruptions_as_errors`](crate::Builder::interruptions_as_errors)
+///   (`E: From<Interrupted>`), `wait` returns it as the group's error.
+/// - Otherwise a lost task is re-raised as a panic naming it, and so is a cancelled
+///   *collecting* group (it has no complete results to return, and a shorter `Vec` would
+///   put values at positions that are not their tasks'). A cancelled group that keeps no
+///   values ([`Discard`](crate::Discard)) returns `Ok(())`: every task that ran to its end
+///   succeeded, the others were dropped because you (or the parent you chose) asked for
+///   it, and there is nothing else to return. The group's token says why.
+///
+/// To keep the values that did arrive when a group may be stopped from outside, wait with
+/// [`ErrGroup::wait_until`](crate::ErrGroup::wait_until): its
+/// [`Timed::TimedOut`](crate::Timed::TimedOut) holds each value at its task's position.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelReason, ErrGroup, Interrupted};
+///
+/// let group = ErrGroup::<Interrupted, _>::builder()
+///     .interruptions_as_errors()
+///     .collect::<u32>()
+///     .inline();
+/// group.try_spawn(std::future::pending()).unwrap();
+/// group.cancel();
+/// let error = futures_executor::block_on(group.wait()).unwrap_err();
+/// assert_eq!(error, Interrupted::Cancelled { reason: CancelReason::Explicit, unfinished: 1 });
+/// assert_eq!(
+///     error.to_string(),
+///     "the group was cancelled (cancelled explicitly) with 1 task unfinished"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Interrupted {
+    /// A task was lost (the first one, if several were).
+    Lost(Lost),
+    /// The group was cancelled from outside while tasks were unfinished.
+    Cancelled {
+        /// Why the group was cancelled.
+        reason: CancelReason,
+        /// How many tasks it dropped before they finished.
+        unfinished: usize,
+    },
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Lost(lost) => lost.fmt(f),
+            Self::Cancelled { reason, unfinished } => {
+                let tasks = if *unfinished == 1 { "task" } else { "tasks" };
+                write!(f, "the group was cancelled ({reason}) with {unfinished} {tasks} unfinished")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Interrupted {}
+
+impl From<Lost> for Interrupted {
+    fn from(lost: Lost) -> Self {
+        Self::Lost(lost)
+    }
+}
