@@ -16,8 +16,8 @@ use std::{
 };
 
 use errgroup::{
-    CancelReason, CancelToken, Discard, ErrGroup, Handle, Policy, Rejected, Spawn, SpawnError,
-    WaitGroup,
+    CancelReason, CancelToken, Discard, ErrGroup, Handle, Interrupted, Policy, Rejected, Spawn,
+    SpawnError, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -818,6 +818,261 @@ pub fn spawning_into_a_finished_group_returns_closed<X: Executor>() {
     assert!(matches!(spawned, Err(Rejected::Closed(_))), "spawn: {}", kind(&spawned));
     assert_eq!(handle.active(), 0);
     assert!(!handle.is_cancelled(), "a group that finished cleanly is not cancelled");
+}
+
+/// A handle of a group that failed (and was cancelled by it) and then finished gets
+/// `Closed`, not `Cancelled`: a finished group says so, whatever happened before.
+pub fn a_failed_then_finished_group_refuses_with_closed<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    let handle = group.handle();
+    spawn_ok::<X, _>(&group, task(async { Err("failed") }));
+    assert_eq!(X::block_on(group.wait()), Err("failed"));
+    assert!(handle.is_cancelled());
+    let refused = X::try_spawn(&handle, task(async { Ok(()) }));
+    assert!(matches!(refused, Err(Rejected::Closed(_))), "try_spawn: {}", kind(&refused));
+    let refused = X::block_on(X::spawn(&handle, task(async { Ok(()) })));
+    assert!(matches!(refused, Err(Rejected::Closed(_))), "spawn: {}", kind(&refused));
+}
+
+/// A task whose future holds `guard` until the group drops it: after its outcome is
+/// recorded (a guard inside an `async` body is dropped when the body returns, before).
+fn holding<T: Send + 'static, E: Send + 'static, G: Send + 'static>(
+    guard: G,
+    task: Task<T, E>,
+) -> Task<T, E> {
+    let mut task = task;
+    let mut guard = Some(guard);
+    crate::support::task(std::future::poll_fn(move |cx| {
+        let _ = &mut guard; // held, and dropped with the future
+        task.as_mut().poll(cx)
+    }))
+}
+
+/// A task that fails, holding a gate that opens when its future is dropped: after its
+/// error is recorded.
+fn fails_then_opens(gate: &Gate) -> Task<u32, Error> {
+    holding(gate.open_on_drop(), task(async { Err("first") }))
+}
+
+/// A task that panics with `Payload(7)` once `gate` opens.
+fn panics_after(gate: &Gate) -> Task<u32, Error> {
+    let gate = gate.clone();
+    task(async move {
+        gate.opened().await;
+        std::panic::panic_any(Payload(7))
+    })
+}
+
+/// Runs `wait`, which must re-raise `Payload(7)`.
+#[track_caller]
+fn assert_reraises<T: std::fmt::Debug>(what: &str, wait: impl FnOnce() -> T) {
+    match catch_unwind(AssertUnwindSafe(wait)) {
+        Err(payload) => assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)), "{what}"),
+        Ok(outcome) => panic!("{what}: the panic was lost, wait returned {outcome:?}"),
+    }
+}
+
+/// A panic is never lost: when a task panics after another one failed, every waiting form
+/// re-raises the panic, under every policy (the group is cooperative here, so that the
+/// panicking task runs after the error instead of being dropped by it).
+pub fn a_panic_after_an_error_is_never_lost<X: Executor>() {
+    for policy in [Policy::FailFast, Policy::CollectAll, Policy::NoCancel] {
+        let builder = || ErrGroup::builder().policy(policy).cooperative().collect::<u32>();
+        let spawn_pair = |handle: &Handle<Error, X::Mode, errgroup::Collect<u32>>| {
+            let gate = Gate::new();
+            // The panicking task first: the failing one may cancel the group at once.
+            for task in [panics_after(&gate), fails_then_opens(&gate)] {
+                assert!(X::try_spawn(handle, task).is_ok());
+            }
+        };
+        let group = X::group(builder());
+        spawn_pair(&group);
+        assert_reraises(&format!("{policy:?}: wait"), || X::block_on(group.wait()));
+
+        let group = X::group(builder());
+        spawn_pair(&group);
+        assert_reraises(&format!("{policy:?}: wait_all"), || X::block_on(group.wait_all()));
+
+        let group = X::group(builder());
+        spawn_pair(&group);
+        assert_reraises(&format!("{policy:?}: wait_until"), || {
+            X::block_on(group.wait_until(pending()))
+        });
+
+        let group = X::group(builder());
+        spawn_pair(&group);
+        let mut stream = group.into_stream();
+        assert_reraises(&format!("{policy:?}: into_stream"), || {
+            X::block_on(async {
+                let mut items = Vec::new();
+                while let Some(item) = stream.next().await {
+                    items.push(item);
+                }
+                items
+            })
+        });
+    }
+    // A race: an error, then a panic, then nobody wins.
+    let group = X::group(ErrGroup::builder().cooperative().race::<u32>());
+    let gate = Gate::new();
+    for task in [panics_after(&gate), fails_then_opens(&gate)] {
+        assert!(X::try_spawn(&group, task).is_ok());
+    }
+    assert_reraises("race", || X::block_on(group.race()));
+
+    // With `panics_as_errors`, the panic is an error like any other, in order of arrival.
+    let group =
+        X::group(ErrGroup::<Failure, _>::builder().policy(Policy::CollectAll).panics_as_errors());
+    let gate = Gate::new();
+    let opened = gate.clone();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            opened.opened().await;
+            std::panic::panic_any(Payload(7))
+        }),
+    );
+    spawn_ok::<X, _>(&group, holding(gate.open_on_drop(), task(async { Err(Failure::Task(1)) })));
+    let errors = X::block_on(group.wait_all()).unwrap_err();
+    assert!(
+        matches!(&errors[..], [Failure::Task(1), Failure::Panicked(panicked)] if panicked.task() == 0),
+        "{errors:?}"
+    );
+}
+
+/// A panic is never lost to a race's win either: the winner's value is not returned when a
+/// task panicked.
+pub fn a_panic_after_a_win_is_never_lost<X: Executor>() {
+    let group = X::group(ErrGroup::builder().cooperative().race::<u32>());
+    let gate = Gate::new();
+    assert!(X::try_spawn(&group, panics_after(&gate)).is_ok());
+    assert!(X::try_spawn(&group, holding(gate.open_on_drop(), task(async { Ok(1) }))).is_ok());
+    assert_reraises("race after a win", || X::block_on(group.race()));
+}
+
+/// Five tasks, three of which finish (0, 2, 4) while 1 and 3 never do; returns when the
+/// three values are in and the other two have started.
+fn five_tasks_two_unfinished<X: Executor, E: Send + 'static>(
+    group: &ErrGroup<E, X::Mode, errgroup::Collect<String>>,
+) -> (Tally, Tally) {
+    let (started, dropped, finished) = (Tally::new(), Tally::new(), Tally::new());
+    for n in 0..5u32 {
+        let (started, finished, guard) = (started.clone(), finished.clone(), dropped.on_drop());
+        let task = task(async move {
+            let _guard = guard;
+            started.add();
+            if n % 2 == 1 {
+                pending::<()>().await;
+            }
+            finished.add();
+            Ok(format!("body of {n}"))
+        });
+        assert!(X::try_spawn(group, task).is_ok(), "task {n} refused");
+    }
+    (started, dropped)
+}
+
+/// A collecting group cancelled from outside (its parent token) while tasks were still
+/// running never returns a shorter `Vec` as if nothing happened: it reports the
+/// interruption (an error with `interruptions_as_errors`, a panic without), and
+/// `wait_until` keeps every value that did arrive at its task's position.
+pub fn a_collecting_group_cancelled_from_outside_never_returns_a_short_vec<X: Executor>() {
+    // Opted in: an error, with the reason and the count.
+    let shutdown = CancelToken::new();
+    let group = X::group(
+        ErrGroup::<anyhow::Error, _>::builder()
+            .child_of(&shutdown)
+            .interruptions_as_errors()
+            .collect::<String>(),
+    );
+    let (started, dropped) = five_tasks_two_unfinished::<X, _>(&group);
+    let stop = async {
+        started.reached(5).await;
+        shutdown.cancel();
+    };
+    let (outcome, ()) = X::block_on(join(isolated(group.wait()), stop));
+    let error = outcome.unwrap_err();
+    assert_eq!(
+        error.downcast_ref::<Interrupted>(),
+        Some(&Interrupted::Cancelled { reason: CancelReason::Parent, unfinished: 2 }),
+        "{error}"
+    );
+    assert_eq!(dropped.get(), 5);
+
+    // Not opted in: re-raised, naming the reason.
+    let shutdown = CancelToken::new();
+    let group = X::group(ErrGroup::<Error, _>::builder().child_of(&shutdown).collect::<String>());
+    let (started, _) = five_tasks_two_unfinished::<X, _>(&group);
+    let stop = async {
+        started.reached(5).await;
+        shutdown.cancel();
+    };
+    let payload =
+        catch_unwind(AssertUnwindSafe(|| X::block_on(join(isolated(group.wait()), stop))))
+            .expect_err("a short Vec must not come back");
+    let message = payload.downcast_ref::<String>().expect("a message");
+    assert!(
+        message.starts_with(
+            "errgroup: the group was cancelled (the parent token was cancelled) with 2 tasks unfinished"
+        ),
+        "{message}"
+    );
+
+    // Waited with the shutdown as the timer: every value at its position.
+    let shutdown = CancelToken::new();
+    let group = X::group(ErrGroup::<Error, _>::builder().child_of(&shutdown).collect::<String>());
+    let (started, _) = five_tasks_two_unfinished::<X, _>(&group);
+    let stop = async {
+        started.reached(5).await;
+        shutdown.cancel();
+    };
+    let (outcome, ()) = X::block_on(join(isolated(group.wait_until(shutdown.cancelled())), stop));
+    let body = |n: u32| Some(format!("body of {n}"));
+    assert_eq!(outcome, Timed::TimedOut(Ok(vec![body(0), None, body(2), None, body(4)])));
+}
+
+/// A group that keeps no values and is cancelled from outside returns `Ok(())` (nothing
+/// that could be returned is missing; its token says why), or the interruption as an error
+/// when it asked for that. Cancelled with no task unfinished, it is a plain success.
+pub fn a_discard_group_cancelled_from_outside<X: Executor>() {
+    for opted_in in [false, true] {
+        let shutdown = CancelToken::new();
+        let builder = ErrGroup::<anyhow::Error, _>::builder().child_of(&shutdown);
+        let builder = if opted_in { builder.interruptions_as_errors() } else { builder };
+        let group = X::group(builder);
+        let token = group.token();
+        let (started, dropped) = (Tally::new(), Tally::new());
+        spawn_ok::<X, _>(&group, forever(&started, &dropped));
+        let stop = async {
+            started.reached(1).await;
+            shutdown.cancel();
+        };
+        let (outcome, ()) = X::block_on(join(isolated(group.wait()), stop));
+        assert_eq!(token.reason(), Some(CancelReason::Parent));
+        assert_eq!(dropped.get(), 1);
+        match outcome {
+            Ok(()) => assert!(!opted_in),
+            Err(error) => {
+                assert!(opted_in, "{error}");
+                assert_eq!(
+                    error.to_string(),
+                    "the group was cancelled (the parent token was cancelled) with 1 task unfinished"
+                );
+            }
+        }
+    }
+    // The only task cancels its group, then succeeds in the same poll: it finished, so
+    // nothing was interrupted.
+    let group = X::group(ErrGroup::<anyhow::Error, _>::builder().interruptions_as_errors());
+    let handle = group.handle();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            handle.cancel();
+            Ok(())
+        }),
+    );
+    assert!(X::block_on(group.wait()).is_ok());
 }
 
 /// A spawner that refuses tasks while told to, as a shut-down executor would.

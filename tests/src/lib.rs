@@ -361,6 +361,11 @@ macro_rules! conformance_suite {
                 dropping_an_unwaited_group_cancels_its_tasks,
                 handles_spawn_siblings_from_inside_tasks,
                 waitgroup_wait_resolves_after_all_guards_drop,
+                a_failed_then_finished_group_refuses_with_closed,
+                a_panic_after_an_error_is_never_lost,
+                a_panic_after_a_win_is_never_lost,
+                a_collecting_group_cancelled_from_outside_never_returns_a_short_vec,
+                a_discard_group_cancelled_from_outside,
                 $($runtime,)*
             );
             $(

@@ -582,3 +582,32 @@ fn spawning_onto_a_shut_down_runtime_loses_the_task_and_wait_reraises_it() {
     let message = payload.downcast::<String>().unwrap();
     assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
 }
+
+#[test]
+fn a_current_thread_runtime_shut_down_with_tasks_pending_loses_them() {
+    let (dropped, new_guard) = drops();
+    let doomed = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let group = ErrGroup::<Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .spawner(Spawner::from(doomed.handle().clone()));
+    for _ in 0..3 {
+        let guard = new_guard();
+        group
+            .try_spawn(async move {
+                let _guard = guard;
+                pending().await
+            })
+            .unwrap();
+    }
+    // Run the tasks until they all wait, then shut the runtime down under them.
+    doomed.block_on(async {
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+    });
+    drop(doomed);
+    assert_eq!(dropped.load(Ordering::SeqCst), 3);
+    assert_eq!(group.active(), 0);
+    let other = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert!(matches!(other.block_on(group.wait()), Err(Interrupted::Lost(_))));
+}

@@ -494,6 +494,12 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
         let mut this = self.project();
         loop {
             if let Poll::Ready(group) = this.waiting.poll(cx) {
+                // A timer that fired by the time the group finished counts: a group that is
+                // a child of the token it is waited on with (`wait_until(token.cancelled())`)
+                // finishes *because* it fired, and its values must stay at their positions.
+                if let Some(timer) = this.timer.as_mut().as_pin_mut() {
+                    *this.timed_out |= timer.poll(cx).is_ready();
+                }
                 return Poll::Ready(if *this.timed_out {
                     crate::Timed::TimedOut(group.shared.outcome_partial())
                 } else {

@@ -460,7 +460,8 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     /// runtime's timer.
     ///
     /// `timer` can be any future: a shutdown token's `cancelled()`, say, to keep what a
-    /// group had when it is stopped.
+    /// group had when it is stopped (the group may be that token's child: a timer that
+    /// has fired by the time the group finishes counts as firing first).
     ///
     /// What it cannot bound: a task that blocks inside its `poll` (the group cannot drop
     /// it until that poll returns), a task on an executor that nobody runs any more, and

@@ -24,8 +24,8 @@ use errgroup::{
 };
 use futures_executor::block_on;
 use support::{
-    Counted, Gate, GateFuture, Outcome, PanickingSpawner, PanicsOnDrop, RecordingSpawner,
-    RefusingSpawner, quiet_panics,
+    Counted, DiscardingSpawner, Gate, GateFuture, Outcome, PanickingSpawner, PanicsOnDrop,
+    PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
 };
 
 type Group = ErrGroup<u32, Runtime<RecordingSpawner>, errgroup::Collect<u32>>;
@@ -98,6 +98,160 @@ fn a_task_its_executor_drops_unfinished_is_lost_cancels_its_siblings_and_is_rera
             .starts_with("errgroup: task 1 was lost: its executor dropped it before it finished"),
         "{message}"
     );
+}
+
+#[test]
+fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_ok() {
+    quiet_panics();
+    // Re-raised by default, naming the task.
+    let group = ErrGroup::<u32, _>::builder().collect::<u32>().spawner(DiscardingSpawner);
+    let token = group.token();
+    let gate = Gate::new();
+    group.try_spawn(gate.future()).unwrap();
+    assert!(gate.dropped() && gate.polls() == 0);
+    assert_eq!(token.reason(), Some(CancelReason::Lost));
+    assert!(matches!(group.try_spawn(Gate::new().future()), Err(Rejected::Cancelled(_))));
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
+
+    // An error with `interruptions_as_errors`, kept in order with `CollectAll`.
+    let group = ErrGroup::<anyhow::Error, _>::builder()
+        .policy(Policy::CollectAll)
+        .interruptions_as_errors()
+        .spawner(DiscardingSpawner);
+    group.try_spawn(async { Ok(()) }).unwrap();
+    group.try_spawn(async { Ok(()) }).unwrap();
+    let errors = block_on(group.wait_all()).unwrap_err();
+    let lost: Vec<_> = errors
+        .iter()
+        .map(|error| match error.downcast_ref::<errgroup::Interrupted>() {
+            Some(errgroup::Interrupted::Lost(lost)) => lost.task(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(lost, [0, 1]);
+
+    // Dropped inside `spawn` after a first poll, and accepted: lost as well.
+    let group = ErrGroup::<u32, _>::new(PollOnceThenDropSpawner);
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    assert!(gate.dropped() && gate.polls() == 1);
+    assert_eq!(group.active(), 0);
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
+}
+
+#[test]
+fn a_cooperative_inline_group_dropped_with_queued_tasks_drops_them_all() {
+    let dropped = Arc::new(AtomicUsize::new(0));
+    struct Counts(Arc<AtomicUsize>);
+    impl Drop for Counts {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    for cooperative in [false, true] {
+        dropped.store(0, SeqCst);
+        let builder = ErrGroup::<(), _>::builder();
+        let group = if cooperative { builder.cooperative().inline() } else { builder.inline() };
+        let handle = group.handle();
+        for _ in 0..3 {
+            // Each task holds its own group's handle: a cycle, unless the group drops it.
+            let (own, counts) = (group.handle(), Counts(dropped.clone()));
+            group
+                .try_spawn(async move {
+                    let _keep = (own, counts);
+                    std::future::pending::<Result<(), ()>>().await
+                })
+                .unwrap();
+        }
+        drop(group);
+        assert_eq!(dropped.load(SeqCst), 3, "cooperative: {cooperative}");
+        assert_eq!(handle.active(), 0);
+        // A task spawned through a handle after the drop is refused, and dropped unrun.
+        let counts = Counts(dropped.clone());
+        let refused = handle.try_spawn(async move {
+            let _counts = counts;
+            Ok(())
+        });
+        assert!(matches!(refused, Err(Rejected::Cancelled(_))));
+        drop(refused);
+        assert_eq!(dropped.load(SeqCst), 4);
+        assert_eq!(handle.token().reason(), Some(CancelReason::Dropped));
+    }
+}
+
+#[test]
+fn a_race_win_and_a_dropped_group_have_reasons_of_their_own() {
+    let group = ErrGroup::<(), _>::builder().race::<u32>().inline();
+    let token = group.token();
+    group.try_spawn(async { Ok(1) }).unwrap();
+    group.try_spawn(std::future::pending()).unwrap();
+    assert_eq!(block_on(group.race()), Ok(1));
+    assert_eq!(token.reason(), Some(CancelReason::Won));
+
+    let group = ErrGroup::<(), _>::inline();
+    let token = group.token();
+    drop(group);
+    assert_eq!(token.reason(), Some(CancelReason::Dropped));
+}
+
+#[test]
+fn what_a_dropped_group_recorded_goes_to_on_unobserved() {
+    quiet_panics();
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    fn report(outcome: errgroup::Outcome<(), u32>) {
+        let seen = match outcome {
+            errgroup::Outcome::Failed(error) => format!("failed {error}"),
+            errgroup::Outcome::Panicked(panicked) => format!("panicked: {panicked}"),
+            errgroup::Outcome::Lost(lost) => format!("lost: {lost}"),
+            other => format!("{other:?}"),
+        };
+        SEEN.lock().unwrap().push(seen);
+    }
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::builder()
+        .policy(Policy::CollectAll)
+        .on_unobserved(report)
+        .spawner(spawner.clone());
+    let gates: Vec<Gate> = (0..3).map(|_| Gate::new()).collect();
+    for gate in &gates {
+        group.try_spawn(gate.future().map_ok()).unwrap();
+    }
+    gates[0].open(Outcome::Err(1));
+    gates[1].open(Outcome::Panic(2));
+    gates[2].open(Outcome::Err(3));
+    for index in 0..3 {
+        assert!(spawner.poll(index));
+    }
+    drop(group);
+    let mut seen = std::mem::take(&mut *SEEN.lock().unwrap());
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["failed 1", "failed 3", "panicked: task 1 panicked with a non-string payload"]
+    );
+
+    // A lost task, reported when the group is gone.
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::builder().on_unobserved(report).spawner(spawner.clone());
+    group.try_spawn(Gate::new().future().map_ok()).unwrap();
+    spawner.drop_task(0);
+    assert!(SEEN.lock().unwrap().is_empty(), "the group is still there to be waited for");
+    drop(group);
+    assert_eq!(
+        std::mem::take(&mut *SEEN.lock().unwrap()),
+        ["lost: task 0 was lost: its executor dropped it before it finished"]
+    );
+
+    // Waited for: nothing is reported, even what `wait` chose not to return.
+    let group =
+        ErrGroup::<u32, _>::builder().policy(Policy::CollectAll).on_unobserved(report).inline();
+    group.try_spawn(async { Err(1) }).unwrap();
+    group.try_spawn(async { Err(2) }).unwrap();
+    SEEN.lock().unwrap().clear();
+    assert_eq!(block_on(group.wait()), Err(1));
+    assert!(SEEN.lock().unwrap().is_empty());
 }
 
 /// Runs `f`, which must panic, and returns its panic message.

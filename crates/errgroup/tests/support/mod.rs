@@ -126,6 +126,36 @@ impl Spawn for RefusingSpawner {
     }
 }
 
+/// Accepts every task, and drops it unrun: the tasks are lost.
+#[derive(Clone)]
+pub struct DiscardingSpawner;
+
+impl Spawn for DiscardingSpawner {
+    fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(task);
+        Ok(())
+    }
+}
+
+/// Polls every task once, inside `spawn`, then drops it if it is still pending and
+/// accepts it (an executor that loses a task before `spawn` even returns).
+#[derive(Clone)]
+pub struct PollOnceThenDropSpawner;
+
+impl Spawn for PollOnceThenDropSpawner {
+    fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let mut task = Box::pin(task);
+        let _ = task.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        Ok(())
+    }
+}
+
 /// Panics on every task (the task is dropped during the unwinding).
 #[derive(Clone)]
 pub struct PanickingSpawner;
