@@ -1,6 +1,7 @@
 //! A smol `Executor` dropped with a group's tasks pending: the tasks are lost, and the
 //! group says so instead of counting them as successes.
 
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 use std::{
     future::pending,
     sync::{
