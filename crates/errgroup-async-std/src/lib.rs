@@ -58,7 +58,13 @@
 //! # Runtime support
 //!
 //! async-std's global executor starts its threads on first use: there is no runtime to
-//! build or enter. [`Spawner`] works from any thread; [`LocalSpawner`] needs the thread to
+//! build or enter, and none that shuts down under a group: a task is dropped only by the
+//! group (cancelled) or at process exit. Should a task be dropped by its executor before
+//! it finishes, the group counts it **lost**, never a success: `wait` re-raises it as a
+//! panic naming the task, or returns `Err(Interrupted::Lost)` with
+//! [`interruptions_as_errors`](errgroup::Builder::interruptions_as_errors) (the outcome
+//! table is in [`errgroup`]'s docs). A [`LocalSpawner`]'s tasks are dropped with their
+//! thread's executor. [`Spawner`] works from any thread; [`LocalSpawner`] needs the thread to
 //! run async-std's executor (see its docs). async-std is discontinued upstream; prefer
 //! `errgroup-smol`.
 #![forbid(unsafe_code)]

@@ -69,6 +69,12 @@
 //! - **Tasks are detached**: the group, not a `smol::Task` handle, owns them. On the global
 //!   executor a task is never dropped at process exit; `wait` (or dropping the group,
 //!   which cancels it) is what ends them.
+//! - **Runtime shutdown**: an `Executor` that is dropped drops the tasks it still holds.
+//!   The group counts each one **lost**, never a success: it cancels a fail-fast group,
+//!   and `wait` re-raises it as a panic naming the task, or returns `Err(Interrupted::Lost)`
+//!   with [`interruptions_as_errors`](errgroup::Builder::interruptions_as_errors) (the
+//!   outcome table is in [`errgroup`]'s docs). The spawners of this crate hold their
+//!   executor, so it lives as long as the group or a handle does.
 //! - **Timers** are `async-io`'s: they fire under any executor (the `async-io` reactor
 //!   thread drives them when no `block_on` does). There is no paused or mocked clock, so
 //!   timeouts take real time.

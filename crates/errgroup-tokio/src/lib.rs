@@ -58,8 +58,10 @@
 //! - [`Spawner::current`], [`group()`] and the timeouts must be called inside a runtime
 //!   (the timeouts on one built with `enable_time`); [`Spawner::from`] a
 //!   [`Handle`](tokio::runtime::Handle) works from anywhere.
-//! - A runtime that shuts down drops its tasks; the group counts them finished, with no
-//!   error: keep the runtime alive until `wait` resolves (see [`Spawner`]).
+//! - A runtime that shuts down drops its tasks: the group counts each one **lost**, never a
+//!   success, and `wait` says so (a panic naming the task, or `Err(Interrupted::Lost)`
+//!   with `interruptions_as_errors`; see [`Spawner`] and the outcome table in
+//!   [`errgroup`]'s docs). Keep the runtime alive until `wait` resolves.
 //! - A cancelled group drops its tasks, but cannot stop a blocking closure that is already
 //!   running: it finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
 //! - A [`LocalGroup`] spawns into the `LocalSet` the spawning code runs in, and panics

@@ -14,9 +14,13 @@ use tokio::runtime::Handle;
 ///
 /// Tokio drops the tasks of a runtime that shuts down: those still running are dropped at
 /// their next `.await`, and a task spawned on a runtime that is already shut down is
-/// dropped at once, never polled. The group counts a dropped task as finished, with no
-/// error and no value, exactly as it does a task it cancelled itself: its outcome is
-/// lost. Keep the runtime alive until the group's `wait` has resolved.
+/// dropped at once, never polled. The group knows: such a task is **lost** (see
+/// [`Lost`](errgroup::Lost)), never a success. It cancels a fail-fast group like any
+/// failure, and `wait` re-raises it as a panic naming the task, or returns
+/// `Err(Interrupted::Lost)` if the group was built with
+/// [`interruptions_as_errors`](errgroup::Builder::interruptions_as_errors). A collecting
+/// group never returns a shorter `Vec`. Keep the runtime alive until the group's `wait`
+/// has resolved.
 ///
 /// # Examples
 ///

@@ -46,6 +46,61 @@
 //! # });
 //! ```
 //!
+//! # Every task accounted for
+//!
+//! Each spawned task ends in exactly one [`Outcome`], and the group knows which:
+//! **succeeded**, **failed**, **panicked**, **cancelled** (dropped by the group: after a
+//! failure, a cancel, a race win, a timeout, the group's drop) or **lost** (dropped by its
+//! executor before it finished: a runtime shutting down, a spawner that drops tasks).
+//! Nothing is lost on the way to the waiter:
+//!
+//! | a task that ... | `wait`, `.await` | `wait_all` | `race` | `into_stream` | `wait_until`, timer fired |
+//! | --- | --- | --- | --- | --- | --- |
+//! | succeeded | its value, in spawn order ([`Collect`]) | as `wait` | the first one wins: `Ok(value)` | `Ok(value)` | `Some(value)` at its position |
+//! | failed | `Err`: the first error; it cancels the others ([`Policy::FailFast`]) | `Err`: every error the policy kept, in order | kept; `Err(all)` if none won | `Err(error)` | `Err`, if before the timer |
+//! | panicked | re-raised, even if an error or a win came first; with [`panics_as_errors`](Builder::panics_as_errors), an error like any other | as `wait` | as `wait` | as `wait` | as `wait` |
+//! | was lost | re-raised as a panic naming it, or [`Interrupted::Lost`] as an error with [`interruptions_as_errors`](Builder::interruptions_as_errors); cancels a fail-fast group | as `wait` | as `wait`, unless a task won | as `wait` | as `wait` |
+//! | was cancelled by a failure or a win | nothing of its own: the failure or the win is the group's outcome | | | | |
+//! | was cancelled from outside (a parent token, [`Handle::cancel`]) | [`Interrupted::Cancelled`] as an error with `interruptions_as_errors`; otherwise a panic in a collecting group (no complete results), `Ok(())` in a [`Discard`] group | as `wait`, in the `Vec` | `Err` (empty, or the interruption) | the stream ends (with the interruption as its last item, opted in) | `None` at its position |
+//!
+//! So `wait` never returns `Ok` for a group that lost a task, a collecting group never
+//! returns values at positions that are not their tasks', and a panic is never swallowed.
+//! A group dropped without being waited for drops every task it still owns (inline ones
+//! included, cooperative or queued); what it had recorded goes to
+//! [`Builder::on_unobserved`] if set, and is never re-raised at the drop.
+//!
+//! ```
+//! use errgroup::{ErrGroup, Interrupted};
+//!
+//! #[derive(Debug)]
+//! enum AppError {
+//!     NotFound(u32),
+//!     Interrupted(Interrupted),
+//! }
+//!
+//! impl From<Interrupted> for AppError {
+//!     fn from(interrupted: Interrupted) -> Self {
+//!         AppError::Interrupted(interrupted)
+//!     }
+//! }
+//!
+//! async fn fetch(id: u32) -> Result<u32, AppError> {
+//!     if id == 0 { Err(AppError::NotFound(id)) } else { Ok(id * 10) }
+//! }
+//!
+//! # futures_executor::block_on(async {
+//! let group = ErrGroup::builder().interruptions_as_errors().collect().inline();
+//! group.try_spawn(fetch(1)).unwrap();
+//! group.try_spawn(std::future::pending()).unwrap();
+//! group.cancel();
+//! let Err(AppError::Interrupted(Interrupted::Cancelled { unfinished, .. })) = group.await else {
+//!     unreachable!()
+//! };
+//! assert_eq!(unfinished, 2); // inline tasks run inside `wait`: neither had run
+//! assert!(matches!(fetch(0).await, Err(AppError::NotFound(0))));
+//! # });
+//! ```
+//!
 //! # Features
 //!
 //! - `std` (default): panics are caught per task and surface at `wait` (re-raised, or as
