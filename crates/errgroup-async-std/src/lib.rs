@@ -98,9 +98,21 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// A group whose `!Send` tasks run on the current thread's async-std executor. Made by
 /// [`local_group`], or by `ErrGroup::builder()...local_spawner(LocalSpawner::new())`.
 ///
+/// A local group is neither `Send` nor `Sync`, and nor are its handles: each task goes to
+/// the executor of the thread that spawns it, so the group stays on the thread that made
+/// it. (A group moved to another thread would spawn its tasks where its `wait` never runs
+/// them.)
+///
 /// # Examples
 ///
 /// See [`LocalSpawner`].
+///
+/// Sending a local group to another thread does not compile:
+///
+/// ```compile_fail
+/// let group = errgroup_async_std::local_group::<()>();
+/// std::thread::spawn(move || drop(group));
+/// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
 
 /// A fail-fast group whose tasks run on async-std's global executor: the first error or

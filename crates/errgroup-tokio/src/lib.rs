@@ -109,9 +109,21 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// [`LocalSet`](tokio::task::LocalSet): made by [`local_group()`], or by
 /// `ErrGroup::builder()` ... `.local_spawner(LocalSpawner::new())`.
 ///
+/// A local group is neither `Send` nor `Sync`, and nor are its handles: each task goes to
+/// the `LocalSet` of the thread that spawns it, and only that thread's `LocalSet` runs it,
+/// so the group stays on the thread that made it. (A group moved to another thread would
+/// spawn its tasks where its `wait` never drives them.)
+///
 /// # Examples
 ///
 /// See [`local_group()`].
+///
+/// Sending a local group to another thread does not compile:
+///
+/// ```compile_fail
+/// let group = errgroup_tokio::local_group::<()>();
+/// std::thread::spawn(move || drop(group));
+/// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
 
 /// A fail-fast group on the current tokio runtime: `ErrGroup::new(Spawner::current())`.
