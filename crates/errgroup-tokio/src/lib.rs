@@ -60,8 +60,9 @@
 //!   [`Handle`](tokio::runtime::Handle) works from anywhere.
 //! - A runtime that shuts down drops its tasks; the group counts them finished, with no
 //!   error: keep the runtime alive until `wait` resolves (see [`Spawner`]).
-//! - A cancelled group drops its tasks, but cannot stop a blocking closure that is already
-//!   running: it finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
+//! - A cancelled group drops its tasks, and its blocking closures that have not started
+//!   (they never run), but cannot stop a blocking closure that is already running: it
+//!   finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
 //! - A [`LocalGroup`] spawns into the `LocalSet` the spawning code runs in, and panics
 //!   outside one (tokio offers no way to check beforehand; see [`LocalSpawner`]).
 //! - Compared with tokio's `JoinSet`, a group needs no `JoinHandle`s: it counts its tasks
@@ -69,6 +70,8 @@
 //!   concurrency, and catches panics per task.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+
+extern crate alloc;
 
 mod blocking;
 mod local;
