@@ -73,7 +73,8 @@
 //!   thread drives them when no `block_on` does). There is no paused or mocked clock, so
 //!   timeouts take real time.
 //! - **Blocking closures cannot be interrupted**: a cancelled group stops waiting for a
-//!   running closure, which then finishes on its thread unobserved.
+//!   running closure, which then finishes on its thread unobserved. A closure that has not
+//!   started by then never runs, even if it is queued on the blocking pool.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
