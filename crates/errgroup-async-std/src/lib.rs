@@ -70,14 +70,20 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+extern crate alloc;
+
+use alloc::sync::Arc;
 use core::{
     fmt,
     future::Future,
     pin::Pin,
-    task::{Context, Poll},
+    task::{Context, Poll, ready},
     time::Duration,
 };
-use std::time::Instant;
+use std::{
+    sync::{Mutex, PoisonError},
+    time::Instant,
+};
 
 use async_std::task::{self, JoinHandle};
 pub use errgroup;
@@ -104,9 +110,21 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// A group whose `!Send` tasks run on the current thread's async-std executor. Made by
 /// [`local_group`], or by `ErrGroup::builder()...local_spawner(LocalSpawner::new())`.
 ///
+/// A local group is neither `Send` nor `Sync`, and nor are its handles: each task goes to
+/// the executor of the thread that spawns it, so the group stays on the thread that made
+/// it. (A group moved to another thread would spawn its tasks where its `wait` never runs
+/// them.)
+///
 /// # Examples
 ///
 /// See [`LocalSpawner`].
+///
+/// Sending a local group to another thread does not compile:
+///
+/// ```compile_fail
+/// let group = errgroup_async_std::local_group::<()>();
+/// std::thread::spawn(move || drop(group));
+/// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
 
 /// A fail-fast group whose tasks run on async-std's global executor: the first error or
@@ -281,8 +299,8 @@ pub trait SpawnBlocking<E, R: Results = Discard>: sealed::Sealed {
     /// `wait`, or turned into an error with `panics_as_errors`.
     ///
     /// Like `try_spawn`, it never waits: with the group's limit reached it hands `f` back.
-    /// The closure starts when the task is first polled on the executor; a group cancelled
-    /// before then drops it unrun.
+    /// The closure is handed to the blocking pool when the task is first polled on the
+    /// executor; a group cancelled before the closure starts drops it unrun.
     ///
     /// # Examples
     ///
@@ -312,10 +330,19 @@ pub trait SpawnBlocking<E, R: Results = Discard>: sealed::Sealed {
     ///
     /// # Cancel safety
     ///
-    /// A blocking closure cannot be interrupted. Once it has started, cancelling the
-    /// group stops the group from *waiting* for it: the task is dropped like any other
-    /// and the group can finish, while the closure runs to completion on its thread and
-    /// its outcome (value, error or panic) is discarded.
+    /// When the group is cancelled (by an error, a panic,
+    /// [`cancel`](errgroup::Handle::cancel), its parent or a timeout) or dropped, a closure
+    /// that had not started never runs, whether or not its task had handed it to the
+    /// blocking pool: it is dropped, with everything it captured, by the time the group's
+    /// `wait` returns. (async-std cannot take back a job it was given: a job left on its
+    /// pool finds the closure gone when its turn comes, and does nothing.) A blocking
+    /// closure that had already started cannot be interrupted: it runs to completion on its
+    /// thread, its outcome (value, error or panic) is discarded, and `wait` does not wait
+    /// for it.
+    ///
+    /// A [`cooperative`](errgroup::Builder::cooperative) group drops no task when
+    /// cancelled, so there a queued closure still runs, and `wait` waits for it: a closure
+    /// that should not start late checks the group's token first.
     ///
     /// # Blocking
     ///
@@ -341,15 +368,25 @@ where
     }
 }
 
-/// A blocking closure as a task: holds the closure until first polled, then awaits it on
-/// async-std's blocking pool. A rejected task was never polled, so its closure is still
-/// here to hand back.
+/// A blocking closure as a task: holds the closure until first polled, then the [`Slot`]
+/// it was moved to and the `JoinHandle` of the job that runs it on async-std's blocking
+/// pool, unless this task is dropped first. A rejected task was never polled, so its
+/// closure is still here to hand back.
 ///
 /// A panic in the closure needs no handling here: async-std's `JoinHandle` re-raises it,
 /// with its original payload, when polled, and the group catches it per task.
 struct Blocking<F, T> {
     closure: Option<F>,
-    running: Option<JoinHandle<T>>,
+    running: Option<Running<F, T>>,
+}
+
+/// A handed-over closure and the job that may run it. Dropping it drops the closure if the
+/// job has not taken it yet, so the job, which async-std detaches when its `JoinHandle` is
+/// dropped, finds it gone and does not run it.
+struct Running<F, T> {
+    /// Held for its `Drop`, which is what keeps a cancelled closure from running.
+    _slot: Slot<F>,
+    job: JoinHandle<Option<T>>,
 }
 
 impl<F, T> Blocking<F, T> {
@@ -362,7 +399,8 @@ impl<F, T> Blocking<F, T> {
     }
 }
 
-// Nothing is structurally pinned: the closure is moved out, and `JoinHandle` is `Unpin`.
+// Nothing is structurally pinned: the closure is moved out, `Slot` is an `Arc` and
+// `JoinHandle` is `Unpin`.
 impl<F, T> Unpin for Blocking<F, T> {}
 
 impl<F, T> Future for Blocking<F, T>
@@ -375,10 +413,15 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         if let Some(closure) = this.closure.take() {
-            this.running = Some(task::spawn_blocking(closure));
+            let slot = Slot::new(closure);
+            let job = task::spawn_blocking(slot.job());
+            this.running = Some(Running { _slot: slot, job });
         }
         let running = this.running.as_mut().expect("a blocking task polled after it completed");
-        Pin::new(running).poll(cx)
+        let outcome = ready!(Pin::new(&mut running.job).poll(cx));
+        this.running = None;
+        // Only dropping `running` empties the slot, and it was alive until the job ended.
+        Poll::Ready(outcome.expect("a blocking closure vanished from its slot"))
     }
 }
 
@@ -386,6 +429,42 @@ impl<F, T> fmt::Debug for Blocking<F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Blocking").field("started", &self.closure.is_none()).finish()
     }
+}
+
+/// A closure shared by a group's task and the pool job meant to run it: whichever takes it
+/// first decides its fate. The job takes it to run it; the task, dropped by its group
+/// before the job started, takes it to drop it then and there, so that it never runs and
+/// what it captured does not wait for the pool to reach the job.
+struct Slot<F>(Arc<Mutex<Option<F>>>);
+
+impl<F> Slot<F> {
+    fn new(closure: F) -> Self {
+        Self(Arc::new(Mutex::new(Some(closure))))
+    }
+
+    /// The job for the pool: runs the closure if it is still in the slot.
+    fn job<T>(&self) -> impl FnOnce() -> Option<T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let slot = Arc::clone(&self.0);
+        // Taken out first: the closure runs (and may panic) with the lock released.
+        move || take(&slot).map(|closure| closure())
+    }
+}
+
+impl<F> Drop for Slot<F> {
+    fn drop(&mut self) {
+        // Dropped with the lock released: a panicking `Drop` of a capture poisons nothing
+        // and is the group's to catch, as for any task's future.
+        drop(take(&self.0));
+    }
+}
+
+/// Takes the closure out of its slot, if it is still there. No user code runs under the
+/// lock, so it is never poisoned; a poisoned lock is taken over all the same.
+fn take<F>(slot: &Mutex<Option<F>>) -> Option<F> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
 }
 
 impl<E, M: Mode, R: Results> sealed::Sealed for ErrGroup<E, M, R> {}

@@ -1,9 +1,11 @@
 //! Blocking closures as tasks of a group, on smol's blocking thread pool.
 
+use alloc::sync::Arc;
 use core::{
     pin::Pin,
-    task::{Context, Poll},
+    task::{Context, Poll, ready},
 };
+use std::sync::{Mutex, PoisonError};
 
 use errgroup::{Handle, LocalRuntime, Rejected, Results, Runtime};
 use smol::Task;
@@ -46,11 +48,6 @@ pub trait SpawnBlocking<E, R: Results>: sealed::Sealed {
     /// the group's panic, re-raised at `wait` with the original payload (or turned into an
     /// error by [`Builder::panics_as_errors`](errgroup::Builder::panics_as_errors)).
     ///
-    /// A thread cannot be interrupted: when the group is cancelled, it stops waiting for the
-    /// closure, which runs to completion on its thread if it had started (its outcome is
-    /// discarded) and never runs if it had not. `wait` does not wait for a closure that is
-    /// still running after the group was cancelled.
-    ///
     /// # Examples
     ///
     /// See [`SpawnBlocking`].
@@ -61,6 +58,21 @@ pub trait SpawnBlocking<E, R: Results>: sealed::Sealed {
     /// limit is reached (this never waits for a slot), [`Rejected::Cancelled`] when the group
     /// is cancelled and [`Rejected::Closed`] when it has finished; the executors of this
     /// crate never refuse a task, so [`Rejected::Spawner`] does not happen.
+    ///
+    /// # Cancel safety
+    ///
+    /// When the group is cancelled (by an error, a panic,
+    /// [`cancel`](errgroup::Handle::cancel), its parent or a timeout) or dropped, a closure
+    /// that had not started never runs, whether or not its task had handed it to the
+    /// blocking pool: it is dropped, with everything it captured, by the time the group's
+    /// `wait` returns. (A job left on the pool's queue is cancelled and does nothing when
+    /// its turn comes.) A thread cannot be interrupted: a closure that had already started
+    /// runs to completion on its thread, its outcome (value, error or panic) is discarded,
+    /// and `wait` does not wait for it.
+    ///
+    /// A [`cooperative`](errgroup::Builder::cooperative) group drops no task when
+    /// cancelled, so there a queued closure still runs, and `wait` waits for it: a closure
+    /// that should not start late checks the group's token first.
     ///
     /// # Blocking
     ///
@@ -111,10 +123,19 @@ where
 }
 
 /// The task a blocking closure becomes: the closure until it is first polled (so that a
-/// refused task can hand it back untouched), then the pool's [`Task`] running it.
+/// refused task can hand it back untouched), then the [`Slot`] it was moved to and the
+/// pool's [`Task`] for the job that runs it, unless this task is dropped first.
 struct Blocking<F, T> {
     closure: Option<F>,
-    running: Option<Task<T>>,
+    running: Option<Running<F, T>>,
+}
+
+/// A handed-over closure and the job that may run it. Dropping it drops the closure if the
+/// job has not taken it yet (and cancels the job), so the closure never runs.
+struct Running<F, T> {
+    /// Held for its `Drop`, which is what keeps a cancelled closure from running.
+    _slot: Slot<F>,
+    job: Task<Option<T>>,
 }
 
 impl<F, T> Blocking<F, T> {
@@ -123,7 +144,8 @@ impl<F, T> Blocking<F, T> {
     }
 }
 
-// Nothing is structurally pinned: the closure is only moved, and `Task` is `Unpin`.
+// Nothing is structurally pinned: the closure is only moved, `Slot` is an `Arc` and
+// `Task` is `Unpin`.
 impl<F, T> Unpin for Blocking<F, T> {}
 
 impl<F, T> Future for Blocking<F, T>
@@ -140,16 +162,56 @@ where
             None => {
                 let closure =
                     this.closure.take().expect("errgroup-smol: blocking task polled twice");
-                this.running.insert(smol::unblock(closure))
+                let slot = Slot::new(closure);
+                let job = smol::unblock(slot.job());
+                this.running.insert(Running { _slot: slot, job })
             }
         };
         // The pool catches a panic in the closure, and this poll resumes it with its
         // original payload: the group catches it there like any task's panic.
-        Pin::new(running).poll(cx)
+        let outcome = ready!(Pin::new(&mut running.job).poll(cx));
+        // Only dropping `running` empties the slot, and it is alive until here.
+        Poll::Ready(outcome.expect("errgroup-smol: a blocking closure vanished from its slot"))
     }
 }
 
 /// A refused task was never polled: its closure is still there to hand back.
 fn hand_back<F, T>(rejected: Rejected<Blocking<F, T>>) -> Rejected<F> {
     rejected.map(|task| task.closure.expect("errgroup-smol: a refused task is never polled"))
+}
+
+/// A closure shared by a group's task and the pool job meant to run it: whichever takes it
+/// first decides its fate. The job takes it to run it; the task, dropped by its group
+/// before the job started, takes it to drop it then and there, so that it never runs and
+/// what it captured does not wait for the pool to reach the job.
+struct Slot<F>(Arc<Mutex<Option<F>>>);
+
+impl<F> Slot<F> {
+    fn new(closure: F) -> Self {
+        Self(Arc::new(Mutex::new(Some(closure))))
+    }
+
+    /// The job for the pool: runs the closure if it is still in the slot.
+    fn job<T>(&self) -> impl FnOnce() -> Option<T> + Send + 'static
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let slot = Arc::clone(&self.0);
+        // Taken out first: the closure runs (and may panic) with the lock released.
+        move || take(&slot).map(|closure| closure())
+    }
+}
+
+impl<F> Drop for Slot<F> {
+    fn drop(&mut self) {
+        // Dropped with the lock released: a panicking `Drop` of a capture poisons nothing
+        // and is the group's to catch, as for any task's future.
+        drop(take(&self.0));
+    }
+}
+
+/// Takes the closure out of its slot, if it is still there. No user code runs under the
+/// lock, so it is never poisoned; a poisoned lock is taken over all the same.
+fn take<F>(slot: &Mutex<Option<F>>) -> Option<F> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
 }

@@ -79,7 +79,8 @@
 //!   thread drives them when no `block_on` does). There is no paused or mocked clock, so
 //!   timeouts take real time.
 //! - **Blocking closures cannot be interrupted**: a cancelled group stops waiting for a
-//!   running closure, which then finishes on its thread unobserved.
+//!   running closure, which then finishes on its thread unobserved. A closure that has not
+//!   started by then never runs, even if it is queued on the blocking pool.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
@@ -114,9 +115,25 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// A group whose `!Send` tasks run on a [`LocalExecutor`](smol::LocalExecutor) on this
 /// thread.
 ///
+/// A local group is neither `Send` nor `Sync`, and nor are its handles, so it stays on the
+/// thread of its executor.
+///
 /// # Examples
 ///
 /// See [`LocalSpawner`].
+///
+/// Sending a local group to another thread does not compile:
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+///
+/// use errgroup::ErrGroup;
+/// use errgroup_smol::{LocalGroup, LocalSpawner};
+///
+/// let local = Rc::new(smol::LocalExecutor::new());
+/// let group: LocalGroup<()> = ErrGroup::builder().local_spawner(LocalSpawner::from(local));
+/// std::thread::spawn(move || drop(group));
+/// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
 
 /// A fail-fast group on smol's global executor: the first error or panic cancels the other

@@ -62,8 +62,9 @@
 //!   success, and `wait` says so (a panic naming the task, or `Err(Interrupted::Lost)`
 //!   with `interruptions_as_errors`; see [`Spawner`] and the outcome table in
 //!   [`errgroup`]'s docs). Keep the runtime alive until `wait` resolves.
-//! - A cancelled group drops its tasks, but cannot stop a blocking closure that is already
-//!   running: it finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
+//! - A cancelled group drops its tasks, and its blocking closures that have not started
+//!   (they never run), but cannot stop a blocking closure that is already running: it
+//!   finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
 //! - A [`LocalGroup`] spawns into the `LocalSet` the spawning code runs in, and panics
 //!   outside one (tokio offers no way to check beforehand; see [`LocalSpawner`]).
 //! - Compared with tokio's `JoinSet`, a group needs no `JoinHandle`s: it counts its tasks
@@ -71,6 +72,8 @@
 //!   concurrency, and catches panics per task.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+
+extern crate alloc;
 
 mod blocking;
 mod local;
@@ -111,9 +114,21 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// [`LocalSet`](tokio::task::LocalSet): made by [`local_group()`], or by
 /// `ErrGroup::builder()` ... `.local_spawner(LocalSpawner::new())`.
 ///
+/// A local group is neither `Send` nor `Sync`, and nor are its handles: each task goes to
+/// the `LocalSet` of the thread that spawns it, and only that thread's `LocalSet` runs it,
+/// so the group stays on the thread that made it. (A group moved to another thread would
+/// spawn its tasks where its `wait` never drives them.)
+///
 /// # Examples
 ///
 /// See [`local_group()`].
+///
+/// Sending a local group to another thread does not compile:
+///
+/// ```compile_fail
+/// let group = errgroup_tokio::local_group::<()>();
+/// std::thread::spawn(move || drop(group));
+/// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
 
 /// A fail-fast group on the current tokio runtime: `ErrGroup::new(Spawner::current())`.

@@ -333,6 +333,127 @@ async fn cancelled_group_stops_waiting_but_the_blocking_closure_runs_to_completi
     finished_rx.await.unwrap();
 }
 
+/// Threads in the blocking pool of the pool-filling test: all of them held busy.
+const POOL: usize = 2;
+/// Closures queued behind the held ones in that test.
+const QUEUED: usize = 6;
+/// Bounds the pool-filling test: it fails rather than hangs if a closure is lost.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Runs `body` on a current-thread runtime whose blocking pool has [`POOL`] threads.
+/// `body` gets a way to wait until the runtime has run out of ready tasks: on a
+/// current-thread runtime, `on_thread_park` runs only when no task is ready to be polled.
+fn on_small_blocking_pool<F: Future<Output = ()>>(body: impl FnOnce(Idle) -> F) {
+    let idle = Idle::default();
+    let on_park = idle.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(POOL)
+        .enable_time()
+        .on_thread_park(move || {
+            on_park.parks.fetch_add(1, Ordering::SeqCst);
+            on_park.parked.notify_one();
+        })
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        tokio::time::timeout(DEADLINE, body(idle)).await.expect("the test ran past its deadline");
+    });
+}
+
+/// Counts the runtime's parks (see [`on_small_blocking_pool`]).
+#[derive(Clone, Default)]
+struct Idle {
+    parks: Arc<AtomicUsize>,
+    parked: Arc<tokio::sync::Notify>,
+}
+
+impl Idle {
+    /// Resolves once the runtime has parked after this call: by then every task that was
+    /// ready when it was called has been polled.
+    async fn after_ready_tasks(&self) {
+        let parks = self.parks.load(Ordering::SeqCst);
+        while self.parks.load(Ordering::SeqCst) == parks {
+            self.parked.notified().await;
+        }
+    }
+}
+
+/// Resolves once every job queued on the blocking pool before this call has finished: one
+/// job per pool thread, meeting at a barrier, can only all run once the pool (first in,
+/// first out) has finished everything ahead of them.
+async fn blocking_pool_drained() {
+    let barrier = Arc::new(std::sync::Barrier::new(POOL));
+    let probes: Vec<_> = (0..POOL)
+        .map(|_| {
+            let barrier = barrier.clone();
+            tokio::task::spawn_blocking(move || {
+                barrier.wait();
+            })
+        })
+        .collect();
+    for probe in probes {
+        probe.await.unwrap();
+    }
+}
+
+#[test]
+fn cancelled_group_never_runs_queued_blocking_closures_and_drops_them_before_wait_returns() {
+    on_small_blocking_pool(|idle| async move {
+        let group = errgroup_tokio::group::<&str>();
+        // Fill the pool: each held closure signals that it started, then blocks.
+        let (started_tx, mut started_rx) = mpsc::unbounded_channel();
+        let held_finished = Arc::new(AtomicUsize::new(0));
+        let mut releases = Vec::new();
+        for _ in 0..POOL {
+            let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+            releases.push(release_tx);
+            let (started_tx, held_finished) = (started_tx.clone(), held_finished.clone());
+            group
+                .spawn_blocking(move || {
+                    started_tx.send(()).unwrap();
+                    // Released by a send, or by the test dropping the sender if it fails.
+                    let _ = release_rx.recv();
+                    held_finished.fetch_add(1, Ordering::SeqCst);
+                    Err("too late to count")
+                })
+                .unwrap();
+        }
+        for _ in 0..POOL {
+            started_rx.recv().await.unwrap();
+        }
+
+        // Queue more behind them, and let the runtime hand every one to the pool.
+        let (dropped, new_guard) = drops();
+        let ran = Arc::new(AtomicUsize::new(0));
+        for _ in 0..QUEUED {
+            let (guard, ran) = (new_guard(), ran.clone());
+            group
+                .spawn_blocking(move || {
+                    let _guard = guard;
+                    ran.fetch_add(1, Ordering::SeqCst);
+                    Ok(())
+                })
+                .unwrap();
+        }
+        idle.after_ready_tasks().await;
+        assert_eq!(dropped.load(Ordering::SeqCst), 0);
+
+        group.cancel();
+        // What a cancelled group returns is the group's business; this test is about the
+        // closures.
+        let _outcome = group.wait().await;
+        assert_eq!(dropped.load(Ordering::SeqCst), QUEUED, "a queued closure outlived `wait`");
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        assert_eq!(held_finished.load(Ordering::SeqCst), 0, "`wait` waited for a held closure");
+
+        // The held closures run to completion, once each; the queued ones never run.
+        drop(releases);
+        blocking_pool_drained().await;
+        assert_eq!(held_finished.load(Ordering::SeqCst), POOL);
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "a closure of a cancelled group ran");
+    });
+}
+
 // ---- timeouts ----
 
 #[tokio::test(start_paused = true)]

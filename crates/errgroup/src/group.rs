@@ -334,7 +334,7 @@ impl<E, R: Results> Builder<E, R> {
         self,
         spawner: S,
     ) -> ErrGroup<E, LocalRuntime<S>, R> {
-        self.build(LocalRuntime(spawner))
+        self.build(LocalRuntime::new(spawner))
     }
 
     fn build<M: Mode>(self, mode: M) -> ErrGroup<E, M, R> {

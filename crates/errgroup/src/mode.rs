@@ -4,6 +4,7 @@ use alloc::{boxed::Box, sync::Arc};
 use core::{
     fmt,
     future::Future,
+    marker::PhantomData,
     task::{Context, Poll},
 };
 
@@ -107,11 +108,48 @@ pub struct Runtime<S>(pub(crate) S);
 /// `Send`, on the current thread's executor. Made by
 /// [`Builder::local_spawner`](crate::Builder::local_spawner).
 ///
+/// `LocalRuntime` is neither `Send` nor `Sync`, whatever the spawner, and so are the
+/// groups and handles of this mode: a local spawner spawns onto the executor of the
+/// thread it is called on, so a group used from another thread would put its tasks where
+/// its `wait` never runs them.
+///
 /// # Examples
 ///
 /// See [`Builder::local_spawner`](crate::Builder::local_spawner).
-#[derive(Clone, Debug)]
-pub struct LocalRuntime<S>(pub(crate) S);
+///
+/// Even with a spawner that is `Send`, a local group stays on its thread; this does not
+/// compile:
+///
+/// ```compile_fail
+/// use errgroup::{ErrGroup, LocalSpawn, SpawnError};
+///
+/// #[derive(Clone)]
+/// struct Dropper; // `Send` and `Sync`
+///
+/// impl LocalSpawn for Dropper {
+///     fn spawn_local<F: Future<Output = ()> + 'static>(&self, _: F) -> Result<(), SpawnError> {
+///         Ok(())
+///     }
+/// }
+///
+/// let group = ErrGroup::<(), _>::builder().local_spawner(Dropper);
+/// std::thread::spawn(move || drop(group));
+/// ```
+#[derive(Clone)]
+pub struct LocalRuntime<S>(pub(crate) S, PhantomData<*const ()>);
+
+impl<S> LocalRuntime<S> {
+    /// The mode of a group on `spawner`. The marker makes it `!Send` and `!Sync`.
+    pub(crate) const fn new(spawner: S) -> Self {
+        Self(spawner, PhantomData)
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for LocalRuntime<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LocalRuntime").field(&self.0).finish()
+    }
+}
 
 /// Tasks run inside the group's own `wait` (and `spawn`) futures, like `FuturesUnordered`
 /// (one allocation per task, the task itself):
