@@ -247,11 +247,11 @@ pub fn errors_after_cancellation_are_not_the_cause<X: Executor>() {
     // A task cancels its own group, then fails in the same poll.
     let group = fail_fast::<X, Error>();
     let token = group.token();
-    let handle = group.handle();
+    let own = group.token();
     spawn_ok::<X, _>(
         &group,
         task(async move {
-            assert!(handle.cancel());
+            assert!(own.cancel());
             Err("after the cancel")
         }),
     );
@@ -296,7 +296,10 @@ pub fn errors_after_cancellation_are_not_the_cause<X: Executor>() {
 
 /// With [`Policy::CollectAll`], every error is kept in order of arrival and the other tasks
 /// keep running to the end; nothing is cancelled.
-pub fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running<X: Executor>() {
+pub fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
     const FAILING: usize = 5;
     let group = X::group(ErrGroup::builder().policy(Policy::CollectAll));
     let handle = group.handle();
@@ -367,7 +370,10 @@ pub fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_runni
 
 /// With [`Policy::NoCancel`] (Go's plain group), `wait` returns the first error, the other
 /// tasks keep running, and the group still accepts new tasks.
-pub fn no_cancel_records_first_error_and_cancels_nothing<X: Executor>() {
+pub fn no_cancel_records_first_error_and_cancels_nothing<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
     let group = X::group(ErrGroup::builder().policy(Policy::NoCancel));
     let handle = group.handle();
     // A fails first; B fails once A is counted out; C succeeds once B is, then spawns D.
@@ -1064,11 +1070,11 @@ pub fn a_discard_group_cancelled_from_outside<X: Executor>() {
     // The only task cancels its group, then succeeds in the same poll: it finished, so
     // nothing was interrupted.
     let group = X::group(ErrGroup::<anyhow::Error, _>::builder().interruptions_as_errors());
-    let handle = group.handle();
+    let token = group.token();
     spawn_ok::<X, _>(
         &group,
         task(async move {
-            handle.cancel();
+            token.cancel();
             Ok(())
         }),
     );
@@ -1209,7 +1215,10 @@ pub fn panic_cancels_siblings<X: Executor>() {
 
 /// With `panics_as_errors`, a panic becomes the group's error, carrying the message and the
 /// task's spawn index; it still cancels the siblings, and collect-all keeps it in order.
-pub fn panics_as_errors_carry_message_and_task<X: Executor>() {
+pub fn panics_as_errors_carry_message_and_task<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
     let group = X::group(ErrGroup::builder().panics_as_errors());
     let (started, dropped) = (Tally::new(), Tally::new());
     spawn_ok::<X, Failure>(&group, task(async { Ok(()) }));
@@ -1282,7 +1291,10 @@ pub fn panics_as_errors_carry_message_and_task<X: Executor>() {
 
 /// A collecting group returns its values in spawn order, whatever order the tasks finish
 /// in (here: the reverse).
-pub fn ordered_collect_returns_values_in_spawn_order<X: Executor>() {
+pub fn ordered_collect_returns_values_in_spawn_order<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
     const TASKS: usize = 5;
     let group = X::group(ErrGroup::builder().collect::<usize>());
     let handle = group.handle();
@@ -1479,7 +1491,10 @@ fn node<X: Executor>(
     depth: u32,
     nodes: Tally,
     leaves: Tally,
-) -> Task<(), Error> {
+) -> Task<(), Error>
+where
+    X::Mode: Send + Sync,
+{
     task(async move {
         nodes.add();
         if depth == 0 {
@@ -1497,7 +1512,10 @@ fn node<X: Executor>(
 
 /// Tasks spawn siblings into their own group through handles; `wait` waits for all of them
 /// (a tree of depth 4, fan-out 3: 121 nodes, 81 leaves).
-pub fn handles_spawn_siblings_from_inside_tasks<X: Executor>() {
+pub fn handles_spawn_siblings_from_inside_tasks<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
     let group = fail_fast::<X, Error>();
     let (nodes, leaves) = (Tally::new(), Tally::new());
     let root = node::<X>(group.handle(), DEPTH, nodes.clone(), leaves.clone());

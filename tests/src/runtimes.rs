@@ -94,7 +94,7 @@ impl Executor for TokioLocalSet {
     fn spawn<'h, E, R>(
         handle: &'h Handle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + Send + 'h
+    ) -> impl Future<Output = Spawned<R::Value, E>> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,

@@ -313,8 +313,8 @@ pub trait SpawnBlocking<E, R: Results = Discard>: sealed::Sealed {
     ///     let handle = group.handle();
     ///     assert_eq!(group.await, Err("the disk is full".to_string()));
     ///
-    ///     // The error cancelled the group: it refuses more work and hands the closure back.
-    ///     let Err(Rejected::Cancelled(f)) = handle.spawn_blocking(|| Ok(())) else {
+    ///     // The group has finished: it refuses more work and hands the closure back.
+    ///     let Err(Rejected::Closed(f)) = handle.spawn_blocking(|| Ok(())) else {
     ///         unreachable!()
     ///     };
     ///     assert_eq!(f(), Ok(()));

@@ -35,7 +35,7 @@ pub type Timeout<E, M, R> = WaitUntil<E, M, R, Sleep>;
 ///     group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
 ///     group.try_spawn(std::future::pending()).unwrap(); // never finishes
 ///     let outcome = group.wait_timeout(Duration::from_millis(10)).await;
-///     assert_eq!(outcome, Timed::TimedOut(Ok(vec![1])));
+///     assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None])));
 /// });
 /// ```
 pub trait WaitTimeout: crate::sealed::Sealed + Sized {
