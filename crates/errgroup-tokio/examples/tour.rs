@@ -1,4 +1,4 @@
-//! The tour: the seven examples of this directory, one after the other, under headings.
+//! The tour: the eight examples of this directory, one after the other, under headings.
 //!
 //! Each example is a file of its own, runnable alone (`cargo run -p errgroup-tokio
 //! --example aggregate`, ...); the tour includes the same files as modules and calls
@@ -20,12 +20,14 @@ mod panic;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod race;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod shutdown;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod threads;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod try_spawn_fallback;
 
 /// Each example: its name, what it shows, and its body.
-const EXAMPLES: [(&str, &str, fn()); 7] = [
+const EXAMPLES: [(&str, &str, fn()); 8] = [
     ("aggregate", "fan out to three services, fan in to one struct, fail as one", aggregate::run),
     ("batch", "1,000 items, at most 50 at a time: a limit with back-pressure", batch::run),
     ("health_check", "every failure reported, by service name (collect-all)", health_check::run),
@@ -36,6 +38,7 @@ const EXAMPLES: [(&str, &str, fn()); 7] = [
         try_spawn_fallback::run,
     ),
     ("panic", "a panic cancels the siblings and reaches the waiter", panic::run),
+    ("shutdown", "stopped from outside: an error that says so, or what arrived", shutdown::run),
     ("threads", "`WaitGroup` across plain threads, with guards", threads::run),
 ];
 
