@@ -101,7 +101,8 @@ impl Future for Gated {
 
     fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.polled.lock().unwrap().push(self.index);
-        match self.end.lock().unwrap()[self.index] {
+        let end = self.end.lock().unwrap()[self.index];
+        match end {
             None => Poll::Pending,
             Some(End::Ok) => Poll::Ready(Ok(())),
             Some(End::Fail) => Poll::Ready(Err(Error::Failed(self.index))),
