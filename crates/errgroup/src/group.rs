@@ -200,9 +200,9 @@ impl<E, R: Results> Builder<E, R> {
     }
 
     /// Turns an interruption into an error value (`E: From<Interrupted>`) instead of
-    /// re-raising it at `wait`: a task lost by its executor ([`Interrupted::Lost`]), and a
+    /// re-raising it at `wait`: a task lost by its executor ([`Interrupted::Lost`](crate::Interrupted::Lost)), and a
     /// group cancelled from outside while tasks were unfinished
-    /// ([`Interrupted::Cancelled`]). A lost task still counts as the task's failure (it
+    /// ([`Interrupted::Cancelled`](crate::Interrupted::Cancelled)). A lost task still counts as the task's failure (it
     /// cancels a fail-fast group). Works as is with `anyhow::Error` and
     /// `Box<dyn Error + Send + Sync>`.
     ///

@@ -24,6 +24,18 @@
 //!   `loom_state` and `tests/loom_group.rs` model it). A group nobody waits on pays one
 //!   relaxed load per finished task. A raised limit wakes every queued spawn after it is
 //!   published, and a cancellation (from anywhere) drains the queue.
+//! - Every task ends in exactly one outcome, recorded before its guard counts it out (so
+//!   the waiter, once it sees the group idle, sees every outcome): it finishes in
+//!   [`Task::poll`] (a value, an error, a panic, or an abort because the group was
+//!   cancelled), or its future is dropped unfinished, which its `PinnedDrop` turns into
+//!   *cancelled* (the group's token was cancelled by then) or *lost* (it was not). A task
+//!   dropped by its spawner inside `spawn` hands its count back to its launcher
+//!   ([`Shared::launch`]), which knows whether the spawner refused it (no outcome: the
+//!   caller gets the error) or accepted it (an outcome as above).
+//! - A failure that cannot be the group's first is kept if it is a panic (the first such
+//!   one, in `panic`), so `wait` re-raises a panic whatever came before it; tasks that end
+//!   unfinished because of a cancellation are counted (`cancelled`), so a group cancelled
+//!   from outside can say how many.
 
 #[cfg(feature = "std")]
 use alloc::boxed::Box;
