@@ -223,26 +223,25 @@ impl<E, R: Results> Shared<E, R> {
     /// is counted out here, once `spawn` has said what it did: refused it (an error, which
     /// the caller gets, or a panic, which propagates: not an outcome of the group) or
     /// accepted it (then it was lost, or cancelled if the group was cancelled by then).
+    #[inline]
     pub(crate) fn launch<F, K: TaskKind>(
         this: &Arc<Self>,
         task: Task<F, E, R, K>,
         spawn: impl FnOnce(Task<F, E, R, K>) -> Result<(), SpawnError>,
     ) -> Result<(), SpawnError> {
-        /// Ends the launch even if `spawn` panics.
+        /// Ends the launch even if `spawn` panics (as a refusal: the panic propagates).
         struct Launching<'s, E, R: Results> {
             shared: &'s Shared<E, R>,
             index: usize,
-            outer: Option<launching::Mark>,
+            outer: launching::Mark,
             accepted: bool,
         }
 
         impl<E, R: Results> Drop for Launching<'_, E, R> {
+            #[inline]
             fn drop(&mut self) {
-                if let Some(slot) = launching::exit(self.outer.take()) {
-                    if self.accepted {
-                        self.shared.ended_unfinished(self.index);
-                    }
-                    self.shared.task_finished(slot);
+                if let Some(slot) = launching::exit(self.outer) {
+                    self.shared.dropped_while_launched(self.index, slot, self.accepted);
                 }
             }
         }
@@ -254,6 +253,16 @@ impl<E, R: Results> Shared<E, R> {
         launch.accepted = spawned.is_ok();
         drop(launch);
         spawned
+    }
+
+    /// The task at `index` was dropped by its spawner inside `spawn`, which then
+    /// `accepted` it (lost, or cancelled) or refused it (no outcome); counts it out.
+    #[cold]
+    fn dropped_while_launched(&self, index: usize, slot: usize, accepted: bool) {
+        if accepted {
+            self.ended_unfinished(index);
+        }
+        self.task_finished(slot);
     }
 
     pub(crate) fn set_limit(&self, limit: usize) {
@@ -773,7 +782,8 @@ fn drop_future<F, E, R: Results>(
 /// Which task is being handed to a spawner on this thread, so that a task the spawner drops
 /// inside `spawn` is told apart from one its executor loses later: the first is a refusal
 /// if `spawn` returns an error. A thread-local, so that spawning from several threads at
-/// once needs no shared write.
+/// once needs no shared write, and a task dropped on another thread is never taken for
+/// one being launched here.
 #[cfg(any(feature = "std", loom))]
 mod launching {
     use core::cell::Cell;
@@ -781,23 +791,23 @@ mod launching {
     use super::Shared;
     use crate::results::Results;
 
-    /// The task being launched: its group (by address) and index; the registry slot it
-    /// handed back if it was dropped.
-    #[derive(Clone, Copy)]
-    pub(super) struct Mark {
-        group: usize,
-        index: usize,
-        dropped: Option<usize>,
-    }
+    /// The launch in progress on this thread: `(group address, task index)`; or, once
+    /// that task was dropped, `(HANDED_BACK, its registry slot)`; `IDLE` if none.
+    pub(super) type Mark = (usize, usize);
+
+    /// No group lives at address 0.
+    const HANDED_BACK: usize = 0;
+    /// Nor at address 1 (a group is aligned to a cache line).
+    const IDLE: Mark = (1, 0);
 
     #[cfg(not(loom))]
     std::thread_local! {
-        static LAUNCHING: Cell<Option<Mark>> = const { Cell::new(None) };
+        static LAUNCHING: Cell<Mark> = const { Cell::new(IDLE) };
     }
 
     #[cfg(loom)]
     loom::thread_local! {
-        static LAUNCHING: Cell<Option<Mark>> = Cell::new(None);
+        static LAUNCHING: Cell<Mark> = Cell::new(IDLE);
     }
 
     fn group<E, R: Results>(shared: &Shared<E, R>) -> usize {
@@ -806,9 +816,9 @@ mod launching {
 
     /// Marks the task at `index` of `shared` as being launched; returns the mark to put
     /// back after (a spawner may spawn while spawning).
-    pub(super) fn enter<E, R: Results>(shared: &Shared<E, R>, index: usize) -> Option<Mark> {
-        let mark = Mark { group: group(shared), index, dropped: None };
-        LAUNCHING.with(|launching| launching.replace(Some(mark)))
+    #[inline]
+    pub(super) fn enter<E, R: Results>(shared: &Shared<E, R>, index: usize) -> Mark {
+        LAUNCHING.with(|launching| launching.replace((group(shared), index)))
     }
 
     /// Called by a task dropped unfinished: `true` if it is being launched on this thread,
@@ -818,24 +828,25 @@ mod launching {
         index: usize,
         slot: usize,
     ) -> bool {
-        let group = group(shared);
         // `try_with`: a task dropped while this thread's locals are being destroyed is not
         // being launched.
         LAUNCHING
-            .try_with(|launching| match launching.get() {
-                Some(mark) if mark.group == group && mark.index == index => {
-                    launching.set(Some(Mark { dropped: Some(slot), ..mark }));
-                    true
+            .try_with(|launching| {
+                let mine = launching.get() == (group(shared), index);
+                if mine {
+                    launching.set((HANDED_BACK, slot));
                 }
-                _ => false,
+                mine
             })
             .unwrap_or(false)
     }
 
     /// Ends the launch: puts back `outer`, and returns the slot of the task if it was
     /// dropped inside `spawn`.
-    pub(super) fn exit(outer: Option<Mark>) -> Option<usize> {
-        LAUNCHING.with(|launching| launching.replace(outer)).and_then(|mark| mark.dropped)
+    #[inline]
+    pub(super) fn exit(outer: Mark) -> Option<usize> {
+        let (group, slot) = LAUNCHING.with(|launching| launching.replace(outer));
+        (group == HANDED_BACK).then_some(slot)
     }
 }
 
@@ -847,17 +858,15 @@ mod launching {
     use crate::results::Results;
 
     /// Nothing to mark.
-    pub(super) enum Mark {}
+    pub(super) type Mark = ();
 
-    pub(super) fn enter<E, R: Results>(_: &Shared<E, R>, _: usize) -> Option<Mark> {
-        None
-    }
+    pub(super) fn enter<E, R: Results>(_: &Shared<E, R>, _: usize) -> Mark {}
 
     pub(super) fn hand_back<E, R: Results>(_: &Shared<E, R>, _: usize, _: usize) -> bool {
         false
     }
 
-    pub(super) fn exit(_: Option<Mark>) -> Option<usize> {
+    pub(super) fn exit((): Mark) -> Option<usize> {
         None
     }
 }
