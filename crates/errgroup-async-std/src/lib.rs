@@ -474,8 +474,14 @@ impl<E, M: Mode, R: Results> sealed::Sealed for ErrGroup<E, M, R> {}
 ///
 /// Both are [`ErrGroup::wait_until`] with an async-std timer: when the timer fires first,
 /// the group is cancelled (reason [`CancelReason::Timeout`](errgroup::CancelReason)), its
-/// tasks are dropped, and the outcome comes back as [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the
-/// results that did arrive, in a collecting group.
+/// tasks are dropped, and the outcome comes back as
+/// [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the values that did arrive, each
+/// at its task's position, in a collecting group.
+///
+/// What a timeout cannot bound (see [`ErrGroup::wait_until`]): a task that blocks inside
+/// its `poll`, a task on an executor nobody runs, and a cooperative group's tasks, which
+/// run until they see the token. The timer stops the waiting, then the group waits for its
+/// tasks to be dropped.
 ///
 /// # Examples
 ///
@@ -498,8 +504,8 @@ pub trait WaitTimeout<E, R: Results>: sealed::Sealed + Sized {
     /// When it resolves, every task's future has been dropped: it is
     /// [`Timed::Finished`](errgroup::Timed::Finished) with the group's outcome if the group finished in time, and
     /// [`Timed::TimedOut`](errgroup::Timed::TimedOut) if the timer fired first, with the outcome of the cancelled
-    /// group: an error that came before the timer, or `Ok` with the results that did
-    /// arrive.
+    /// group: an error that came before the timer, or `Ok` with the values that did
+    /// arrive, each at its task's position.
     ///
     /// # Examples
     ///

@@ -18,8 +18,13 @@ impl<E, M: Mode, R: Results> sealed::Sealed for ErrGroup<E, M, R> {}
 /// Both methods are [`ErrGroup::wait_until`] with a timer: if the timer fires before the
 /// group finishes, the group is cancelled (reason
 /// [`CancelReason::Timeout`](errgroup::CancelReason::Timeout)), its tasks are dropped, and
-/// the outcome comes back as [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the results that did arrive, in a
-/// collecting group.
+/// the outcome comes back as [`Timed::TimedOut`](errgroup::Timed::TimedOut) — with the
+/// values that did arrive, each at its task's position, in a collecting group.
+///
+/// What a timeout cannot bound (see [`ErrGroup::wait_until`]): a task that blocks inside
+/// its `poll`, a task on an executor nobody runs, and a cooperative group's tasks, which
+/// run until they see the token. The timer stops the waiting, then the group waits for its
+/// tasks to be dropped.
 ///
 /// # Examples
 ///

@@ -19,9 +19,14 @@ pub type Timeout<E, M, R> = WaitUntil<E, M, R, Sleep>;
 /// the group is cancelled (reason [`CancelReason::Timeout`](errgroup::CancelReason::Timeout)),
 /// its tasks are dropped, and the outcome comes back as
 /// [`Timed::TimedOut`](errgroup::Timed::TimedOut) — an error that came before the timer,
-/// or the results that did arrive. Otherwise it is
+/// or the values that did arrive, each at its task's position. Otherwise it is
 /// [`Timed::Finished`](errgroup::Timed::Finished). Under a paused clock
 /// (`tokio::time::pause`), the timer follows tokio's virtual time.
+///
+/// What a timeout cannot bound (see [`ErrGroup::wait_until`]): a task that blocks inside
+/// its `poll`, a task on an executor nobody runs, and a cooperative group's tasks, which
+/// run until they see the token. The timer stops the waiting, then the group waits for its
+/// tasks to be dropped.
 ///
 /// # Examples
 ///

@@ -135,19 +135,13 @@ pub struct Runtime<S>(pub(crate) S);
 /// let group = ErrGroup::<(), _>::builder().local_spawner(Dropper);
 /// std::thread::spawn(move || drop(group));
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct LocalRuntime<S>(pub(crate) S, PhantomData<*const ()>);
 
 impl<S> LocalRuntime<S> {
     /// The mode of a group on `spawner`. The marker makes it `!Send` and `!Sync`.
     pub(crate) const fn new(spawner: S) -> Self {
         Self(spawner, PhantomData)
-    }
-}
-
-impl<S: fmt::Debug> fmt::Debug for LocalRuntime<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("LocalRuntime").field(&self.0).finish()
     }
 }
 

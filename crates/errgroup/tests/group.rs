@@ -995,6 +995,100 @@ impl MapOk for GateFuture {
     }
 }
 
+#[test]
+fn a_stream_that_failed_reports_no_interruption_after_its_error() {
+    use futures_util::StreamExt;
+    // The error arrives in the same poll that finishes the group (inline: the stream runs
+    // the tasks), and the pending sibling it cancelled is not an interruption.
+    let group = ErrGroup::<errgroup::Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .collect::<u32>()
+        .inline();
+    let lost = lost_task();
+    group.try_spawn(std::future::pending()).unwrap();
+    group.try_spawn(async move { Err(errgroup::Interrupted::Lost(lost)) }).unwrap();
+    let items: Vec<_> = block_on(group.into_stream().collect());
+    assert_eq!(items, [Err(errgroup::Interrupted::Lost(lost))]);
+
+    // Cancelled from outside, with no failure: the interruption is the last item.
+    let group = ErrGroup::<errgroup::Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .collect::<u32>()
+        .inline();
+    group.try_spawn(async { Ok(1) }).unwrap();
+    group.try_spawn(std::future::pending()).unwrap();
+    let token = group.token();
+    let mut stream = group.into_stream();
+    assert_eq!(block_on(stream.next()), Some(Ok(1)));
+    token.cancel();
+    let interrupted =
+        errgroup::Interrupted::Cancelled { reason: CancelReason::Explicit, unfinished: 1 };
+    assert_eq!(block_on(stream.next()), Some(Err(interrupted)));
+    assert_eq!(block_on(stream.next()), None);
+}
+
+/// A `Lost` to put in an error, made the only way a user can: by losing a task.
+fn lost_task() -> errgroup::Lost {
+    let group = ErrGroup::<errgroup::Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .spawner(DiscardingSpawner);
+    group.try_spawn(async { Ok(()) }).unwrap();
+    match block_on(group.wait()) {
+        Err(errgroup::Interrupted::Lost(lost)) => lost,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn timed_says_which_way_the_group_ended() {
+    let finished: errgroup::Timed<u8, &str> = errgroup::Timed::Finished(1);
+    assert!(!finished.is_timed_out());
+    assert_eq!(finished.finished(), Some(1));
+    assert_eq!(finished.timed_out(), None);
+    let timed_out: errgroup::Timed<u8, &str> = errgroup::Timed::TimedOut("partial");
+    assert!(timed_out.is_timed_out());
+    assert_eq!(timed_out.finished(), None);
+    assert_eq!(timed_out.timed_out(), Some("partial"));
+}
+
+#[test]
+fn a_race_won_by_the_time_its_timer_fires_keeps_the_winner() {
+    let group = ErrGroup::<(), _>::builder().race::<u32>().inline();
+    group.try_spawn(async { Ok(7) }).unwrap();
+    group.try_spawn(std::future::pending()).unwrap();
+    // The timer is ready at once; the race was decided in the same poll.
+    let outcome = block_on(group.wait_until(async {}));
+    assert_eq!(outcome, errgroup::Timed::TimedOut(Ok(Some(7))));
+}
+
+#[test]
+fn futures_builders_and_modes_show_their_state_in_debug() {
+    let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().collect::<u32>();
+    let shown = format!("{group:?}");
+    assert!(shown.contains("panics_as_errors: true"), "{shown}");
+    assert!(shown.contains("interruptions_as_errors: false"), "{shown}");
+    let shown = format!("{:?}", ErrGroup::<u32, _>::builder());
+    assert!(shown.contains("panics_as_errors: false"), "{shown}");
+
+    let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
+    group.try_spawn(std::future::pending()).unwrap();
+    let wait = group.wait();
+    let shown = format!("{wait:?}");
+    assert!(shown.starts_with("Wait(Group { active: 1"), "{shown}");
+
+    let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
+    let until = group.wait_until(std::future::pending::<()>());
+    let shown = format!("{until:?}");
+    assert!(shown.starts_with("WaitUntil { wait: Group { active: 0"), "{shown}");
+    assert!(shown.ends_with("timed_out: false }"), "{shown}");
+
+    let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
+    let mut stream = group.into_stream();
+    assert!(format!("{stream:?}").starts_with("Completions(Group { active: 0"));
+    assert_eq!(block_on(futures_util::StreamExt::next(&mut stream)), None);
+    assert_eq!(format!("{stream:?}"), "Completions(finished)");
+}
+
 /// Compile-time `Send`/`Sync`/`Unpin` matrix of the public types.
 #[test]
 fn public_types_are_send_sync_and_unpin_where_promised() {
