@@ -193,7 +193,7 @@ impl Clone for Inline<'_> {
 
 impl fmt::Debug for Inline<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Inline").field("queued", &self.incoming.len()).finish()
+        f.debug_struct("Inline").finish_non_exhaustive()
     }
 }
 

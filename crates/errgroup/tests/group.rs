@@ -1089,6 +1089,53 @@ fn futures_builders_and_modes_show_their_state_in_debug() {
     assert_eq!(format!("{stream:?}"), "Completions(finished)");
 }
 
+#[test]
+fn a_spawn_error_says_its_kind_and_reason() {
+    use errgroup::{SpawnError, SpawnErrorKind};
+    let shutdown = SpawnError::shutdown();
+    assert!(shutdown.is_shutdown());
+    assert_eq!(shutdown.kind(), SpawnErrorKind::Shutdown);
+    let other = SpawnError::new("the executor is shut down");
+    assert!(!other.is_shutdown(), "a reason that reads like a shutdown is not one");
+    assert_eq!(other.kind(), SpawnErrorKind::Other);
+    assert_eq!(
+        format!("{other:?}"),
+        r#"SpawnError { kind: Other, reason: "the executor is shut down" }"#
+    );
+}
+
+#[test]
+fn a_task_spawned_through_a_handle_wakes_the_waiting_inline_group() {
+    let group = ErrGroup::<u32, _>::inline();
+    let handle = group.handle();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let waiter = Counted::new();
+    let mut wait = group.wait();
+    assert!(waiter.poll(&mut wait).is_pending());
+    let before = waiter.wakes();
+    let sibling = std::thread::spawn(move || handle.try_spawn(async { Ok(()) }).is_ok());
+    assert!(sibling.join().unwrap());
+    assert!(waiter.wakes() > before, "the push woke the group's waiter");
+    assert!(waiter.poll(&mut wait).is_pending(), "the gated task is still there");
+    gate.open(Outcome::Ok(0));
+    assert!(waiter.poll(&mut wait).is_ready());
+}
+
+#[test]
+fn an_inline_spawn_that_frees_a_slot_by_running_the_tasks_spawns_in_the_same_poll() {
+    let mut group = ErrGroup::<(), _>::inline();
+    group.limit(1).unwrap();
+    group.try_spawn(async { Ok(()) }).unwrap();
+    let waiter = Counted::new();
+    // Full: the spawn runs the first task, which frees its slot, and spawns at once.
+    let mut spawn = group.spawn(async { Ok(()) });
+    assert!(matches!(waiter.poll(&mut spawn), Poll::Ready(Ok(()))));
+    drop(spawn);
+    assert_eq!(group.active(), 1);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
 /// Compile-time `Send`/`Sync`/`Unpin` matrix of the public types.
 #[test]
 fn public_types_are_send_sync_and_unpin_where_promised() {

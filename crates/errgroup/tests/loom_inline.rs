@@ -135,3 +135,46 @@ fn a_task_spawned_through_a_handle_on_another_thread_is_run() {
         assert!(seen.contains(&polls), "no run polled the gated task {polls} times: {seen:?}");
     }
 }
+
+/// Counts its drop, outside loom's view.
+struct CountDrop(std::sync::Arc<StdAtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, StdOrdering::Relaxed);
+    }
+}
+
+/// A task spawned through a handle while its group is being dropped on another thread is
+/// dropped either way: refused (the future comes back and is dropped), taken by the drop,
+/// or pushed after it, into the closed queue, which drops it at once. Without the closed
+/// queue, a task pushed after the drop stays there, held by the handle (a leak, and a
+/// cycle when the task holds a handle itself); `accepted_and_refused` proves both sides of
+/// the race happened across the runs.
+#[test]
+fn a_task_spawned_while_its_group_is_dropped_is_dropped_too() {
+    static SEEN: StdMutex<BTreeSet<usize>> = StdMutex::new(BTreeSet::new());
+    model(3, || {
+        let dropped = std::sync::Arc::new(StdAtomicUsize::new(0));
+        let group = ErrGroup::<(), _>::inline();
+        let spawner = {
+            let (handle, guard) = (group.handle(), CountDrop(std::sync::Arc::clone(&dropped)));
+            thread::spawn(move || {
+                let accepted = handle
+                    .try_spawn(async move {
+                        let _guard = guard;
+                        std::future::pending::<Result<(), ()>>().await
+                    })
+                    .is_ok();
+                (accepted, handle)
+            })
+        };
+        drop(group);
+        let (accepted, handle) = spawner.join().unwrap();
+        assert_eq!(dropped.load(StdOrdering::Relaxed), 1, "the task outlived its group");
+        assert_eq!(handle.active(), 0);
+        record(&SEEN, usize::from(accepted));
+    });
+    let seen = SEEN.lock().unwrap();
+    assert!(seen.contains(&0) && seen.contains(&1), "accepted_and_refused: {seen:?}");
+}

@@ -143,10 +143,6 @@ impl<'a> Incoming<'a> {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.tasks.with(|(tasks, _)| tasks.len())
-    }
-
     /// Moves every queued task into `batch` (empty), in one lock; with `close`, the queue
     /// takes no task from now on.
     fn take(&self, batch: &mut Vec<InlineTask<'a>>, close: bool) {
