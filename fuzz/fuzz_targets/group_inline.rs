@@ -183,8 +183,9 @@ impl WaitingSpawn<'_> {
         self.wakes.0.load(SeqCst) > 0
     }
 
-    /// Polls it; `true` once it has resolved (the outcome is checked here).
-    fn poll(&mut self, handle: &GroupHandle, limit: Option<usize>) -> bool {
+    /// Polls it; `true` once it has resolved (the outcome is checked here). `finished`:
+    /// the group's `wait` has resolved.
+    fn poll(&mut self, handle: &GroupHandle, limit: Option<usize>, finished: bool) -> bool {
         self.wakes.0.store(0, SeqCst);
         match Pin::new(&mut self.spawning).poll(&mut Context::from_waker(&self.waker)) {
             Poll::Pending => {
@@ -197,7 +198,13 @@ impl WaitingSpawn<'_> {
             }
             Poll::Ready(Ok(())) => true,
             Poll::Ready(Err(Rejected::Cancelled(task))) => {
-                assert!(handle.is_cancelled());
+                assert!(handle.is_cancelled() && !finished);
+                drop(task);
+                true
+            }
+            // A finished group says so, whatever happened before.
+            Poll::Ready(Err(Rejected::Closed(task))) => {
+                assert!(finished, "Closed before the group finished");
                 drop(task);
                 true
             }
@@ -268,13 +275,13 @@ fuzz_target!(|ops: Vec<Op>| {
                     waker: Waker::from(wakes.clone()),
                     wakes,
                 };
-                if !spawn.poll(&handle, *limit.borrow()) {
+                if !spawn.poll(&handle, *limit.borrow(), false) {
                     waiting.push(spawn);
                 }
             }
             Op::PollSpawns => {
                 let limit = *limit.borrow();
-                waiting.retain_mut(|spawn| !spawn.woken() || !spawn.poll(&handle, limit));
+                waiting.retain_mut(|spawn| !spawn.woken() || !spawn.poll(&handle, limit, false));
             }
             Op::DropSpawn(n) => {
                 if !waiting.is_empty() {
@@ -322,12 +329,16 @@ fuzz_target!(|ops: Vec<Op>| {
         }
     }
 
-    // Waiting spawns resolve once the group is cancelled.
+    // Waiting spawns resolve once the group is cancelled (or `Closed`, if it finished).
     cancelled.store(true, SeqCst);
     handle.cancel();
+    let finished = outcome.is_some();
     for mut spawn in waiting.drain(..) {
         assert!(spawn.woken(), "a cancellation wakes every waiting spawn");
-        assert!(spawn.poll(&handle, *limit.borrow()), "a cancelled group refuses the spawn");
+        assert!(
+            spawn.poll(&handle, *limit.borrow(), finished),
+            "a cancelled group refuses the spawn"
+        );
     }
 
     // Finish: cancel whatever still pends, then drive the group to its end.

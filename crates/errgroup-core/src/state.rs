@@ -655,6 +655,17 @@ mod tests {
     }
 
     #[test]
+    fn closing_a_closed_group_still_says_closed() {
+        let state = GroupState::new();
+        state.try_start().unwrap();
+        assert!(state.close().is_closed());
+        let again = state.close();
+        assert!(again.is_closed() && !again.is_idle() && !again.is_cancelled());
+        state.cancel();
+        assert!(state.close().is_closed() && state.close().is_cancelled());
+    }
+
+    #[test]
     fn closed_and_idle_is_seen_by_exactly_one_of_close_and_last_finish() {
         // close before the last finish: the finish sees it.
         let state = GroupState::new();
