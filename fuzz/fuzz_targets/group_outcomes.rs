@@ -19,9 +19,7 @@ use std::{
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{
-    CancelReason, ErrGroup, Interrupted, Panicked, Policy, Runtime, Spawn, SpawnError,
-};
+use errgroup::{CancelReason, ErrGroup, Interrupted, Panicked, Policy, Runtime, Spawn, SpawnError};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy, PartialEq)]
@@ -137,13 +135,17 @@ fuzz_target!(|input: Input| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let expected = info.payload().downcast_ref::<usize>().is_some()
-                || info.payload().downcast_ref::<String>().is_some_and(|m| m.starts_with("errgroup:"));
+                || info
+                    .payload()
+                    .downcast_ref::<String>()
+                    .is_some_and(|m| m.starts_with("errgroup:"));
             if !expected {
                 default(info);
             }
         }));
     });
-    let policy = [Policy::FailFast, Policy::CollectAll, Policy::NoCancel][usize::from(input.policy % 3)];
+    let policy =
+        [Policy::FailFast, Policy::CollectAll, Policy::NoCancel][usize::from(input.policy % 3)];
     let spawner = Recording::default();
     let mut builder = ErrGroup::<Error, _>::builder().policy(policy);
     if input.panics_as_errors {
@@ -289,7 +291,8 @@ fuzz_target!(|input: Input| {
             Some(&first) => match (convert(first), outcome) {
                 (Some(error), Ok(Err(errors))) => {
                     if wait_all && policy == Policy::CollectAll {
-                        let all: Vec<Error> = model.kept.iter().filter_map(|f| convert(*f)).collect();
+                        let all: Vec<Error> =
+                            model.kept.iter().filter_map(|f| convert(*f)).collect();
                         assert_eq!(errors, all, "every error, in order");
                     } else {
                         assert_eq!(errors, [error], "the first failure");
@@ -308,7 +311,8 @@ fuzz_target!(|input: Input| {
             None => {
                 let outcome = outcome.expect("nothing to re-raise");
                 if model.unfinished > 0 && input.interruptions_as_errors {
-                    let reason = model.cancelled.expect("only a cancellation leaves tasks unfinished");
+                    let reason =
+                        model.cancelled.expect("only a cancellation leaves tasks unfinished");
                     assert_eq!(outcome, Err(vec![Error::Interrupted(reason, model.unfinished)]));
                 } else {
                     // A group that keeps no values loses nothing to a cancellation.
