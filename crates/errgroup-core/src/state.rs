@@ -637,6 +637,8 @@ mod tests {
         assert_eq!(state.try_start(), Err(StartError::Closed), "finished, whatever came before");
         let again = state.close_if_idle().expect("closing again is harmless");
         assert!(again.is_closed() && again.is_idle() && again.is_cancelled(), "and says so");
+        assert!(state.load().is_closed(), "and leaves it closed");
+        assert_eq!(state.try_start(), Err(StartError::Closed));
     }
 
     #[test]

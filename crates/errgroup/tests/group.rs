@@ -473,6 +473,31 @@ fn a_woken_spawn_dropped_unspawned_hands_its_slot_to_the_next() {
 }
 
 #[test]
+fn an_inline_spawn_dropped_while_queued_leaves_the_queue() {
+    let mut group = ErrGroup::<u32, _>::inline();
+    group.limit(1).unwrap();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    let handle = group.handle();
+    let (first, second) = (Counted::new(), Counted::new());
+    {
+        // Full: it runs the gated task (no progress), queues, and is dropped queued.
+        let mut spawning = group.spawn(async { Ok(()) });
+        assert!(first.poll(&mut spawning).is_pending());
+        assert!(format!("{spawning:?}").starts_with("InlineSpawning { done: false"));
+    }
+    let mut spawning_second = handle.spawn(async { Ok(()) });
+    assert!(second.poll(&mut spawning_second).is_pending());
+    gate.open(Outcome::Ok(0));
+    // The gated task finishes inside `wait`, freeing its slot: the spawn at the front of
+    // the queue is woken (then the idle group finishes).
+    assert_eq!(block_on(group.wait()), Ok(()));
+    // (`first`'s waker also woke as the group's driver: it ran the tasks while it waited.)
+    assert_eq!(second.wakes(), 1, "the dropped spawn left the queue: the slot went to this one");
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Err(Rejected::Closed(_)))));
+}
+
+#[test]
 fn a_queued_spawn_dropped_or_served_by_a_spurious_poll_leaves_the_queue() {
     let (group, spawner) = recording_group();
     group.limit(1).unwrap();
