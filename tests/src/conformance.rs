@@ -978,6 +978,12 @@ fn five_tasks_two_unfinished<X: Executor, E: Send + 'static>(
     (started, dropped)
 }
 
+/// Cancels `token` once `started` has counted `n`.
+async fn cancel_once(started: &Tally, n: usize, token: &CancelToken) {
+    started.reached(n).await;
+    token.cancel();
+}
+
 /// A collecting group cancelled from outside (its parent token) while tasks were still
 /// running never returns a shorter `Vec` as if nothing happened: it reports the
 /// interruption (an error with `interruptions_as_errors`, a panic without), and
@@ -992,10 +998,7 @@ pub fn a_collecting_group_cancelled_from_outside_never_returns_a_short_vec<X: Ex
             .collect::<String>(),
     );
     let (started, dropped) = five_tasks_two_unfinished::<X, _>(&group);
-    let stop = async {
-        started.reached(5).await;
-        shutdown.cancel();
-    };
+    let stop = cancel_once(&started, 5, &shutdown);
     let (outcome, ()) = X::block_on(join(isolated(group.wait()), stop));
     let error = outcome.unwrap_err();
     assert_eq!(
@@ -1009,10 +1012,7 @@ pub fn a_collecting_group_cancelled_from_outside_never_returns_a_short_vec<X: Ex
     let shutdown = CancelToken::new();
     let group = X::group(ErrGroup::<Error, _>::builder().child_of(&shutdown).collect::<String>());
     let (started, _) = five_tasks_two_unfinished::<X, _>(&group);
-    let stop = async {
-        started.reached(5).await;
-        shutdown.cancel();
-    };
+    let stop = cancel_once(&started, 5, &shutdown);
     let payload =
         catch_unwind(AssertUnwindSafe(|| X::block_on(join(isolated(group.wait()), stop))))
             .expect_err("a short Vec must not come back");
@@ -1028,10 +1028,7 @@ pub fn a_collecting_group_cancelled_from_outside_never_returns_a_short_vec<X: Ex
     let shutdown = CancelToken::new();
     let group = X::group(ErrGroup::<Error, _>::builder().child_of(&shutdown).collect::<String>());
     let (started, _) = five_tasks_two_unfinished::<X, _>(&group);
-    let stop = async {
-        started.reached(5).await;
-        shutdown.cancel();
-    };
+    let stop = cancel_once(&started, 5, &shutdown);
     let (outcome, ()) = X::block_on(join(isolated(group.wait_until(shutdown.cancelled())), stop));
     let body = |n: u32| Some(format!("body of {n}"));
     assert_eq!(outcome, Timed::TimedOut(Ok(vec![body(0), None, body(2), None, body(4)])));
@@ -1049,10 +1046,7 @@ pub fn a_discard_group_cancelled_from_outside<X: Executor>() {
         let token = group.token();
         let (started, dropped) = (Tally::new(), Tally::new());
         spawn_ok::<X, _>(&group, forever(&started, &dropped));
-        let stop = async {
-            started.reached(1).await;
-            shutdown.cancel();
-        };
+        let stop = cancel_once(&started, 1, &shutdown);
         let (outcome, ()) = X::block_on(join(isolated(group.wait()), stop));
         assert_eq!(token.reason(), Some(CancelReason::Parent));
         assert_eq!(dropped.get(), 1);
