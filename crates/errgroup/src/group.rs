@@ -240,6 +240,9 @@ impl<E, R: Results> Builder<E, R> {
     /// handles and its tasks is gone): its first error (and every later one, with
     /// [`Policy::CollectAll`]), a panic, a lost task.
     ///
+    /// `report` runs where the last reference is dropped (a task's executor, say), inside
+    /// a `Drop`: it should not block, and must not panic.
+    ///
     /// Without it, such outcomes are dropped with the group: a panic was printed by the
     /// panic hook when it happened, an error is the caller's to wait for. The group never
     /// re-raises them at its drop: an early return with `?` that drops a group must not
