@@ -4,7 +4,7 @@
 //!
 //! A test binary of its own, with no test harness: async-std sizes its blocking pool from
 //! `BLOCKING_MAX_THREADS`, and its executor from `ASYNC_STD_THREAD_COUNT`, once, at first
-//! use, so `main` sets both first, before any thread exists. Events are ordered with
+//! use, so `main` runs the binary again with both set. Events are ordered with
 //! channels, a barrier and the executor's order, never with sleeps; a watchdog fails the
 //! test if it runs past its deadline.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
@@ -33,12 +33,21 @@ const NAME: &str =
     "cancelled_group_never_runs_queued_blocking_closures_and_drops_them_before_wait_returns";
 
 fn main() {
-    // SAFETY: `set_var` must not race with another thread reading or writing the
-    // environment. This is the start of `main`: this binary has started no thread yet.
-    unsafe { std::env::set_var("BLOCKING_MAX_THREADS", POOL.to_string()) };
-    // One executor thread: it takes tasks first in, first out (see `executor_caught_up`).
-    // SAFETY: as above, no thread has been started yet.
-    unsafe { std::env::set_var("ASYNC_STD_THREAD_COUNT", "1") };
+    // The pool reads its size from the environment once, at first use. Rather than set it
+    // in this process (`set_var`, which is `unsafe`), run this binary again with it set.
+    let wanted =
+        [("BLOCKING_MAX_THREADS", POOL.to_string()), ("ASYNC_STD_THREAD_COUNT", "1".to_string())];
+    if wanted
+        .iter()
+        .any(|(name, value)| std::env::var(name).ok().as_deref() != Some(value.as_str()))
+    {
+        let status = std::process::Command::new(std::env::current_exe().expect("this binary"))
+            .args(std::env::args().skip(1))
+            .envs(wanted.iter().map(|(name, value)| (*name, value.as_str())))
+            .status()
+            .expect("the test binary runs again");
+        std::process::exit(status.code().unwrap_or(101));
+    }
     if std::env::args().any(|arg| arg == "--list") {
         println!("{NAME}: test");
         return;

@@ -3,8 +3,8 @@
 //! `wait` returns.
 //!
 //! A test binary of its own, with no test harness: the `blocking` crate (smol's blocking
-//! pool) reads `BLOCKING_MAX_THREADS` once, at first use, so `main` sets it first, before
-//! any thread exists. Events are ordered with channels, a barrier and the executor's own
+//! pool) reads `BLOCKING_MAX_THREADS` once, at first use, so `main` runs the binary again
+//! with it set. Events are ordered with channels, a barrier and the executor's own
 //! ticks, never with sleeps; a watchdog fails the test if it runs past its deadline.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
@@ -33,9 +33,20 @@ const NAME: &str =
     "cancelled_group_never_runs_queued_blocking_closures_and_drops_them_before_wait_returns";
 
 fn main() {
-    // SAFETY: `set_var` must not race with another thread reading or writing the
-    // environment. This is the start of `main`: this binary has started no thread yet.
-    unsafe { std::env::set_var("BLOCKING_MAX_THREADS", POOL.to_string()) };
+    // The pool reads its size from the environment once, at first use. Rather than set it
+    // in this process (`set_var`, which is `unsafe`), run this binary again with it set.
+    let wanted = [("BLOCKING_MAX_THREADS", POOL.to_string())];
+    if wanted
+        .iter()
+        .any(|(name, value)| std::env::var(name).ok().as_deref() != Some(value.as_str()))
+    {
+        let status = std::process::Command::new(std::env::current_exe().expect("this binary"))
+            .args(std::env::args().skip(1))
+            .envs(wanted.iter().map(|(name, value)| (*name, value.as_str())))
+            .status()
+            .expect("the test binary runs again");
+        std::process::exit(status.code().unwrap_or(101));
+    }
     if std::env::args().any(|arg| arg == "--list") {
         println!("{NAME}: test");
         return;
