@@ -1107,6 +1107,16 @@ fn futures_builders_and_modes_show_their_state_in_debug() {
     assert!(shown.starts_with("WaitUntil { wait: Group { active: 0"), "{shown}");
     assert!(shown.ends_with("timed_out: false }"), "{shown}");
 
+    let group = ErrGroup::<(), _>::inline();
+    let handle = group.handle();
+    assert!(format!("{handle:?}").starts_with("Group { active: 0"), "{handle:?}");
+    let spawning = handle.spawn(async { Ok(()) });
+    assert!(format!("{spawning:?}").starts_with("Spawning { done: false"), "{spawning:?}");
+    drop(spawning);
+    handle.cancel();
+    let rejected = handle.try_spawn(async { Ok(()) }).unwrap_err();
+    assert_eq!(format!("{rejected:?}"), "Cancelled(..)");
+
     let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
     let mut stream = group.into_stream();
     assert!(format!("{stream:?}").starts_with("Completions(Group { active: 0"));
