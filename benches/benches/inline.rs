@@ -6,6 +6,11 @@
 //! Scenario `inline_yield`: the same, with every task pending once (it yields, waking
 //! itself) before it finishes, as real tasks are at least once: this measures the wake-up
 //! path of each side, not only spawn and completion.
+//!
+//! Profile one peer without criterion, e.g. under `valgrind --tool=callgrind`:
+//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `futures_unordered`), `ERRGROUP_BENCH_RUNS`
+//! (default 10), `ERRGROUP_BENCH_TASKS` (default 100000), `ERRGROUP_BENCH_YIELD=1` for
+//! the yielding tasks.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::{
@@ -74,11 +79,9 @@ fn scenario(c: &mut Criterion, id: &str, yields: bool) {
     let mut group = c.benchmark_group(id);
     group.sample_size(20).warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(3));
-    let peers: [(&str, Run); 2] =
-        [("errgroup", errgroup_run), ("futures_unordered", futures_unordered_run)];
     for n in SIZES {
         group.throughput(Throughput::Elements(n as u64));
-        for (peer, run) in peers {
+        for (peer, run) in PEERS {
             let ran = AtomicUsize::new(0);
             let mut iterations = 0;
             group.bench_function(BenchmarkId::new(peer, n), |b| {
@@ -99,7 +102,27 @@ fn inline(c: &mut Criterion) {
     scenario(c, "inline_yield", true);
 }
 
+/// The peers, by name.
+const PEERS: [(&str, Run); 2] =
+    [("errgroup", errgroup_run), ("futures_unordered", futures_unordered_run)];
+
+/// Runs one peer `runs` times for a profiler (see the module docs).
+fn profile(run: Run, runs: u64) {
+    let tasks = std::env::var("ERRGROUP_BENCH_TASKS")
+        .map_or(100_000, |n| n.parse().expect("ERRGROUP_BENCH_TASKS: a number of tasks"));
+    let yields = std::env::var("ERRGROUP_BENCH_YIELD").is_ok_and(|value| value == "1");
+    let ran = AtomicUsize::new(0);
+    for _ in 0..runs {
+        run(tasks, yields, &ran);
+    }
+    assert_eq!(ran.load(Ordering::Relaxed), tasks * runs as usize);
+}
+
 fn main() {
+    if let Some((run, runs)) = errgroup_benches::profile_request(&PEERS) {
+        profile(run, runs);
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     inline(&mut c);
     c.final_summary();

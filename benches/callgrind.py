@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Instructions and lock-prefixed read-modify-writes per task, counted by callgrind.
+
+    python3 benches/callgrind.py [SHAPE ...]
+
+Builds the bench binaries once, statically linked and not position-independent (so that
+the addresses callgrind reports are the ones `objdump` prints, the C library's included),
+in `target/callgrind`. Then, for each shape, runs the bench's profile mode
+(`ERRGROUP_BENCH_PROFILE`, see each bench's docs) under `valgrind --tool=callgrind` twice,
+with 1 and with 3 runs of the shape: the difference, divided by the tasks of two runs, is
+the cost per task with the process's start-up and the runtime's construction taken out.
+
+A lock-prefixed read-modify-write is an instruction with the `lock` prefix, or an `xchg`
+with a memory operand (locked without the prefix): every atomic `fetch_*`, `swap` and
+`compare_exchange` on x86-64, and the uncontended half of every mutex. They are counted
+from callgrind's per-instruction counts (`--dump-instr=yes`) and the disassembly.
+
+Callgrind runs one thread at a time, so counts on a multi-thread runtime depend on how
+its threads happened to interleave (they vary by over 1% run to run); the current-thread
+and inline shapes are deterministic to a few instructions.
+
+Prints a Markdown table. Needs valgrind, objdump and the static C library (libc6-dev).
+"""
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = "x86_64-unknown-linux-gnu"
+TARGET_DIR = os.path.join(ROOT, "target", "callgrind")
+
+# shape: (bench, tasks per run, environment)
+SHAPES = {
+    "spawn_current": ("spawn", 100_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                         "ERRGROUP_BENCH_FLAVOR": "current_thread",
+                                         "ERRGROUP_BENCH_TASKS": "100000"}),
+    "spawn_current_floor": ("spawn", 100_000, {"ERRGROUP_BENCH_PROFILE": "floor",
+                                               "ERRGROUP_BENCH_FLAVOR": "current_thread",
+                                               "ERRGROUP_BENCH_TASKS": "100000"}),
+    "inline": ("inline", 100_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                   "ERRGROUP_BENCH_TASKS": "100000"}),
+    "inline_yield": ("inline", 100_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                         "ERRGROUP_BENCH_TASKS": "100000",
+                                         "ERRGROUP_BENCH_YIELD": "1"}),
+    "limit64_current": ("limit", 10_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                          "ERRGROUP_BENCH_FLAVOR": "current_thread"}),
+    "spawn_multi": ("spawn", 100_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                       "ERRGROUP_BENCH_FLAVOR": "multi_thread",
+                                       "ERRGROUP_BENCH_TASKS": "100000"}),
+    "limit64_multi": ("limit", 10_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
+                                        "ERRGROUP_BENCH_FLAVOR": "multi_thread"}),
+}
+DEFAULT = ["spawn_current", "spawn_current_floor", "inline", "inline_yield",
+           "limit64_current", "spawn_multi", "limit64_multi"]
+
+
+def build(benches):
+    """Builds the benches and returns {bench name: executable path}."""
+    env = dict(os.environ,
+               CARGO_TARGET_DIR=TARGET_DIR,
+               RUSTFLAGS="-C relocation-model=static -C target-feature=+crt-static")
+    args = ["cargo", "bench", "-p", "errgroup-benches", "--no-run", "--target", TARGET,
+            "--message-format=json"]
+    for bench in benches:
+        args += ["--bench", bench]
+    out = subprocess.run(args, cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE,
+                         text=True).stdout
+    found = {}
+    for line in out.splitlines():
+        match = re.search(r'"name":"(\w+)","src_path".*"kind":\["bench"\].*"executable":"([^"]+)"',
+                          line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    missing = set(benches) - set(found)
+    if missing:
+        sys.exit(f"callgrind.py: no executable for {sorted(missing)}")
+    return found
+
+
+def locked_addresses(executable):
+    """The addresses of the executable's lock-prefixed read-modify-writes."""
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", executable], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    locked = set()
+    for line in out.splitlines():
+        match = re.match(r"\s+([0-9a-f]+):\s+(\S+)\s*(.*)", line)
+        if not match:
+            continue
+        mnemonic, operands = match.group(2), match.group(3)
+        if mnemonic == "lock" or (mnemonic.startswith("xchg") and "(" in operands):
+            locked.add(int(match.group(1), 16))
+    return locked
+
+
+def callgrind(executable, env, runs):
+    """Runs the executable under callgrind: (instructions, {address: executions})."""
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
+        subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes", "--dump-line=no",
+                        "--compress-pos=no", "--compress-strings=no",
+                        f"--callgrind-out-file={out.name}", executable],
+                       env=dict(os.environ, **env, ERRGROUP_BENCH_RUNS=str(runs)),
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return parse(out.name)
+
+
+def parse(path):
+    total = 0
+    executed = defaultdict(int)
+    skip_next = False
+    with open(path) as lines:
+        for line in lines:
+            if line.startswith("calls="):
+                skip_next = True  # the next cost line is the call's inclusive cost
+                continue
+            if line.startswith("0x"):
+                if skip_next:
+                    skip_next = False
+                    continue
+                address, cost = line.split()[:2]
+                executed[int(address, 16)] += int(cost)
+            elif line.startswith(("summary:", "totals:")):
+                total = max(total, int(line.split()[1]))
+    return total, executed
+
+
+def per_task(shape, executable, locked):
+    _, tasks, env = SHAPES[shape]
+    one_total, one = callgrind(executable, env, 1)
+    three_total, three = callgrind(executable, env, 3)
+    locks_one = sum(count for address, count in one.items() if address in locked)
+    locks_three = sum(count for address, count in three.items() if address in locked)
+    return ((three_total - one_total) / (2 * tasks),
+            (locks_three - locks_one) / (2 * tasks))
+
+
+def main():
+    shapes = sys.argv[1:] or DEFAULT
+    unknown = [shape for shape in shapes if shape not in SHAPES]
+    if unknown:
+        sys.exit(f"callgrind.py: unknown shapes {unknown}; known: {sorted(SHAPES)}")
+    executables = build(sorted({SHAPES[shape][0] for shape in shapes}))
+    locked = {bench: locked_addresses(path) for bench, path in executables.items()}
+    print("| shape | instructions per task | lock-prefixed RMWs per task |")
+    print("| --- | --- | --- |")
+    for shape in shapes:
+        bench = SHAPES[shape][0]
+        instructions, locks = per_task(shape, executables[bench], locked[bench])
+        print(f"| {shape} | {instructions:.1f} | {locks:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
