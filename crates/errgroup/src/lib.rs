@@ -150,7 +150,6 @@ pub use errgroup_core as raw;
 
 pub mod future;
 mod group;
-mod lock;
 mod mode;
 mod outcome;
 #[cfg(feature = "std")]

@@ -3,6 +3,8 @@
 use alloc::{boxed::Box, string::String};
 use core::{any::Any, fmt};
 
+use crate::sync::Lock;
+
 /// A task panicked. What a group's error type is built from when the group turns panics
 /// into errors ([`Builder::panics_as_errors`](crate::Builder::panics_as_errors)) instead of
 /// re-raising them at `wait`.
@@ -44,13 +46,13 @@ use core::{any::Any, fmt};
 pub struct Panicked {
     task: usize,
     message: Option<String>,
-    payload: std::sync::Mutex<Box<dyn Any + Send>>,
+    payload: Lock<Box<dyn Any + Send>>,
 }
 
 impl Panicked {
     pub(crate) fn new(task: usize, payload: Box<dyn Any + Send>) -> Self {
         let message = payload_message(&*payload).map(String::from);
-        Self { task, message, payload: std::sync::Mutex::new(payload) }
+        Self { task, message, payload: Lock::new(payload) }
     }
 
     /// The panic message, if the payload was a `&str` or a `String` (as `panic!` makes).
@@ -86,7 +88,7 @@ impl Panicked {
     pub fn into_payload(self) -> Box<dyn Any + Send> {
         // Nothing panics while holding the lock (it is never taken before this), so it
         // cannot be poisoned; recover the payload either way.
-        self.payload.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.payload.into_inner()
     }
 }
 

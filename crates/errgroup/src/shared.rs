@@ -54,9 +54,8 @@ use pin_project_lite::pin_project;
 
 use crate::{
     CancelReason, CancelToken, Interrupted, Lost, Outcome, Rejected, SpawnError,
-    lock::Lock,
     results::Results,
-    sync::{Arc, AtomicUsize, AtomicWaker, Ordering},
+    sync::{AllocArc, Arc, AtomicUsize, AtomicWaker, Lock, Ordering},
     wakers::{NO_SLOT, Relay, TaskWakers},
 };
 
@@ -152,7 +151,7 @@ pub(crate) struct Shared<E, R: Results> {
     next_index: AtomicUsize,
     /// The wakers of pending tasks that run elsewhere, woken when the group is cancelled,
     /// and of spawns waiting for a free slot.
-    wakers: alloc::sync::Arc<TaskWakers>,
+    wakers: AllocArc<TaskWakers>,
     /// The one listener on the token that drains `wakers` on cancellation, from anywhere.
     _relay: Option<EventListener>,
     pub(crate) config: Config<E>,
@@ -161,8 +160,8 @@ pub(crate) struct Shared<E, R: Results> {
 impl<E, R: Results> Shared<E, R> {
     pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
         let token = parent.map_or_else(CancelToken::new, CancelToken::child);
-        let wakers = alloc::sync::Arc::new(TaskWakers::default());
-        let relay = Waker::from(alloc::sync::Arc::new(Relay(wakers.clone())));
+        let wakers = AllocArc::new(TaskWakers::default());
+        let relay = Waker::from(AllocArc::new(Relay(wakers.clone())));
         let mut relay_listener = None;
         if token.poll_cancelled(&mut relay_listener, &mut Context::from_waker(&relay)).is_ready() {
             wakers.cancel_all();

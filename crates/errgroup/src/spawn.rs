@@ -106,7 +106,7 @@ impl<S: Spawn + ?Sized> Spawn for &S {
     }
 }
 
-impl<S: Spawn + ?Sized> Spawn for alloc::sync::Arc<S> {
+impl<S: Spawn + ?Sized> Spawn for crate::sync::AllocArc<S> {
     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
     where
         F: Future<Output = ()> + Send + 'static,

@@ -29,8 +29,7 @@ use core::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
-use crate::lock::Lock;
-use crate::sync::{Arc, AtomicU8, AtomicUsize, Ordering};
+use crate::sync::{Arc, AtomicU8, AtomicUsize, Lock, Ordering};
 
 /// Why a [`CancelToken`] was cancelled.
 ///

@@ -41,7 +41,6 @@
 //! waiter as cheap as the counter itself. A waiter that is woken reads the count again
 //! and, if new work was added in the meantime, registers again (still announced).
 
-use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
@@ -50,7 +49,9 @@ use core::task::{Context, Poll};
 use errgroup_core::Counter;
 use event_listener::{Event, EventListener};
 
-use crate::sync::{AtomicUsize, Ordering, const_fn};
+use crate::sync::{AllocArc as Arc, AtomicUsize, Ordering, const_fn};
+#[cfg(loom)]
+use crate::sync::{UnmodelledAtomicUsize, UnmodelledOrdering};
 
 /// Waits until a count of outstanding work reaches zero: Go's `sync.WaitGroup`, with an
 /// RAII guard and both an async and a blocking wait.
@@ -128,8 +129,8 @@ pub struct WaitGroup {
 #[cfg(loom)]
 #[derive(Debug, Default)]
 struct LoomTrace {
-    announced: core::sync::atomic::AtomicUsize,
-    notified: core::sync::atomic::AtomicUsize,
+    announced: UnmodelledAtomicUsize,
+    notified: UnmodelledAtomicUsize,
 }
 
 impl WaitGroup {
@@ -158,8 +159,8 @@ impl WaitGroup {
                 event: Event::new(),
                 #[cfg(loom)]
                 trace: LoomTrace {
-                    announced: core::sync::atomic::AtomicUsize::new(0),
-                    notified: core::sync::atomic::AtomicUsize::new(0),
+                    announced: UnmodelledAtomicUsize::new(0),
+                    notified: UnmodelledAtomicUsize::new(0),
                 },
             }
         }
@@ -246,7 +247,7 @@ impl WaitGroup {
     #[inline(never)]
     fn notify_waiters(&self) {
         #[cfg(loom)]
-        self.trace.notified.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.trace.notified.fetch_add(1, UnmodelledOrdering::Relaxed);
         // `notify(usize::MAX)`, not `notify_additional`: this is a broadcast, so the goal
         // is "every registered listener is notified", which is exactly what the plain
         // count means (it skips listeners already notified instead of notifying past
@@ -262,7 +263,7 @@ impl WaitGroup {
     /// the increment to that `done`.
     fn announce_waiter(&self) {
         #[cfg(loom)]
-        self.trace.announced.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.trace.announced.fetch_add(1, UnmodelledOrdering::Relaxed);
         // Relaxed: published by the release read-modify-write on the count that follows.
         self.waiters.fetch_add(1, Ordering::Relaxed);
     }
@@ -278,7 +279,7 @@ impl WaitGroup {
     #[cfg(loom)]
     #[doc(hidden)]
     pub fn loom_trace(&self) -> (usize, usize) {
-        use core::sync::atomic::Ordering::Relaxed;
+        use crate::sync::UnmodelledOrdering::Relaxed;
         (self.trace.announced.load(Relaxed), self.trace.notified.load(Relaxed))
     }
 

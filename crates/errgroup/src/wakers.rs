@@ -40,16 +40,12 @@
 //!   `served` has left the queue.
 
 use alloc::collections::VecDeque;
-use alloc::sync::Arc;
 use alloc::task::Wake;
 use core::task::Waker;
 
 use slab::Slab;
 
-use crate::{
-    lock::Lock,
-    sync::{AtomicBool, AtomicUsize, Ordering},
-};
+use crate::sync::{AllocArc as Arc, AtomicBool, AtomicUsize, Lock, Ordering};
 
 #[derive(Default)]
 struct Registry {

@@ -31,7 +31,7 @@
 //! - Each call polls a bounded number of tasks (a budget), then yields to the executor,
 //!   so a task that keeps waking itself cannot starve the future driving the group.
 
-use alloc::{boxed::Box, sync::Arc, vec::Vec};
+use alloc::{boxed::Box, vec::Vec};
 use core::{
     fmt,
     future::Future,
@@ -42,11 +42,9 @@ use core::{
 
 use futures_util::task::{ArcWake, waker_ref};
 
-use crate::{
-    lock::Lock,
-    // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths.
-    sync::{AtomicBool, AtomicWaker, Ordering},
-};
+// loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths;
+// wakers are made from `alloc`'s `Arc`.
+use crate::sync::{AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
 
 /// A task as the driver holds it: the group's task wrapper, boxed once.
 pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
