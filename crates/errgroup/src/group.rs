@@ -8,7 +8,8 @@ use core::{
 };
 
 use crate::{
-    CancelReason, CancelToken, LocalSpawn, Policy, Spawn, SpawnError,
+    CancelReason, CancelToken, LocalSpawn, Policy, Spawn,
+    error::{LimitError, Rejected},
     future::{Spawning, Wait, WaitAll},
     mode::{Inline, LocalRuntime, Mode, Runtime},
     results::{Collect, Discard, FirstOk, Results},
@@ -686,7 +687,7 @@ impl<E, M: Mode, R: Results> Handle<E, M, R> {
     /// [`LimitError`] if `n` is zero: no task could ever run. The limit is unchanged.
     pub fn limit(&self, n: usize) -> Result<(), LimitError> {
         if n == 0 {
-            return Err(LimitError(()));
+            return Err(LimitError::new());
         }
         self.shared.set_limit(n);
         Ok(())
@@ -1068,114 +1069,3 @@ impl<O> Timed<O> {
 /// ```
 pub type TimedOutcome<E, R> =
     Timed<Result<<R as Results>::Output, E>, Result<<R as Results>::Partial, E>>;
-
-/// A group refused a task. The future comes back, never polled, except when the
-/// spawner refused it (it was dropped by then).
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::ErrGroup;
-///
-/// let group = ErrGroup::<(), _>::inline();
-/// group.cancel();
-/// let rejected = group.try_spawn(async { Ok(()) }).unwrap_err();
-/// assert_eq!(rejected.to_string(), "task rejected: the group is cancelled");
-/// let _future = rejected.into_future().expect("handed back");
-/// ```
-pub enum Rejected<F> {
-    /// The group's limit of active tasks is reached (`try_spawn` only).
-    Full(F),
-    /// The group is cancelled.
-    Cancelled(F),
-    /// The group has finished: its `wait` resolved.
-    Closed(F),
-    /// The spawner refused the task, and dropped it.
-    Spawner(SpawnError),
-}
-
-impl<F> Rejected<F> {
-    /// Transforms the refused future, keeping the reason: for wrappers that spawn their
-    /// own future type and hand back what the caller gave them.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use errgroup::{ErrGroup, Rejected};
-    ///
-    /// let group = ErrGroup::<(), _>::inline();
-    /// group.cancel();
-    /// let rejected = group.try_spawn(async { Ok(()) }).unwrap_err();
-    /// let mapped: Rejected<&str> = rejected.map(|_future| "the work, handed back");
-    /// assert!(matches!(mapped, Rejected::Cancelled("the work, handed back")));
-    /// ```
-    pub fn map<G>(self, f: impl FnOnce(F) -> G) -> Rejected<G> {
-        match self {
-            Self::Full(future) => Rejected::Full(f(future)),
-            Self::Cancelled(future) => Rejected::Cancelled(f(future)),
-            Self::Closed(future) => Rejected::Closed(f(future)),
-            Self::Spawner(error) => Rejected::Spawner(error),
-        }
-    }
-
-    /// The future that was refused, if it was handed back.
-    ///
-    /// # Examples
-    ///
-    /// See [`Rejected`].
-    pub fn into_future(self) -> Option<F> {
-        match self {
-            Self::Full(future) | Self::Cancelled(future) | Self::Closed(future) => Some(future),
-            Self::Spawner(_) => None,
-        }
-    }
-}
-
-impl<F> fmt::Debug for Rejected<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => f.write_str("Full(..)"),
-            Self::Cancelled(_) => f.write_str("Cancelled(..)"),
-            Self::Closed(_) => f.write_str("Closed(..)"),
-            Self::Spawner(error) => f.debug_tuple("Spawner").field(error).finish(),
-        }
-    }
-}
-
-impl<F> fmt::Display for Rejected<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => {
-                f.write_str("task rejected: the group's limit of active tasks is reached")
-            }
-            Self::Cancelled(_) => f.write_str("task rejected: the group is cancelled"),
-            Self::Closed(_) => f.write_str("task rejected: the group has finished"),
-            Self::Spawner(error) => write!(f, "task rejected: {error}"),
-        }
-    }
-}
-
-impl<F> core::error::Error for Rejected<F> {}
-
-/// `limit(0)` was asked for: a group whose limit is zero could never run a task.
-///
-/// # Examples
-///
-/// ```
-/// let group = errgroup::ErrGroup::<(), _>::inline();
-/// let error = group.limit(0).unwrap_err();
-/// assert_eq!(
-///     error.to_string(),
-///     "a group's limit must be at least 1: with limit(0) no task could ever run"
-/// );
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LimitError(());
-
-impl fmt::Display for LimitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a group's limit must be at least 1: with limit(0) no task could ever run")
-    }
-}
-
-impl core::error::Error for LimitError {}

@@ -148,6 +148,7 @@ compile_error!(
 /// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
 pub use errgroup_core as raw;
 
+mod error;
 pub mod future;
 mod group;
 mod mode;
@@ -162,13 +163,14 @@ mod token;
 mod wait_group;
 mod wakers;
 
-pub use group::{Builder, ErrGroup, Handle, Launch, LimitError, Rejected, Timed, TimedOutcome};
+pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
+pub use group::{Builder, ErrGroup, Handle, Launch, Timed, TimedOutcome};
 pub use mode::{Inline, LocalRuntime, Mode, Runtime};
 pub use outcome::{Interrupted, Lost, Outcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use results::{Collect, Discard, FirstOk, Results};
 pub use shared::Policy;
-pub use spawn::{LocalSpawn, Spawn, SpawnError, SpawnErrorKind};
+pub use spawn::{LocalSpawn, Spawn};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};

@@ -53,7 +53,8 @@ use event_listener::EventListener;
 use pin_project_lite::pin_project;
 
 use crate::{
-    CancelReason, CancelToken, Interrupted, Lost, Outcome, Rejected, SpawnError,
+    CancelReason, CancelToken, Interrupted, Lost, Outcome,
+    error::{Rejected, SpawnError},
     results::Results,
     sync::{AllocArc, Arc, AtomicUsize, AtomicWaker, Lock, Ordering},
     wakers::{NO_SLOT, Relay, TaskWakers},

@@ -1,6 +1,8 @@
 //! The caller's spawner: how a group hands its tasks to an executor.
 
-use core::{fmt, future::Future};
+use core::future::Future;
+
+use crate::error::SpawnError;
 
 /// Runs `Send` futures to completion somewhere else: the bridge from a group to an
 /// executor. Implement it for your runtime's handle; the adapter crates implement it for
@@ -132,118 +134,3 @@ impl<S: LocalSpawn + ?Sized> LocalSpawn for alloc::rc::Rc<S> {
         (**self).spawn_local(task)
     }
 }
-
-/// An executor refused a task.
-///
-/// It says why in a [`SpawnErrorKind`] (for code) and a reason (for people).
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::{SpawnError, SpawnErrorKind};
-///
-/// let error = SpawnError::shutdown();
-/// assert!(error.is_shutdown());
-/// assert_eq!(error.kind(), SpawnErrorKind::Shutdown);
-/// assert_eq!(error.to_string(), "the spawner refused the task: the executor is shut down");
-///
-/// // A refusal for another reason is never mistaken for a shutdown, whatever it says.
-/// assert!(!SpawnError::new("the executor is shut down").is_shutdown());
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SpawnError {
-    kind: SpawnErrorKind,
-    reason: &'static str,
-}
-
-/// Why an executor refused a task, as [`SpawnError::kind`] tells it.
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::{SpawnError, SpawnErrorKind};
-///
-/// assert_eq!(SpawnError::new("queue full").kind(), SpawnErrorKind::Other);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SpawnErrorKind {
-    /// The executor is shut down, or shutting down: it runs no new task.
-    Shutdown,
-    /// Any other reason; [`SpawnError::reason`] says which.
-    Other,
-}
-
-impl SpawnError {
-    /// The executor is shut down.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(errgroup::SpawnError::shutdown().is_shutdown());
-    /// ```
-    pub const fn shutdown() -> Self {
-        Self { kind: SpawnErrorKind::Shutdown, reason: "the executor is shut down" }
-    }
-
-    /// The executor refused the task for `reason` (kind [`SpawnErrorKind::Other`]).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let error = errgroup::SpawnError::new("queue full");
-    /// assert_eq!(error.reason(), "queue full");
-    /// ```
-    pub const fn new(reason: &'static str) -> Self {
-        Self { kind: SpawnErrorKind::Other, reason }
-    }
-
-    /// Why the executor refused, for code to act on.
-    ///
-    /// # Examples
-    ///
-    /// See [`SpawnError`].
-    pub const fn kind(&self) -> SpawnErrorKind {
-        self.kind
-    }
-
-    /// Whether the executor refused because it is shut down: [`kind`](Self::kind) is
-    /// [`SpawnErrorKind::Shutdown`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(!errgroup::SpawnError::new("queue full").is_shutdown());
-    /// ```
-    pub fn is_shutdown(&self) -> bool {
-        self.kind == SpawnErrorKind::Shutdown
-    }
-
-    /// Why the executor refused, for people.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(errgroup::SpawnError::shutdown().reason(), "the executor is shut down");
-    /// ```
-    pub const fn reason(&self) -> &'static str {
-        self.reason
-    }
-}
-
-impl fmt::Debug for SpawnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpawnError")
-            .field("kind", &self.kind)
-            .field("reason", &self.reason)
-            .finish()
-    }
-}
-
-impl fmt::Display for SpawnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the spawner refused the task: {}", self.reason)
-    }
-}
-
-impl core::error::Error for SpawnError {}
