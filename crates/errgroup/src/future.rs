@@ -34,7 +34,7 @@ fn poll_finished<E, M: Mode, R: Results>(
     // cancellation after this point wakes this waker.
     shared.waiter.register(cx.waker());
     loop {
-        let aborting = !shared.config.cooperative && shared.token.is_cancelled();
+        let aborting = !shared.cooperative && shared.is_cancelled();
         if aborting {
             M::drop_tasks(driver, &handle.mode);
         } else {
@@ -48,7 +48,7 @@ fn poll_finished<E, M: Mode, R: Results>(
         // it on their own, and their last one wakes this future.
         if !M::LISTEN
             && !aborting
-            && !shared.config.cooperative
+            && !shared.cooperative
             && shared.token.poll_cancelled(cancel_listener, cx).is_ready()
         {
             continue;

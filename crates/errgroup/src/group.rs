@@ -12,9 +12,11 @@ use crate::{
     error::{LimitError, Rejected},
     future::{Spawning, Wait, WaitAll},
     mode::{Inline, LocalRuntime, Mode, Runtime},
+    policy::Rules,
     results::{Collect, Discard, FirstOk, Results},
-    shared::{Config, InGroup, OnExecutor, Shared},
+    shared::{Config, Shared},
     sync::Arc,
+    task::{self, InGroup, OnExecutor},
 };
 
 /// A group of tasks that fail together: Go's `errgroup.Group`, done the Rust way.
@@ -110,10 +112,10 @@ pub struct Builder<E, R: Results = Discard> {
 impl<E, R: Results> fmt::Debug for Builder<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
-            .field("policy", &self.config.policy)
+            .field("policy", &self.config.rules.policy)
             .field("cooperative", &self.config.cooperative)
-            .field("panics_as_errors", &self.turns_panics_into_errors())
-            .field("interruptions_as_errors", &self.config.interrupted_to_error.is_some())
+            .field("panics_as_errors", &self.config.rules.turns_panics_into_errors())
+            .field("interruptions_as_errors", &self.config.rules.interrupted_to_error.is_some())
             .field("on_unobserved", &self.config.on_unobserved.is_some())
             .field("has_parent", &self.parent.is_some())
             .finish()
@@ -121,13 +123,6 @@ impl<E, R: Results> fmt::Debug for Builder<E, R> {
 }
 
 impl<E, R: Results> Builder<E, R> {
-    fn turns_panics_into_errors(&self) -> bool {
-        #[cfg(feature = "std")]
-        return self.config.panic_to_error.is_some();
-        #[cfg(not(feature = "std"))]
-        false
-    }
-
     /// What the group does when a task fails; [`Policy::FailFast`] by default.
     ///
     /// # Examples
@@ -135,7 +130,7 @@ impl<E, R: Results> Builder<E, R> {
     /// See [`Policy`].
     #[must_use]
     pub fn policy(mut self, policy: Policy) -> Self {
-        self.config.policy = policy;
+        self.config.rules.policy = policy;
         self
     }
 
@@ -196,7 +191,7 @@ impl<E, R: Results> Builder<E, R> {
     where
         E: From<crate::Panicked>,
     {
-        self.config.panic_to_error = Some(E::from);
+        self.config.rules.panic_to_error = Some(E::from);
         self
     }
 
@@ -232,7 +227,7 @@ impl<E, R: Results> Builder<E, R> {
     where
         E: From<crate::Interrupted>,
     {
-        self.config.interrupted_to_error = Some(E::from);
+        self.config.rules.interrupted_to_error = Some(E::from);
         self
     }
 
@@ -280,7 +275,10 @@ impl<E, R: Results> Builder<E, R> {
     #[must_use]
     pub fn race<T>(self) -> Builder<E, FirstOk<T>> {
         Builder {
-            config: Config { policy: Policy::CollectAll, ..self.config },
+            config: Config {
+                rules: Rules { policy: Policy::CollectAll, ..self.config.rules },
+                ..self.config
+            },
             parent: self.parent,
             results: PhantomData,
         }
@@ -647,7 +645,7 @@ impl<E, M: Mode, R: Results> Handle<E, M, R> {
     /// assert!(group.is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        self.shared.token.is_cancelled()
+        self.shared.is_cancelled()
     }
 
     /// How many tasks are active: spawned and neither finished nor dropped.
@@ -842,9 +840,8 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
-        Shared::launch(&self.shared, task, |task| self.mode.0.spawn(task))
-            .map_err(Rejected::Spawner)
+        let task = task::start::<_, _, _, OnExecutor>(&self.shared, future)?;
+        task::launch(&self.shared, task, |task| self.mode.0.spawn(task)).map_err(Rejected::Spawner)
     }
 }
 
@@ -882,8 +879,8 @@ where
     F: Future<Output = Result<R::Value, E>> + 'static,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start::<_, OnExecutor>(&self.shared, future)?;
-        Shared::launch(&self.shared, task, |task| self.mode.0.spawn_local(task))
+        let task = task::start::<_, _, _, OnExecutor>(&self.shared, future)?;
+        task::launch(&self.shared, task, |task| self.mode.0.spawn_local(task))
             .map_err(Rejected::Spawner)
     }
 }
@@ -921,7 +918,7 @@ where
     F: Future<Output = Result<R::Value, E>> + Send + 'a,
 {
     fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = Shared::start::<_, InGroup>(&self.shared, future)?;
+        let task = task::start::<_, _, _, InGroup>(&self.shared, future)?;
         // The driver picks the task up when it is next polled; the push wakes it.
         self.mode.push(task);
         Ok(())

@@ -155,10 +155,12 @@ mod mode;
 mod outcome;
 #[cfg(feature = "std")]
 mod panic;
+mod policy;
 mod results;
 mod shared;
 mod spawn;
 mod sync;
+mod task;
 mod token;
 mod wait_group;
 mod wakers;
@@ -169,8 +171,8 @@ pub use mode::{Inline, LocalRuntime, Mode, Runtime};
 pub use outcome::{Interrupted, Lost, Outcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
+pub use policy::Policy;
 pub use results::{Collect, Discard, FirstOk, Results};
-pub use shared::Policy;
 pub use spawn::{LocalSpawn, Spawn};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};

@@ -10,7 +10,7 @@ use core::{
 
 mod inline;
 
-use crate::shared::{InGroup, OnExecutor, TaskKind};
+use crate::task::{InGroup, OnExecutor, TaskKind};
 use inline::Incoming;
 pub(crate) use inline::InlineDriver;
 

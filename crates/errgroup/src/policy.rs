@@ -1,0 +1,372 @@
+//! What a group does with its tasks' failures: the [`Policy`], the conversions a group
+//! asked for (panics and interruptions into its error type), and the failures it keeps
+//! until a waiting form takes them.
+//!
+//! # Invariants
+//!
+//! - The first failure is the group's ([`Failures::record`]); under
+//!   [`Policy::FailFast`] it cancels the group, with a reason naming what it was. An
+//!   error that arrives after a cancellation is its consequence, not its cause: it is not
+//!   kept, and its task counts as cancelled.
+//! - A panic is never lost: one that cannot be the first failure is kept apart (the first
+//!   such one) and re-raised by every waiting form, whatever came before it.
+//! - Tasks that ended unfinished because of a cancellation are counted, so a group
+//!   cancelled from outside can say how many ([`Interrupted::Cancelled`]).
+//! - Everything here is written by tasks (any thread) and read once, by the waiter, after
+//!   the group's state word says it is idle: the state word's acquire/release orders the
+//!   writes before the reads, so the relaxed counter needs nothing of its own.
+
+#[cfg(feature = "std")]
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use errgroup_core::ErrorSlot;
+
+use crate::{
+    CancelReason, Interrupted, Lost, Outcome,
+    results::Results,
+    sync::{AtomicUsize, Lock, Ordering},
+};
+
+/// What a group does when a task fails.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Policy};
+///
+/// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+/// group.try_spawn(async { Err::<(), _>("first") }).unwrap();
+/// group.try_spawn(async { Err::<(), _>("second") }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait_all()), Err(vec!["first", "second"]));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// The first error or panic is the group's, and cancels every other task. The default.
+    #[default]
+    FailFast,
+    /// Every error is kept, in order of arrival, and the other tasks keep running.
+    CollectAll,
+    /// The first error is kept and nothing is cancelled: Go's plain `errgroup.Group`.
+    NoCancel,
+}
+
+/// A panic's payload.
+#[cfg(feature = "std")]
+pub(crate) type Payload = Box<dyn core::any::Any + Send>;
+
+/// A task's failure, as stored by the group.
+pub(crate) enum Failure<E> {
+    Error(E),
+    /// A panic's payload, with its task's index.
+    #[cfg(feature = "std")]
+    Panic(usize, Payload),
+    /// Lost, in a group that does not turn interruptions into errors.
+    Lost(Lost),
+}
+
+impl<E> Failure<E> {
+    /// The reason a fail-fast group is cancelled with when this is its first failure.
+    fn cancel_reason(&self) -> CancelReason {
+        match self {
+            Self::Error(_) => CancelReason::Error,
+            #[cfg(feature = "std")]
+            Self::Panic(..) => CancelReason::Panic,
+            Self::Lost(_) => CancelReason::Lost,
+        }
+    }
+}
+
+/// How a group treats failures; fixed at construction.
+pub(crate) struct Rules<E> {
+    pub(crate) policy: Policy,
+    #[cfg(feature = "std")]
+    pub(crate) panic_to_error: Option<fn(crate::Panicked) -> E>,
+    pub(crate) interrupted_to_error: Option<fn(Interrupted) -> E>,
+}
+
+impl<E> Rules<E> {
+    pub(crate) const fn new() -> Self {
+        Self {
+            policy: Policy::FailFast,
+            #[cfg(feature = "std")]
+            panic_to_error: None,
+            interrupted_to_error: None,
+        }
+    }
+
+    /// Whether panics become errors.
+    pub(crate) fn turns_panics_into_errors(&self) -> bool {
+        #[cfg(feature = "std")]
+        return self.panic_to_error.is_some();
+        #[cfg(not(feature = "std"))]
+        false
+    }
+}
+
+/// The failures a group recorded, until a waiting form takes them.
+pub(crate) struct Failures<E> {
+    rules: Rules<E>,
+    /// The group's first failure (the one `wait` reports).
+    first: ErrorSlot<Failure<E>>,
+    /// The first panic that came after another failure: re-raised all the same.
+    #[cfg(feature = "std")]
+    panic: ErrorSlot<(usize, Payload)>,
+    /// Every later error, with [`Policy::CollectAll`]. Only failures take this lock.
+    later: Lock<Vec<E>>,
+    /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
+    /// ended with an error that the cancellation made no longer the cause. Only the
+    /// cancellation path touches it.
+    cancelled: AtomicUsize,
+}
+
+impl<E> Failures<E> {
+    pub(crate) fn new(rules: Rules<E>) -> Self {
+        Self {
+            rules,
+            first: ErrorSlot::new(),
+            #[cfg(feature = "std")]
+            panic: ErrorSlot::new(),
+            later: Lock::new(Vec::new()),
+            cancelled: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn policy(&self) -> Policy {
+        self.rules.policy
+    }
+
+    /// Records a task's failure according to the policy, given whether the group was
+    /// `cancelled` by then. Returns the reason to cancel the group with, if this failure
+    /// must cancel it.
+    pub(crate) fn record(&self, failure: Failure<E>, cancelled: bool) -> Option<CancelReason> {
+        let reason = failure.cancel_reason();
+        let failure = self.convert(failure);
+        match self.rules.policy {
+            Policy::FailFast | Policy::NoCancel => {
+                if reason == CancelReason::Error && cancelled {
+                    // The group was cancelled before this error: it is a consequence, not
+                    // the cause, and is not reported; the task counts as cancelled. A
+                    // panic is a bug, and a lost task a loss, never a consequence: they
+                    // are kept (a `Drop` panicking while its task is aborted, say).
+                    self.task_cancelled();
+                    return None;
+                }
+                match self.first.try_set(failure) {
+                    Ok(()) if self.rules.policy == Policy::FailFast => return Some(reason),
+                    Ok(()) => {}
+                    // Only the first error is reported; a panic is never lost.
+                    Err(failure) => self.keep_panic(failure),
+                }
+            }
+            Policy::CollectAll => {
+                if let Err(failure) = self.first.try_set(failure) {
+                    match failure {
+                        Failure::Error(error) => self.later.with(|later| later.push(error)),
+                        other => self.keep_panic(other),
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A failure that could not be the group's first: a panic is kept to be re-raised all
+    /// the same (the first such panic; the panic hook reported the others when they
+    /// happened). A later error or lost task is dropped: `wait` reports a failure anyway.
+    fn keep_panic(&self, failure: Failure<E>) {
+        #[cfg(feature = "std")]
+        if let Failure::Panic(index, payload) = failure {
+            let _ = self.panic.try_set((index, payload));
+        }
+        #[cfg(not(feature = "std"))]
+        drop(failure);
+    }
+
+    /// Turns a panic or a lost task into an error value, if the group asked for it.
+    fn convert(&self, failure: Failure<E>) -> Failure<E> {
+        match failure {
+            #[cfg(feature = "std")]
+            Failure::Panic(index, payload) => match self.rules.panic_to_error {
+                Some(convert) => Failure::Error(convert(crate::Panicked::new(index, payload))),
+                None => Failure::Panic(index, payload),
+            },
+            Failure::Lost(lost) => match self.rules.interrupted_to_error {
+                Some(convert) => Failure::Error(convert(Interrupted::Lost(lost))),
+                None => Failure::Lost(lost),
+            },
+            Failure::Error(error) => Failure::Error(error),
+        }
+    }
+
+    /// A task was dropped unfinished because the group was cancelled.
+    pub(crate) fn task_cancelled(&self) {
+        // Relaxed: read once the group is idle, after the `finish` that follows this (the
+        // waiter's `close_if_idle` acquires it).
+        self.cancelled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The group's first failure, taken once; `None` if no task failed. A panic is
+    /// re-raised here, even if an error came first: a panic is never lost.
+    fn take_first(&self) -> Option<Failure<E>> {
+        let first = self.first.take();
+        #[cfg(feature = "std")]
+        {
+            if let Some(Failure::Panic(_, payload)) = first {
+                std::panic::resume_unwind(payload);
+            }
+            if let Some((_, payload)) = self.panic.take() {
+                std::panic::resume_unwind(payload);
+            }
+        }
+        first
+    }
+
+    /// The error a failure is reported as: a lost task the group does not turn into an
+    /// error is re-raised as a panic naming it.
+    #[track_caller]
+    fn into_error(failure: Failure<E>) -> E {
+        match failure {
+            Failure::Error(error) => error,
+            Failure::Lost(lost) => panic!(
+                "errgroup: {lost} (a runtime shutting down, or a spawner that drops tasks); \
+                 `Builder::interruptions_as_errors` makes this an error instead of a panic"
+            ),
+            #[cfg(feature = "std")]
+            Failure::Panic(_, payload) => std::panic::resume_unwind(payload),
+        }
+    }
+
+    /// The group was cancelled from outside (for `reason`) while tasks were unfinished
+    /// (and no task failed): how many, and why.
+    fn interruption(&self, reason: Option<CancelReason>) -> Option<Interrupted> {
+        let unfinished = self.cancelled.load(Ordering::Relaxed);
+        (unfinished > 0).then(|| Interrupted::Cancelled {
+            reason: reason.unwrap_or(CancelReason::Explicit),
+            unfinished,
+        })
+    }
+
+    /// With no task failed: an interruption as the group's error, if it asked for that;
+    /// re-raised as a panic in a group that keeps values (it has no complete results);
+    /// nothing in a group that keeps none.
+    #[track_caller]
+    fn interrupted_error<R: Results>(&self, reason: Option<CancelReason>) -> Option<E> {
+        let interrupted = self.interruption(reason)?;
+        match self.rules.interrupted_to_error {
+            Some(convert) => Some(convert(interrupted)),
+            None if R::KEEPS_VALUES => panic!(
+                "errgroup: {interrupted}, so it has no complete results to return; \
+                 `Builder::interruptions_as_errors` makes this an error, and `wait_until` \
+                 keeps the values that did arrive"
+            ),
+            None => None,
+        }
+    }
+
+    /// The group's outcome once it has finished, cancelled for `reason` if it was: the
+    /// first failure (a panic is re-raised here), an interruption, or the results.
+    #[track_caller]
+    pub(crate) fn outcome<R: Results>(
+        &self,
+        results: &R::Store,
+        reason: Option<CancelReason>,
+    ) -> Result<R::Output, E> {
+        if let Some(failure) = self.take_first() {
+            return Err(Self::into_error(failure));
+        }
+        match self.interrupted_error::<R>(reason) {
+            Some(error) => Err(error),
+            None => Ok(R::output(results)),
+        }
+    }
+
+    /// The outcome of a group its waiter stopped (a timer), which had started `started`
+    /// tasks: the first failure, or every value that did arrive, at its task's position.
+    #[track_caller]
+    pub(crate) fn outcome_partial<R: Results>(
+        &self,
+        results: &R::Store,
+        started: usize,
+    ) -> Result<R::Partial, E> {
+        match self.take_first() {
+            Some(failure) => Err(Self::into_error(failure)),
+            None => Ok(R::partial(results, started)),
+        }
+    }
+
+    /// Like [`outcome`](Self::outcome), with every error kept by the policy.
+    #[track_caller]
+    pub(crate) fn outcome_all<R: Results>(
+        &self,
+        results: &R::Store,
+        reason: Option<CancelReason>,
+    ) -> Result<R::Output, Vec<E>> {
+        self.outcome::<R>(results, reason).map_err(|first| {
+            let mut all = self.later.with(core::mem::take);
+            all.insert(0, first);
+            all
+        })
+    }
+
+    /// The decided race: the winner's value (losers' errors are dropped), or every error.
+    /// A panic is re-raised even if some task won: a panic is a bug, never a loss.
+    #[track_caller]
+    pub(crate) fn race_outcome<T, R: Results<Output = Option<T>>>(
+        &self,
+        results: &R::Store,
+        reason: Option<CancelReason>,
+    ) -> Result<T, Vec<E>> {
+        let first = self.take_first();
+        if let Some(value) = R::output(results) {
+            return Ok(value);
+        }
+        let mut errors = self.later.with(core::mem::take);
+        match first {
+            Some(failure) => errors.insert(0, Self::into_error(failure)),
+            None => errors.extend(self.interrupted_error::<R>(reason)),
+        }
+        Err(errors)
+    }
+
+    /// The next failure for a stream of outcomes: the first failure, once.
+    #[track_caller]
+    pub(crate) fn take_error(&self) -> Option<E> {
+        self.take_first().map(Self::into_error)
+    }
+
+    /// The errors kept after the first one ([`Policy::CollectAll`]), then an interruption
+    /// (of a group cancelled for `reason`) turned into an error, if the group had no
+    /// failure.
+    pub(crate) fn take_later_errors(&self, failed: bool, reason: Option<CancelReason>) -> Vec<E> {
+        let mut later = self.later.with(core::mem::take);
+        if !failed {
+            if let Some(interrupted) = self.interruption(reason) {
+                later.extend(self.rules.interrupted_to_error.map(|convert| convert(interrupted)));
+            }
+        }
+        later
+    }
+
+    /// Hands every failure nobody took to `report`: for a group dropped without a waiting
+    /// form having finished.
+    pub(crate) fn report_unobserved(&mut self, report: fn(Outcome<(), E>)) {
+        let first = self.first.take();
+        #[cfg(feature = "std")]
+        let panic = self.panic.take();
+        let later = self.later.with(core::mem::take);
+        let failures = first.into_iter().map(|failure| match failure {
+            Failure::Error(error) => Outcome::Failed(error),
+            Failure::Lost(lost) => Outcome::Lost(lost),
+            #[cfg(feature = "std")]
+            Failure::Panic(index, payload) => {
+                Outcome::Panicked(crate::Panicked::new(index, payload))
+            }
+        });
+        failures.chain(later.into_iter().map(Outcome::Failed)).for_each(report);
+        #[cfg(feature = "std")]
+        if let Some((index, payload)) = panic {
+            report(Outcome::Panicked(crate::Panicked::new(index, payload)));
+        }
+    }
+}

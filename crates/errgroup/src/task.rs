@@ -1,0 +1,394 @@
+//! The task wrapper: what a group spawns around each of its futures. It counts the task in
+//! and out of the group, stores its outcome, and arranges its own wake-up on cancellation.
+//!
+//! # Invariants
+//!
+//! - Every task is counted in the group's state word from the moment it is created
+//!   ([`start`]) until its [`TaskGuard`] is dropped, which happens after the task's future
+//!   was dropped and after its outcome (value, error or panic) was stored. So when the
+//!   waiter sees the group idle, every outcome is stored and every future is gone.
+//! - Every task ends in exactly one outcome, recorded before its guard counts it out: it
+//!   finishes in [`Task::poll`] (a value, an error, a panic, or an abort because the group
+//!   was cancelled), or its future is dropped unfinished, which its `PinnedDrop` turns into
+//!   *cancelled* (the group's token was cancelled by then) or *lost* (it was not). A task
+//!   dropped by its spawner inside `spawn` hands its count back to its launcher
+//!   ([`launch`]), which knows whether the spawner refused it (no outcome: the caller gets
+//!   the error) or accepted it (an outcome as above).
+//! - A task that runs on an executor records its waker in the group's registry when it
+//!   goes pending (once per new waker), so a cancellation wakes it and it drops its future
+//!   at once; the registry refuses it once drained, and the task aborts instead of waiting.
+
+use core::{
+    fmt,
+    future::Future,
+    marker::PhantomData,
+    pin::Pin,
+    task::{Context, Poll, Waker},
+};
+
+use errgroup_core::StartError;
+use pin_project_lite::pin_project;
+
+use crate::{
+    CancelReason,
+    error::{Rejected, SpawnError},
+    policy::Failure,
+    results::Results,
+    shared::Shared,
+    sync::Arc,
+    wakers::NO_SLOT,
+};
+
+/// Counts a new task in and wraps `future` in its [`Task`], or hands `future` back.
+pub(crate) fn start<F, E, R: Results, K: TaskKind>(
+    shared: &Arc<Shared<E, R>>,
+    future: F,
+) -> Result<Task<F, E, R, K>, Rejected<F>> {
+    match shared.try_start() {
+        Ok(index) => Ok(Task {
+            live: Some(Live { future, waker: Waker::noop().clone() }),
+            guard: TaskGuard { shared: shared.clone(), index, slot: NO_SLOT },
+            _kind: PhantomData,
+        }),
+        Err(StartError::Cancelled) => Err(Rejected::Cancelled(future)),
+        Err(StartError::Closed) => Err(Rejected::Closed(future)),
+        Err(StartError::Full | StartError::TooManyTasks) => Err(Rejected::Full(future)),
+    }
+}
+
+/// Hands a started task to a spawner. A task the spawner drops before `spawn` returns
+/// is counted out here, once `spawn` has said what it did: refused it (an error, which
+/// the caller gets, or a panic, which propagates: not an outcome of the group) or
+/// accepted it (then it was lost, or cancelled if the group was cancelled by then).
+#[inline]
+pub(crate) fn launch<F, E, R: Results, K: TaskKind>(
+    shared: &Arc<Shared<E, R>>,
+    task: Task<F, E, R, K>,
+    spawn: impl FnOnce(Task<F, E, R, K>) -> Result<(), SpawnError>,
+) -> Result<(), SpawnError> {
+    /// Ends the launch even if `spawn` panics (as a refusal: the panic propagates).
+    struct Launching<'s, E, R: Results> {
+        shared: &'s Shared<E, R>,
+        index: usize,
+        outer: launching::Mark,
+        accepted: bool,
+    }
+
+    impl<E, R: Results> Drop for Launching<'_, E, R> {
+        #[inline]
+        fn drop(&mut self) {
+            if let Some(slot) = launching::exit(self.outer) {
+                dropped_while_launched(self.shared, self.index, slot, self.accepted);
+            }
+        }
+    }
+
+    let index = task.guard.index;
+    let outer = launching::enter(shared, index);
+    let mut launch = Launching { shared, index, outer, accepted: false };
+    let spawned = spawn(task);
+    launch.accepted = spawned.is_ok();
+    drop(launch);
+    spawned
+}
+
+/// The task at `index` was dropped by its spawner inside `spawn`, which then
+/// `accepted` it (lost, or cancelled) or refused it (no outcome); counts it out.
+#[cold]
+fn dropped_while_launched<E, R: Results>(
+    shared: &Shared<E, R>,
+    index: usize,
+    slot: usize,
+    accepted: bool,
+) {
+    if accepted {
+        shared.ended_unfinished(index);
+    }
+    shared.task_finished(slot);
+}
+
+/// Counts its task out of the group when dropped, whatever way the task ends, and gives
+/// back its wake-up slot.
+struct TaskGuard<E, R: Results> {
+    shared: Arc<Shared<E, R>>,
+    index: usize,
+    /// The task's slot in the group's waker registry once it has waited, else `NO_SLOT`;
+    /// `HANDED_BACK` once its launcher took over counting it out.
+    slot: usize,
+}
+
+/// A task dropped by its spawner inside `spawn` leaves counting it out to its launcher,
+/// which knows whether the spawner refused it (see [`launching`]).
+const HANDED_BACK: usize = usize::MAX - 1;
+
+impl<E, R: Results> Drop for TaskGuard<E, R> {
+    fn drop(&mut self) {
+        if self.slot != HANDED_BACK {
+            self.shared.task_finished(self.slot);
+        }
+    }
+}
+
+/// Where a task runs, as a type: whether it must arrange its own wake-up on cancellation.
+pub(crate) trait TaskKind {
+    /// The task runs on an executor, not inside the group's future, so unless the group is
+    /// cooperative it must arrange its own wake-up on cancellation.
+    const LISTEN: bool;
+}
+
+/// A task handed to an executor.
+pub(crate) enum OnExecutor {}
+
+impl TaskKind for OnExecutor {
+    const LISTEN: bool = true;
+}
+
+/// A task run by the group's own future (inline mode), which drops it on cancellation.
+pub(crate) enum InGroup {}
+
+impl TaskKind for InGroup {
+    const LISTEN: bool = false;
+}
+
+pin_project! {
+    /// A task as handed to the spawner: the user's future plus the group's bookkeeping, in
+    /// one value (no extra allocation).
+    ///
+    /// Field order matters: the user's future is dropped before the guard counts the task
+    /// out, so a group that looks finished has dropped every future.
+    ///
+    /// Every task ends in exactly one outcome: it finishes in `poll` (succeeded, failed,
+    /// panicked, or aborted because the group was cancelled), or it is dropped unfinished
+    /// (`PinnedDrop`: cancelled if the group was cancelled by then, otherwise lost).
+    pub(crate) struct Task<F, E, R: Results, K: TaskKind> {
+        // `None` once the future has completed or been dropped. The `Option`'s tag lives in
+        // the waker's niche, so the future and the waker cost no tag of their own.
+        #[pin]
+        live: Option<Live<F>>,
+        guard: TaskGuard<E, R>,
+        // `fn() -> K`: only a marker, it does not make the task `!Send` or `!Sync`.
+        _kind: PhantomData<fn() -> K>,
+    }
+
+    impl<F, E, R: Results, K: TaskKind> PinnedDrop for Task<F, E, R, K> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.live.is_none() {
+                return; // finished in `poll`, outcome recorded
+            }
+            let guard = this.guard;
+            if launching::hand_back(&guard.shared, guard.index, guard.slot) {
+                guard.slot = HANDED_BACK;
+            } else {
+                guard.shared.ended_unfinished(guard.index);
+            }
+            drop_future(this.live, &guard.shared, guard.index);
+        }
+    }
+}
+
+pin_project! {
+    /// The part of a task that lives only while its future does.
+    struct Live<F> {
+        #[pin]
+        future: F,
+        // The waker last recorded in the group's registry, to skip recording it again; a
+        // no-op waker (which no executor's waker will-wake) until the first one.
+        waker: Waker,
+    }
+}
+
+impl<F, E, R, K> Future for Task<F, E, R, K>
+where
+    F: Future<Output = Result<R::Value, E>>,
+    R: Results,
+    K: TaskKind,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let guard = &mut *this.guard;
+        let shared = &guard.shared;
+        let index = guard.index;
+        let Some(live) = this.live.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        if !shared.cooperative && shared.is_cancelled() {
+            // Aborted: never polled again.
+            shared.failures.task_cancelled();
+            drop_future(this.live, shared, index);
+            return Poll::Ready(());
+        }
+        let live = live.project();
+        match poll_catching(live.future, cx) {
+            Ok(Poll::Ready(Ok(value))) => {
+                R::store(&shared.results, index, value);
+                if R::CANCEL_ON_VALUE {
+                    shared.cancel(CancelReason::Won);
+                } else if R::WAKE_ON_VALUE {
+                    shared.waiter.wake();
+                }
+            }
+            Ok(Poll::Ready(Err(error))) => shared.fail(Failure::Error(error)),
+            Ok(Poll::Pending) => {
+                if K::LISTEN && !shared.cooperative && !live.waker.will_wake(cx.waker()) {
+                    // Record where to wake this task on cancellation. Refused: the group
+                    // was cancelled meanwhile, so abort now instead of waiting.
+                    if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
+                        shared.failures.task_cancelled();
+                        drop_future(this.live, shared, index);
+                        return Poll::Ready(());
+                    }
+                    live.waker.clone_from(cx.waker());
+                }
+                return Poll::Pending;
+            }
+            #[cfg(feature = "std")]
+            Err(payload) => shared.fail(Failure::Panic(index, payload)),
+        }
+        drop_future(this.live, shared, index);
+        Poll::Ready(())
+    }
+}
+
+impl<F, E, R: Results, K: TaskKind> fmt::Debug for Task<F, E, R, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("index", &self.guard.index)
+            .field("done", &self.live.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Polls the user's future; with `std`, a panic is caught and returned as its payload.
+#[cfg(feature = "std")]
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Result<Poll<F::Output>, crate::policy::Payload> {
+    // AssertUnwindSafe: after a panic the future is never polled again, only dropped, and
+    // the group's own state is updated with atomics that a panic cannot leave half-done.
+    std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.poll(cx)))
+}
+
+#[cfg(not(feature = "std"))]
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Result<Poll<F::Output>, core::convert::Infallible> {
+    Ok(future.poll(cx))
+}
+
+/// Drops the user's future now. With `std`, a panic in its `Drop` is caught and recorded
+/// as the task's panic, so the group's counts stay right and the panic is not lost.
+fn drop_future<F, E, R: Results>(
+    mut future: Pin<&mut Option<F>>,
+    shared: &Shared<E, R>,
+    index: usize,
+) {
+    #[cfg(feature = "std")]
+    {
+        let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.set(None)));
+        if let Err(payload) = result {
+            shared.fail(Failure::Panic(index, payload));
+        }
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        let _ = (shared, index);
+        future.set(None);
+    }
+}
+
+/// Which task is being handed to a spawner on this thread, so that a task the spawner drops
+/// inside `spawn` is told apart from one its executor loses later: the first is a refusal
+/// if `spawn` returns an error. A thread-local, so that spawning from several threads at
+/// once needs no shared write, and a task dropped on another thread is never taken for
+/// one being launched here.
+#[cfg(any(feature = "std", loom))]
+mod launching {
+    use core::cell::Cell;
+
+    use super::Shared;
+    use crate::results::Results;
+
+    /// The launch in progress on this thread: `(group address, task index)`; or, once
+    /// that task was dropped, `(HANDED_BACK, its registry slot)`; `IDLE` if none.
+    pub(super) type Mark = (usize, usize);
+
+    /// No group lives at address 0.
+    const HANDED_BACK: usize = 0;
+    /// Nor at address 1 (a group is aligned to a cache line).
+    const IDLE: Mark = (1, 0);
+
+    #[cfg(not(loom))]
+    std::thread_local! {
+        static LAUNCHING: Cell<Mark> = const { Cell::new(IDLE) };
+    }
+
+    #[cfg(loom)]
+    loom::thread_local! {
+        static LAUNCHING: Cell<Mark> = Cell::new(IDLE);
+    }
+
+    fn group<E, R: Results>(shared: &Shared<E, R>) -> usize {
+        core::ptr::from_ref(shared).addr()
+    }
+
+    /// Marks the task at `index` of `shared` as being launched; returns the mark to put
+    /// back after (a spawner may spawn while spawning).
+    #[inline]
+    pub(super) fn enter<E, R: Results>(shared: &Shared<E, R>, index: usize) -> Mark {
+        LAUNCHING.with(|launching| launching.replace((group(shared), index)))
+    }
+
+    /// Called by a task dropped unfinished: `true` if it is being launched on this thread,
+    /// in which case its launcher counts it out (and gets its registry `slot`).
+    pub(super) fn hand_back<E, R: Results>(
+        shared: &Shared<E, R>,
+        index: usize,
+        slot: usize,
+    ) -> bool {
+        // `try_with`: a task dropped while this thread's locals are being destroyed is not
+        // being launched.
+        LAUNCHING
+            .try_with(|launching| {
+                let mine = launching.get() == (group(shared), index);
+                if mine {
+                    launching.set((HANDED_BACK, slot));
+                }
+                mine
+            })
+            .unwrap_or(false)
+    }
+
+    /// Ends the launch: puts back `outer`, and returns the slot of the task if it was
+    /// dropped inside `spawn`.
+    #[inline]
+    pub(super) fn exit(outer: Mark) -> Option<usize> {
+        let (group, slot) = LAUNCHING.with(|launching| launching.replace(outer));
+        (group == HANDED_BACK).then_some(slot)
+    }
+}
+
+/// Without `std` there is no thread-local: a task dropped inside `spawn` counts as lost
+/// (or cancelled) whatever `spawn` returns.
+#[cfg(not(any(feature = "std", loom)))]
+mod launching {
+    use super::Shared;
+    use crate::results::Results;
+
+    /// Nothing to mark.
+    pub(super) type Mark = ();
+
+    pub(super) fn enter<E, R: Results>(_: &Shared<E, R>, _: usize) -> Mark {}
+
+    pub(super) fn hand_back<E, R: Results>(_: &Shared<E, R>, _: usize, _: usize) -> bool {
+        false
+    }
+
+    pub(super) fn exit((): Mark) -> Option<usize> {
+        None
+    }
+}
