@@ -1,4 +1,5 @@
-//! `ErrGroup`, its `Builder` and its `Handle`.
+//! [`ErrGroup`] and its [`Builder`]: the top of the crate. A group owns its [`Owner`]
+//! (its handle and its mode's driver) and hands it to the waiting form it is turned into.
 
 use core::{
     fmt,
@@ -8,15 +9,14 @@ use core::{
 };
 
 use crate::{
-    CancelReason, CancelToken, LocalSpawn, Policy, Spawn,
-    error::{LimitError, Rejected},
-    future::{Spawning, Wait, WaitAll},
-    mode::{Inline, LocalRuntime, Mode, Runtime},
+    CancelToken, LocalSpawn, Policy, Spawn,
+    handle::Handle,
+    mode::{Inline, Launch, LocalRuntime, Mode, Runtime},
     policy::Rules,
     results::{Collect, Discard, FirstOk, Results},
     shared::{Config, Shared},
     sync::Arc,
-    task::{self, InGroup, OnExecutor},
+    wait::{Completions, InlineSpawning, Owner, Race, Wait, WaitAll, WaitUntil},
 };
 
 /// A group of tasks that fail together: Go's `errgroup.Group`, done the Rust way.
@@ -51,39 +51,7 @@ use crate::{
 /// # });
 /// ```
 pub struct ErrGroup<E, M: Mode, R: Results = Discard> {
-    handle: Handle<E, M, R>,
-    driver: M::Driver,
-}
-
-/// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or
-/// looking at it. It does not keep the group from finishing: once the group has finished
-/// (its `wait` resolved), spawning through a handle is refused with [`Rejected::Closed`].
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::ErrGroup;
-///
-/// let group = ErrGroup::builder().collect().inline();
-/// let handle = group.handle();
-/// group
-///     .try_spawn(async move {
-///         // A task spawns a sibling into its own group.
-///         handle.try_spawn(async { Ok::<u32, ()>(2) }).unwrap();
-///         Ok(1)
-///     })
-///     .unwrap();
-/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2]));
-/// ```
-pub struct Handle<E, M: Mode, R: Results = Discard> {
-    pub(crate) shared: Arc<Shared<E, R>>,
-    pub(crate) mode: M,
-}
-
-impl<E, M: Mode, R: Results> Clone for Handle<E, M, R> {
-    fn clone(&self) -> Self {
-        Self { shared: self.shared.clone(), mode: self.mode.clone() }
-    }
+    owner: Owner<E, M, R>,
 }
 
 /// Configures a group before it is made: its [`Policy`], cooperative cancellation, a
@@ -341,7 +309,7 @@ impl<E, R: Results> Builder<E, R> {
 
     fn build<M: Mode>(self, mode: M) -> ErrGroup<E, M, R> {
         let shared = Arc::new(Shared::new(self.config, self.parent.as_ref()));
-        ErrGroup { handle: Handle { shared, mode }, driver: M::Driver::default() }
+        ErrGroup { owner: Owner::new(Handle::new(shared, mode)) }
     }
 }
 
@@ -385,7 +353,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// See [`Handle`].
     pub fn handle(&self) -> Handle<E, M, R> {
-        self.handle.clone()
+        self.owner.handle.clone()
     }
 
     /// Waits for every task to finish or be dropped, then returns the group's first
@@ -428,7 +396,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// Dropping the future drops the group, which cancels its remaining tasks.
     pub fn wait(self) -> Wait<E, M, R> {
-        Wait::new(self)
+        Wait::new(self.owner)
     }
 
     /// Like [`wait`](Self::wait), but returns every error the policy kept, in order of
@@ -450,7 +418,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// Dropping the future drops the group, which cancels its remaining tasks.
     pub fn wait_all(self) -> WaitAll<E, M, R> {
-        WaitAll::new(self)
+        WaitAll::new(self.owner)
     }
 
     /// Waits like [`wait`](Self::wait), but no longer than `timer`: if `timer` resolves
@@ -492,15 +460,8 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels the remaining tasks.
-    pub fn wait_until<T: Future<Output = ()>>(
-        self,
-        timer: T,
-    ) -> crate::future::WaitUntil<E, M, R, T> {
-        crate::future::WaitUntil::new(self, timer)
-    }
-
-    pub(crate) fn parts(&mut self) -> (&Handle<E, M, R>, &mut M::Driver) {
-        (&self.handle, &mut self.driver)
+    pub fn wait_until<T: Future<Output = ()>>(self, timer: T) -> WaitUntil<E, M, R, T> {
+        WaitUntil::new(self.owner, timer)
     }
 }
 
@@ -526,8 +487,8 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// assert_eq!(sum, 6);
     /// # });
     /// ```
-    pub fn into_stream(self) -> crate::future::Completions<E, M, T> {
-        crate::future::Completions::new(self)
+    pub fn into_stream(self) -> Completions<E, M, T> {
+        Completions::new(self.owner)
     }
 }
 
@@ -551,8 +512,8 @@ impl<E, M: Mode, T> ErrGroup<E, M, FirstOk<T>> {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, which cancels the remaining tasks.
-    pub fn race(self) -> crate::future::Race<E, M, T> {
-        crate::future::Race::new(self)
+    pub fn race(self) -> Race<E, M, T> {
+        Race::new(self.owner)
     }
 }
 
@@ -560,7 +521,7 @@ impl<E, M: Mode, R: Results> Deref for ErrGroup<E, M, R> {
     type Target = Handle<E, M, R>;
 
     fn deref(&self) -> &Handle<E, M, R> {
-        &self.handle
+        &self.owner.handle
     }
 }
 
@@ -573,496 +534,46 @@ impl<E, M: Mode, R: Results> IntoFuture for ErrGroup<E, M, R> {
     }
 }
 
-impl<E, M: Mode, R: Results> Drop for ErrGroup<E, M, R> {
-    fn drop(&mut self) {
-        let shared = &self.handle.shared;
-        if !shared.state.load().is_closed() {
-            // Never waited (or the wait was dropped): the tasks it owns are cancelled, and
-            // the ones it runs itself (inline) are dropped now, cooperative or not, queued
-            // ones included; tasks spawned through a handle from now on are dropped too.
-            shared.cancel(CancelReason::Dropped);
-            M::close(&mut self.driver, &self.handle.mode);
-        }
-    }
-}
-
 impl<E, M: Mode, R: Results> fmt::Debug for ErrGroup<E, M, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.handle.shared.fmt(f)
+        self.owner.fmt(f)
     }
 }
 
-impl<E, M: Mode, R: Results> fmt::Debug for Handle<E, M, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.fmt(f)
-    }
-}
-
-impl<E, M: Mode, R: Results> Handle<E, M, R> {
-    /// The group's cancellation token: cancelled when the group is (by a failure, by
-    /// [`cancel`](Self::cancel), by its parent or by a timeout), with the reason.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use errgroup::{CancelReason, ErrGroup};
-    ///
-    /// let group = ErrGroup::inline();
-    /// let token = group.token();
-    /// group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
-    /// let _ = futures_executor::block_on(group.wait());
-    /// assert_eq!(token.reason(), Some(CancelReason::Error));
-    /// ```
-    pub fn token(&self) -> CancelToken {
-        self.shared.token.clone()
-    }
-
-    /// Cancels the group: no task starts any more, and (unless the group is cooperative)
-    /// every running task is dropped at its next wake-up. Returns `true` if this call
-    /// cancelled it.
+impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
+    /// Spawns `future` as a task of the group, waiting for a free slot if a limit is set,
+    /// as [`Handle::spawn`] does; while it waits, it runs the group's tasks, so that
+    /// spawning in a loop before `wait` cannot deadlock.
     ///
     /// # Examples
     ///
     /// ```
     /// use errgroup::ErrGroup;
     ///
-    /// let group = ErrGroup::<(), _>::inline();
-    /// assert!(group.cancel());
-    /// assert!(!group.cancel());
-    /// assert!(group.try_spawn(async { Ok(()) }).is_err());
-    /// ```
-    pub fn cancel(&self) -> bool {
-        self.shared.cancel(CancelReason::Explicit)
-    }
-
-    /// Whether the group was cancelled, for any reason.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let group = errgroup::ErrGroup::<(), _>::inline();
-    /// group.cancel();
-    /// assert!(group.is_cancelled());
-    /// ```
-    pub fn is_cancelled(&self) -> bool {
-        self.shared.is_cancelled()
-    }
-
-    /// How many tasks are active: spawned and neither finished nor dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let group = errgroup::ErrGroup::<(), _>::inline();
-    /// group.try_spawn(async { Ok(()) }).unwrap();
-    /// assert_eq!(group.active(), 1);
-    /// ```
-    pub fn active(&self) -> usize {
-        self.shared.state.load().active()
-    }
-
-    /// Lets at most `n` tasks be active at once. `spawn` waits for a free slot and
-    /// `try_spawn` hands the task back when the group is full.
-    ///
-    /// The limit may change at any time. Raising it admits waiting spawns at once;
-    /// lowering it below the number of active tasks stops nothing: new tasks wait until
-    /// the active count falls below the new limit.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use errgroup::{ErrGroup, Rejected};
-    ///
-    /// let group = ErrGroup::<(), _>::inline();
-    /// group.limit(1).unwrap();
-    /// group.try_spawn(async { Ok(()) }).unwrap();
-    /// assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Full(_))));
-    /// assert!(group.limit(0).is_err());
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::inline();
+    /// group.limit(2).unwrap();
+    /// for n in 0..10 {
+    ///     // Waits while two tasks are active, running them meanwhile.
+    ///     group.spawn(async move { { let _ = n; Ok::<(), ()>(()) } }).await.unwrap();
+    /// }
+    /// group.await.unwrap();
+    /// # });
     /// ```
     ///
     /// # Errors
     ///
-    /// [`LimitError`] if `n` is zero: no task could ever run. The limit is unchanged.
-    pub fn limit(&self, n: usize) -> Result<(), LimitError> {
-        if n == 0 {
-            return Err(LimitError::new());
-        }
-        self.shared.set_limit(n);
-        Ok(())
-    }
-
-    /// Removes the limit: every waiting `spawn` proceeds.
+    /// As [`Handle::spawn`].
     ///
-    /// # Examples
+    /// # Cancel safety
     ///
-    /// ```
-    /// let group = errgroup::ErrGroup::<(), _>::inline();
-    /// group.limit(3).unwrap();
-    /// group.remove_limit();
-    /// assert_eq!(group.current_limit(), None);
-    /// ```
-    pub fn remove_limit(&self) {
-        self.shared.set_limit(usize::MAX);
-    }
-
-    /// The limit in force, if any.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let group = errgroup::ErrGroup::<(), _>::inline();
-    /// group.limit(3).unwrap();
-    /// assert_eq!(group.current_limit(), Some(3));
-    /// ```
-    pub fn current_limit(&self) -> Option<usize> {
-        self.shared.limit()
-    }
-}
-
-mod launch {
-    /// The group's queue of spawns waiting for a free slot, the same for every mode.
-    pub trait Sealed {
-        /// Queues the caller for a free slot (or updates its waker) and announces it to
-        /// finishing tasks; it must then try to start again. `false`: the group is
-        /// cancelled, and the next try is refused.
-        fn queue_for_slot(&self, ticket: &mut Option<usize>, waker: &core::task::Waker) -> bool;
-        /// The spawn holding `ticket` stops waiting, having `started` its task or not.
-        fn leave_slot_queue(&self, ticket: usize, started: bool);
-    }
-}
-
-/// Starting a task in a group without waiting. Implemented by every [`Handle`] for the
-/// futures its mode can run; sealed. Used by the [`Spawning`] future.
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::{ErrGroup, Launch};
-///
-/// fn can_run<H: Launch<F>, F>(_: &H, _: &F) {}
-/// let group = ErrGroup::<(), _>::inline();
-/// can_run(&group.handle(), &async { Ok(()) });
-/// ```
-pub trait Launch<F>: launch::Sealed {
-    #[doc(hidden)]
-    fn launch(&self, future: F) -> Result<(), Rejected<F>>;
-}
-
-impl<E, M: Mode, R: Results> launch::Sealed for Handle<E, M, R> {
-    fn queue_for_slot(&self, ticket: &mut Option<usize>, waker: &core::task::Waker) -> bool {
-        self.shared.queue_for_slot(ticket, waker)
-    }
-
-    fn leave_slot_queue(&self, ticket: usize, started: bool) {
-        self.shared.leave_slot_queue(ticket, started);
-    }
-}
-
-macro_rules! launch_docs {
-    () => {
-        "Spawns `future` as a task of the group if the group has room, without waiting.
-
-When this returns `Ok`, the task is counted in the group and will be polled (or dropped,
-if the group is cancelled first).
-
-# Examples
-
-```
-use errgroup::{ErrGroup, Rejected};
-
-let group = ErrGroup::<(), _>::inline();
-group.try_spawn(async { Ok(()) }).unwrap();
-group.cancel();
-let Err(Rejected::Cancelled(_future)) = group.try_spawn(async { Ok(()) }) else { panic!() };
-```
-
-# Errors
-
-The future is handed back, never run, inside [`Rejected::Full`] when the limit is
-reached, [`Rejected::Cancelled`] when the group is cancelled and [`Rejected::Closed`] when
-it has finished. [`Rejected::Spawner`] when the spawner refused the task, which it dropped;
-the group's counts stay right."
-    };
-}
-
-macro_rules! spawn_docs {
-    () => {
-        "Spawns `future` as a task of the group, waiting for a free slot if a limit is set
-(back-pressure, like Go's `Group.Go`). Without a limit it is ready at once.
-
-# Examples
-
-```
-use errgroup::ErrGroup;
-
-# futures_executor::block_on(async {
-let mut group = ErrGroup::inline();
-group.limit(2).unwrap();
-for n in 0..10 {
-    // Waits while two tasks are active; an inline group runs its tasks meanwhile.
-    group.spawn(async move { { let _ = n; Ok::<(), ()>(()) } }).await.unwrap();
-}
-group.await.unwrap();
-# });
-```
-
-# Errors
-
-As `try_spawn`, except that it never reports [`Rejected::Full`]: it
-waits instead.
-
-# Fairness and cost
-
-Spawns that wait are served in arrival order, one per freed slot (a raised limit or a
-cancellation wakes them all). Waiting allocates nothing: the spawn queues its waker in the
-group, and a task that finishes wakes the first one. A spawn future dropped after it
-was woken passes its turn to the next waiting spawn, so no free slot goes unused.
-
-# Deadlock
-
-A task that awaits `spawn` holds its own slot while it waits. If every slot is held by
-tasks waiting to spawn, none can proceed (Go's `SetLimit` has the same trap). From inside
-a task of a limited group, prefer `try_spawn` and handle `Rejected::Full`, or leave room.
-
-# Cancel safety
-
-Dropping the future before it resolves drops `future` unspawned and leaves the queue."
-    };
-}
-
-impl<E, S, R, F> Launch<F> for Handle<E, Runtime<S>, R>
-where
-    E: Send + 'static,
-    S: Spawn + Clone,
-    R: Results + 'static,
-    R::Value: Send + 'static,
-    R::Store: Send + Sync,
-    F: Future<Output = Result<R::Value, E>> + Send + 'static,
-{
-    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, OnExecutor>(&self.shared, future)?;
-        task::launch(&self.shared, task, |task| self.mode.0.spawn(task)).map_err(Rejected::Spawner)
-    }
-}
-
-impl<E, S, R> Handle<E, Runtime<S>, R>
-where
-    E: Send + 'static,
-    S: Spawn + Clone,
-    R: Results + 'static,
-    R::Value: Send + 'static,
-    R::Store: Send + Sync,
-{
-    #[doc = launch_docs!()]
-    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
+    /// stay in the group, none is lost.
+    pub fn spawn<F>(&mut self, future: F) -> InlineSpawning<'_, 'a, E, R, F>
     where
-        F: Future<Output = Result<R::Value, E>> + Send + 'static,
+        F: Future<Output = Result<R::Value, E>>,
+        Inline<'a>: Launch<F, E, R>,
     {
-        self.launch(future)
-    }
-
-    #[doc = spawn_docs!()]
-    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
-    where
-        F: Future<Output = Result<R::Value, E>> + Send + 'static,
-    {
-        Spawning::new(self, future)
+        InlineSpawning::new(&mut self.owner, future)
     }
 }
-
-impl<E, S, R, F> Launch<F> for Handle<E, LocalRuntime<S>, R>
-where
-    E: 'static,
-    S: LocalSpawn + Clone,
-    R: Results + 'static,
-    R::Value: 'static,
-    F: Future<Output = Result<R::Value, E>> + 'static,
-{
-    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, OnExecutor>(&self.shared, future)?;
-        task::launch(&self.shared, task, |task| self.mode.0.spawn_local(task))
-            .map_err(Rejected::Spawner)
-    }
-}
-
-impl<E, S, R> Handle<E, LocalRuntime<S>, R>
-where
-    E: 'static,
-    S: LocalSpawn + Clone,
-    R: Results + 'static,
-    R::Value: 'static,
-{
-    #[doc = launch_docs!()]
-    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
-    where
-        F: Future<Output = Result<R::Value, E>> + 'static,
-    {
-        self.launch(future)
-    }
-
-    #[doc = spawn_docs!()]
-    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
-    where
-        F: Future<Output = Result<R::Value, E>> + 'static,
-    {
-        Spawning::new(self, future)
-    }
-}
-
-impl<'a, E, R, F> Launch<F> for Handle<E, Inline<'a>, R>
-where
-    E: Send + 'a,
-    R: Results + 'a,
-    R::Value: Send + 'a,
-    R::Store: Send + Sync,
-    F: Future<Output = Result<R::Value, E>> + Send + 'a,
-{
-    fn launch(&self, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, InGroup>(&self.shared, future)?;
-        // The driver picks the task up when it is next polled; the push wakes it.
-        self.mode.push(task);
-        Ok(())
-    }
-}
-
-impl<'a, E, R> Handle<E, Inline<'a>, R>
-where
-    E: Send + 'a,
-    R: Results + 'a,
-    R::Value: Send + 'a,
-    R::Store: Send + Sync,
-{
-    #[doc = launch_docs!()]
-    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
-    where
-        F: Future<Output = Result<R::Value, E>> + Send + 'a,
-    {
-        self.launch(future)
-    }
-
-    #[doc = spawn_docs!()]
-    ///
-    /// On a handle, waiting relies on the group's `wait` running the tasks that free the
-    /// slots; [`ErrGroup::spawn`] runs them itself.
-    pub fn spawn<F>(&self, future: F) -> Spawning<'_, Self, F>
-    where
-        F: Future<Output = Result<R::Value, E>> + Send + 'a,
-    {
-        Spawning::new(self, future)
-    }
-}
-
-impl<'a, E, R> ErrGroup<E, Inline<'a>, R>
-where
-    E: Send + 'a,
-    R: Results + 'a,
-    R::Value: Send + 'a,
-    R::Store: Send + Sync,
-{
-    #[doc = spawn_docs!()]
-    ///
-    /// While it waits for a slot, it runs the group's tasks, so that spawning in a loop
-    /// before `wait` cannot deadlock.
-    pub fn spawn<F>(&mut self, future: F) -> crate::future::InlineSpawning<'_, 'a, E, R, F>
-    where
-        F: Future<Output = Result<R::Value, E>> + Send + 'a,
-    {
-        crate::future::InlineSpawning::new(self, future)
-    }
-}
-
-/// Whether a group finished before its timer ([`ErrGroup::wait_until`]).
-///
-/// `O` is the group's outcome (what `wait` returns); `P` what a group stopped by the timer
-/// returns: the same for a group that discards values, and each value at its task's
-/// position for a collecting one.
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::Timed;
-///
-/// let outcome: Timed<Result<(), ()>> = Timed::TimedOut(Ok(()));
-/// assert!(outcome.is_timed_out());
-/// assert_eq!(outcome.into_inner(), Ok(()));
-///
-/// let collected: Timed<Result<Vec<u32>, ()>, Result<Vec<Option<u32>>, ()>> =
-///     Timed::TimedOut(Ok(vec![Some(1), None]));
-/// assert_eq!(collected.timed_out(), Some(Ok(vec![Some(1), None])));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-pub enum Timed<O, P = O> {
-    /// The group finished before the timer: its outcome.
-    Finished(O),
-    /// The timer fired first: the group was cancelled, and this is what it returned once
-    /// its tasks were dropped (an error that came before the timer, or the values that
-    /// did arrive, each at its task's position).
-    TimedOut(P),
-}
-
-impl<O, P> Timed<O, P> {
-    /// Whether the timer fired first.
-    ///
-    /// # Examples
-    ///
-    /// See [`Timed`].
-    pub fn is_timed_out(&self) -> bool {
-        matches!(self, Self::TimedOut(_))
-    }
-
-    /// The outcome, if the group finished before the timer.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let outcome: errgroup::Timed<u8> = errgroup::Timed::Finished(1);
-    /// assert_eq!(outcome.finished(), Some(1));
-    /// ```
-    pub fn finished(self) -> Option<O> {
-        match self {
-            Self::Finished(outcome) => Some(outcome),
-            Self::TimedOut(_) => None,
-        }
-    }
-
-    /// What the group returned, if the timer fired first.
-    ///
-    /// # Examples
-    ///
-    /// See [`Timed`].
-    pub fn timed_out(self) -> Option<P> {
-        match self {
-            Self::Finished(_) => None,
-            Self::TimedOut(partial) => Some(partial),
-        }
-    }
-}
-
-impl<O> Timed<O> {
-    /// The group's outcome, either way (when both are of one type: a group that discards
-    /// values).
-    ///
-    /// # Examples
-    ///
-    /// See [`Timed`].
-    pub fn into_inner(self) -> O {
-        match self {
-            Self::Finished(outcome) | Self::TimedOut(outcome) => outcome,
-        }
-    }
-}
-
-/// What [`ErrGroup::wait_until`] (and the adapters' `wait_timeout`) returns for a group
-/// with error type `E` and results `R`.
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::{Collect, TimedOutcome};
-///
-/// let outcome: TimedOutcome<(), Collect<u8>> = errgroup::Timed::Finished(Ok(vec![1]));
-/// assert!(!outcome.is_timed_out());
-/// ```
-pub type TimedOutcome<E, R> =
-    Timed<Result<<R as Results>::Output, E>, Result<<R as Results>::Partial, E>>;

@@ -149,8 +149,8 @@ compile_error!(
 pub use errgroup_core as raw;
 
 mod error;
-pub mod future;
 mod group;
+mod handle;
 mod mode;
 mod outcome;
 #[cfg(feature = "std")]
@@ -162,13 +162,15 @@ mod spawn;
 mod sync;
 mod task;
 mod token;
+mod wait;
 mod wait_group;
 mod wakers;
 
 pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
-pub use group::{Builder, ErrGroup, Handle, Launch, Timed, TimedOutcome};
-pub use mode::{Inline, LocalRuntime, Mode, Runtime};
-pub use outcome::{Interrupted, Lost, Outcome};
+pub use group::{Builder, ErrGroup};
+pub use handle::Handle;
+pub use mode::{Inline, Launch, LocalRuntime, Mode, Runtime};
+pub use outcome::{Interrupted, Lost, Outcome, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use policy::Policy;
@@ -176,3 +178,11 @@ pub use results::{Collect, Discard, FirstOk, Results};
 pub use spawn::{LocalSpawn, Spawn};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
+
+/// The named futures (and the stream) returned by this crate's async methods.
+pub mod future {
+    pub use crate::handle::Spawning;
+    pub use crate::token::{Cancelled, CancelledOwned};
+    pub use crate::wait::{Completions, InlineSpawning, Race, Wait, WaitAll, WaitUntil};
+    pub use crate::wait_group::WaitGroupWait;
+}

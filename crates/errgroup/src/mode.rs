@@ -1,16 +1,18 @@
 //! Where a group's tasks run: on a spawner, on a local spawner, or inline in `wait`.
 
-use alloc::{boxed::Box, sync::Arc};
-use core::{
-    fmt,
-    future::Future,
-    marker::PhantomData,
-    task::{Context, Poll},
-};
+use alloc::boxed::Box;
+use core::{fmt, future::Future, marker::PhantomData, task::Context};
 
 mod inline;
 
-use crate::task::{InGroup, OnExecutor, TaskKind};
+use crate::{
+    error::Rejected,
+    results::Results,
+    shared::Shared,
+    spawn::{LocalSpawn, Spawn},
+    sync::{AllocArc, Arc},
+    task::{self, InGroup, OnExecutor, TaskKind},
+};
 use inline::Incoming;
 pub(crate) use inline::InlineDriver;
 
@@ -32,20 +34,40 @@ mod sealed {
 /// ```
 pub trait Mode: sealed::Sealed + Clone {
     #[doc(hidden)]
+    /// What the group's owner keeps to run tasks itself (inline mode only).
     type Driver: Default;
     #[doc(hidden)]
+    /// Where the tasks run, as the task wrapper needs to know it.
+    type Kind: TaskKind;
+    #[doc(hidden)]
     /// Polls the tasks that run inside the group's own futures (inline mode only).
-    /// Returns `Ready` when there is no task left to poll right now.
-    fn poll_tasks(driver: &mut Self::Driver, mode: &Self, cx: &mut Context<'_>) -> Poll<()>;
+    fn run_tasks(driver: &mut Self::Driver, mode: &Self, cx: &mut Context<'_>);
     #[doc(hidden)]
     /// Drops every task driven here (inline mode, on cancellation).
     fn drop_tasks(driver: &mut Self::Driver, mode: &Self);
     #[doc(hidden)]
     /// The group is gone: drops every task driven here, and any spawned from now on.
     fn close(driver: &mut Self::Driver, mode: &Self);
+}
+
+/// A [`Mode`] that can run the future `F` as a task of a group with error `E` and results
+/// `R`: what `try_spawn` and `spawn` ask of their future. Every mode implements it for
+/// the futures it accepts — `Send + 'static` on a [`Runtime`], `'static` on a
+/// [`LocalRuntime`], `Send + 'a` [`Inline`] — that return `Result<R::Value, E>`. Sealed.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Discard, ErrGroup, Inline, Launch};
+///
+/// fn can_run<M: Launch<F, (), Discard>, F>(_: &ErrGroup<(), M>, _: &F) {}
+/// let group = ErrGroup::<(), _>::inline();
+/// can_run::<Inline<'_>, _>(&group, &async { Ok(()) });
+/// ```
+pub trait Launch<F, E, R: Results>: Mode {
     #[doc(hidden)]
-    /// Whether a task must arrange its own wake-up on cancellation (it runs elsewhere).
-    const LISTEN: bool;
+    /// Counts `future` in as a task of `shared` and starts it, or hands it back.
+    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>>;
 }
 
 /// Tasks run on a [`Spawn`](crate::Spawn)er: `Send + 'static` futures on a multi-threaded
@@ -182,7 +204,7 @@ impl<S> LocalRuntime<S> {
 /// ```
 pub struct Inline<'a> {
     /// Tasks spawned but not yet picked up by the driver (from handles, or before `wait`).
-    incoming: Arc<Incoming<'a>>,
+    incoming: AllocArc<Incoming<'a>>,
 }
 
 impl Clone for Inline<'_> {
@@ -199,13 +221,7 @@ impl fmt::Debug for Inline<'_> {
 
 impl Inline<'_> {
     pub(crate) fn new() -> Self {
-        Self { incoming: Arc::new(Incoming::new()) }
-    }
-}
-
-impl<'a> Inline<'a> {
-    pub(crate) fn push<F: Future<Output = ()> + Send + 'a>(&self, task: F) {
-        self.incoming.push(Box::pin(task));
+        Self { incoming: AllocArc::new(Incoming::new()) }
     }
 }
 
@@ -215,11 +231,9 @@ impl sealed::Sealed for Inline<'_> {}
 
 impl<S: Clone> Mode for Runtime<S> {
     type Driver = ();
-    const LISTEN: bool = <OnExecutor as TaskKind>::LISTEN;
+    type Kind = OnExecutor;
 
-    fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Ready(())
-    }
+    fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
 
     fn drop_tasks((): &mut (), _: &Self) {}
 
@@ -228,11 +242,9 @@ impl<S: Clone> Mode for Runtime<S> {
 
 impl<S: Clone> Mode for LocalRuntime<S> {
     type Driver = ();
-    const LISTEN: bool = <OnExecutor as TaskKind>::LISTEN;
+    type Kind = OnExecutor;
 
-    fn poll_tasks((): &mut (), _: &Self, _: &mut Context<'_>) -> Poll<()> {
-        Poll::Ready(())
-    }
+    fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
 
     fn drop_tasks((): &mut (), _: &Self) {}
 
@@ -242,11 +254,11 @@ impl<S: Clone> Mode for LocalRuntime<S> {
 impl<'a> Mode for Inline<'a> {
     type Driver = InlineDriver<'a>;
     /// Inline tasks need no wake-up of their own: the driver drops them all on cancel.
-    const LISTEN: bool = <InGroup as TaskKind>::LISTEN;
+    type Kind = InGroup;
 
-    fn poll_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) -> Poll<()> {
+    fn run_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) {
         // Tasks spawned meanwhile, and tasks' wake-ups, wake `cx`.
-        driver.poll(&mode.incoming, cx)
+        driver.run(&mode.incoming, cx);
     }
 
     fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
@@ -255,5 +267,50 @@ impl<'a> Mode for Inline<'a> {
 
     fn close(driver: &mut InlineDriver<'a>, mode: &Self) {
         driver.drop_all(&mode.incoming, true);
+    }
+}
+
+impl<E, S, R, F> Launch<F, E, R> for Runtime<S>
+where
+    E: Send + 'static,
+    S: Spawn + Clone,
+    R: Results + 'static,
+    R::Value: Send + 'static,
+    R::Store: Send + Sync,
+    F: Future<Output = Result<R::Value, E>> + Send + 'static,
+{
+    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
+        let task = task::start::<_, _, _, OnExecutor>(shared, future)?;
+        task::launch(shared, task, |task| self.0.spawn(task)).map_err(Rejected::Spawner)
+    }
+}
+
+impl<E, S, R, F> Launch<F, E, R> for LocalRuntime<S>
+where
+    E: 'static,
+    S: LocalSpawn + Clone,
+    R: Results + 'static,
+    R::Value: 'static,
+    F: Future<Output = Result<R::Value, E>> + 'static,
+{
+    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
+        let task = task::start::<_, _, _, OnExecutor>(shared, future)?;
+        task::launch(shared, task, |task| self.0.spawn_local(task)).map_err(Rejected::Spawner)
+    }
+}
+
+impl<'a, E, R, F> Launch<F, E, R> for Inline<'a>
+where
+    E: Send + 'a,
+    R: Results + 'a,
+    R::Value: Send + 'a,
+    R::Store: Send + Sync,
+    F: Future<Output = Result<R::Value, E>> + Send + 'a,
+{
+    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
+        let task = task::start::<_, _, _, InGroup>(shared, future)?;
+        // The driver picks the task up when it is next polled; the push wakes it.
+        self.incoming.push(Box::pin(task));
+        Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::CancelReason;
+use crate::{CancelReason, results::Results};
 
 /// How one task of a group ended: exactly one of these, for every task that was spawned.
 ///
@@ -206,3 +206,99 @@ impl From<Lost> for Interrupted {
         Self::Lost(lost)
     }
 }
+
+/// Whether a group finished before its timer ([`ErrGroup::wait_until`]).
+///
+/// `O` is the group's outcome (what `wait` returns); `P` what a group stopped by the timer
+/// returns: the same for a group that discards values, and each value at its task's
+/// position for a collecting one.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::Timed;
+///
+/// let outcome: Timed<Result<(), ()>> = Timed::TimedOut(Ok(()));
+/// assert!(outcome.is_timed_out());
+/// assert_eq!(outcome.into_inner(), Ok(()));
+///
+/// let collected: Timed<Result<Vec<u32>, ()>, Result<Vec<Option<u32>>, ()>> =
+///     Timed::TimedOut(Ok(vec![Some(1), None]));
+/// assert_eq!(collected.timed_out(), Some(Ok(vec![Some(1), None])));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Timed<O, P = O> {
+    /// The group finished before the timer: its outcome.
+    Finished(O),
+    /// The timer fired first: the group was cancelled, and this is what it returned once
+    /// its tasks were dropped (an error that came before the timer, or the values that
+    /// did arrive, each at its task's position).
+    TimedOut(P),
+}
+
+impl<O, P> Timed<O, P> {
+    /// Whether the timer fired first.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, Self::TimedOut(_))
+    }
+
+    /// The outcome, if the group finished before the timer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let outcome: errgroup::Timed<u8> = errgroup::Timed::Finished(1);
+    /// assert_eq!(outcome.finished(), Some(1));
+    /// ```
+    pub fn finished(self) -> Option<O> {
+        match self {
+            Self::Finished(outcome) => Some(outcome),
+            Self::TimedOut(_) => None,
+        }
+    }
+
+    /// What the group returned, if the timer fired first.
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn timed_out(self) -> Option<P> {
+        match self {
+            Self::Finished(_) => None,
+            Self::TimedOut(partial) => Some(partial),
+        }
+    }
+}
+
+impl<O> Timed<O> {
+    /// The group's outcome, either way (when both are of one type: a group that discards
+    /// values).
+    ///
+    /// # Examples
+    ///
+    /// See [`Timed`].
+    pub fn into_inner(self) -> O {
+        match self {
+            Self::Finished(outcome) | Self::TimedOut(outcome) => outcome,
+        }
+    }
+}
+
+/// What [`ErrGroup::wait_until`] (and the adapters' `wait_timeout`) returns for a group
+/// with error type `E` and results `R`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Collect, TimedOutcome};
+///
+/// let outcome: TimedOutcome<(), Collect<u8>> = errgroup::Timed::Finished(Ok(vec![1]));
+/// assert!(!outcome.is_timed_out());
+/// ```
+pub type TimedOutcome<E, R> =
+    Timed<Result<<R as Results>::Output, E>, Result<<R as Results>::Partial, E>>;

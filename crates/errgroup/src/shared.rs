@@ -66,7 +66,9 @@ impl<E> Config<E> {
     }
 }
 
-pub(crate) struct Shared<E, R: Results> {
+/// A group's shared state. `pub` only so that the sealed [`Launch`](crate::Launch) trait
+/// can name it; it is not reachable from outside the crate.
+pub struct Shared<E, R: Results> {
     pub(crate) state: GroupState,
     pub(crate) token: CancelToken,
     /// The failures recorded so far, and what the group does with them.

@@ -130,21 +130,25 @@ impl<E, R: Results> Drop for TaskGuard<E, R> {
 }
 
 /// Where a task runs, as a type: whether it must arrange its own wake-up on cancellation.
-pub(crate) trait TaskKind {
+/// `pub` (with its two kinds) only so that the sealed [`Mode`](crate::Mode) trait can name
+/// it; it is not reachable from outside the crate.
+pub trait TaskKind {
     /// The task runs on an executor, not inside the group's future, so unless the group is
     /// cooperative it must arrange its own wake-up on cancellation.
     const LISTEN: bool;
 }
 
 /// A task handed to an executor.
-pub(crate) enum OnExecutor {}
+#[derive(Debug)]
+pub enum OnExecutor {}
 
 impl TaskKind for OnExecutor {
     const LISTEN: bool = true;
 }
 
 /// A task run by the group's own future (inline mode), which drops it on cancellation.
-pub(crate) enum InGroup {}
+#[derive(Debug)]
+pub enum InGroup {}
 
 impl TaskKind for InGroup {
     const LISTEN: bool = false;

@@ -32,13 +32,7 @@
 //!   so a task that keeps waking itself cannot starve the future driving the group.
 
 use alloc::{boxed::Box, vec::Vec};
-use core::{
-    fmt,
-    future::Future,
-    mem,
-    pin::Pin,
-    task::{Context, Poll},
-};
+use core::{fmt, future::Future, mem, pin::Pin, task::Context};
 
 use futures_util::task::{ArcWake, waker_ref};
 
@@ -218,8 +212,8 @@ impl<'a> InlineDriver<'a> {
     }
 
     /// Polls the tasks that are new or were woken, until none is left or the budget is
-    /// spent. `Ready` when the driver holds no task.
-    pub(crate) fn poll(&mut self, incoming: &Incoming<'a>, cx: &mut Context<'_>) -> Poll<()> {
+    /// spent (then it asks `cx` to be polled again).
+    pub(crate) fn run(&mut self, incoming: &Incoming<'a>, cx: &mut Context<'_>) {
         let ready = &incoming.ready;
         // Register first: any wake-up after this point reaches `cx`.
         ready.waiter.register(cx.waker());
@@ -241,10 +235,9 @@ impl<'a> InlineDriver<'a> {
             } else if polls >= budget {
                 // More to do, but let the executor run something else first.
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                return;
             }
         }
-        if self.pending() == 0 { Poll::Ready(()) } else { Poll::Pending }
     }
 
     /// Polls each new task once, with the group waker.

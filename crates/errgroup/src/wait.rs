@@ -1,4 +1,12 @@
-//! The named futures returned by this crate's async methods.
+//! Driving a group to its end, and every way of waiting for it: [`Wait`] (`.await` on a
+//! group), [`WaitAll`], [`Race`], [`WaitUntil`] and the [`Completions`] stream; and
+//! [`InlineSpawning`], the inline group's `spawn`, which drives its tasks while it waits
+//! for a slot.
+//!
+//! Each holds the group's [`Owner`]: its handle and its mode's driver (the tasks an inline
+//! group runs itself). The waiter registers its waker once per poll, in the group's shared
+//! state, before it looks at the state word: any task finishing, any task spawned through
+//! a handle and any cancellation after that wakes it.
 
 use core::{
     fmt,
@@ -11,24 +19,60 @@ use alloc::vec::Vec;
 use event_listener::EventListener;
 
 use crate::{
-    ErrGroup, Rejected,
-    group::Launch,
-    mode::{Inline, Mode},
-    results::Results,
+    CancelReason, Timed, TimedOutcome,
+    error::Rejected,
+    handle::{Handle, leave_slot_queue, poll_spawn},
+    mode::{Inline, Launch, Mode},
+    results::{Collect, FirstOk, Results},
     shared::Shared,
+    task::TaskKind,
 };
 
-pub use crate::token::{Cancelled, CancelledOwned};
-pub use crate::wait_group::WaitGroupWait;
+/// What a group owns itself, apart from what it shares: its handle, and its mode's
+/// driver (the tasks an inline group runs in its own futures). Dropped unwaited, it
+/// cancels the group and drops every task the driver holds.
+pub(crate) struct Owner<E, M: Mode, R: Results> {
+    pub(crate) handle: Handle<E, M, R>,
+    driver: M::Driver,
+}
+
+impl<E, M: Mode, R: Results> Owner<E, M, R> {
+    pub(crate) fn new(handle: Handle<E, M, R>) -> Self {
+        Self { handle, driver: M::Driver::default() }
+    }
+
+    fn shared(&self) -> &Shared<E, R> {
+        &self.handle.shared
+    }
+}
+
+impl<E, M: Mode, R: Results> Drop for Owner<E, M, R> {
+    fn drop(&mut self) {
+        let shared = &self.handle.shared;
+        if !shared.state.load().is_closed() {
+            // Never waited (or the wait was dropped): the tasks it owns are cancelled, and
+            // the ones it runs itself (inline) are dropped now, cooperative or not, queued
+            // ones included; tasks spawned through a handle from now on are dropped too.
+            shared.cancel(CancelReason::Dropped);
+            M::close(&mut self.driver, &self.handle.mode);
+        }
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for Owner<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared().fmt(f)
+    }
+}
 
 /// Drives `group` towards its end: runs inline tasks (or drops them once the group is
 /// cancelled), and resolves when the group is idle, closing it in the same atomic step.
 fn poll_finished<E, M: Mode, R: Results>(
-    group: &mut ErrGroup<E, M, R>,
+    group: &mut Owner<E, M, R>,
     cancel_listener: &mut Option<EventListener>,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let (handle, driver) = group.parts();
+    let Owner { handle, driver } = group;
     let shared = &*handle.shared;
     // Register first: any task finishing, any task spawned through a handle and any
     // cancellation after this point wakes this waker.
@@ -38,7 +82,7 @@ fn poll_finished<E, M: Mode, R: Results>(
         if aborting {
             M::drop_tasks(driver, &handle.mode);
         } else {
-            let _ = M::poll_tasks(driver, &handle.mode, cx);
+            M::run_tasks(driver, &handle.mode, cx);
         }
         if shared.state.close_if_idle().is_ok() {
             return Poll::Ready(());
@@ -46,7 +90,7 @@ fn poll_finished<E, M: Mode, R: Results>(
         // Inline tasks are dropped by this future, so it must hear of a cancellation
         // coming from outside (a parent token, a timeout) by itself. Spawned tasks hear of
         // it on their own, and their last one wakes this future.
-        if !M::LISTEN
+        if !<M::Kind as TaskKind>::LISTEN
             && !aborting
             && !shared.cooperative
             && shared.token.poll_cancelled(cancel_listener, cx).is_ready()
@@ -60,17 +104,17 @@ fn poll_finished<E, M: Mode, R: Results>(
 /// Drives a group to its end and hands it back, finished: the part every waiting form
 /// shares.
 struct Waiting<E, M: Mode, R: Results> {
-    group: Option<ErrGroup<E, M, R>>,
+    group: Option<Owner<E, M, R>>,
     cancel_listener: Option<EventListener>,
 }
 
 impl<E, M: Mode, R: Results> Waiting<E, M, R> {
-    fn new(group: ErrGroup<E, M, R>) -> Self {
+    fn new(group: Owner<E, M, R>) -> Self {
         Self { group: Some(group), cancel_listener: None }
     }
 
     #[track_caller]
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<ErrGroup<E, M, R>> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Owner<E, M, R>> {
         let group =
             self.group.as_mut().expect("errgroup: a wait future was polled after it completed");
         if poll_finished(group, &mut self.cancel_listener, cx).is_pending() {
@@ -80,7 +124,7 @@ impl<E, M: Mode, R: Results> Waiting<E, M, R> {
     }
 
     fn shared(&self) -> Option<&Shared<E, R>> {
-        self.group.as_ref().map(|group| &*group.shared)
+        self.group.as_ref().map(Owner::shared)
     }
 }
 
@@ -101,13 +145,13 @@ struct WaitWith<E, M: Mode, R: Results, O> {
 }
 
 impl<E, M: Mode, R: Results, O> WaitWith<E, M, R, O> {
-    fn new(group: ErrGroup<E, M, R>, finish: fn(&Shared<E, R>) -> O) -> Self {
+    fn new(group: Owner<E, M, R>, finish: fn(&Shared<E, R>) -> O) -> Self {
         Self { waiting: Waiting::new(group), finish }
     }
 
     #[track_caller]
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<O> {
-        self.waiting.poll(cx).map(|group| (self.finish)(&group.shared))
+        self.waiting.poll(cx).map(|group| (self.finish)(group.shared()))
     }
 }
 
@@ -130,7 +174,7 @@ macro_rules! wait_future {
         }
 
         impl<E, M: Mode, $param $(: $bound)?> $name<E, M, $param> {
-            pub(crate) fn new(group: ErrGroup<E, M, $results>) -> Self {
+            pub(crate) fn new(group: Owner<E, M, $results>) -> Self {
                 Self { inner: WaitWith::new(group, $finish) }
             }
         }
@@ -157,7 +201,7 @@ macro_rules! wait_future {
 
 wait_future! {
     /// Resolves when every task of a group has finished or been dropped, with the group's
-    /// first error or its results. Returned by [`ErrGroup::wait`] and `.await` on a group.
+    /// first error or its results. Returned by [`ErrGroup::wait`](crate::ErrGroup::wait) and `.await` on a group.
     ///
     /// # Examples
     ///
@@ -178,7 +222,7 @@ wait_future! {
 
 wait_future! {
     /// Like [`Wait`], with every error the group's policy kept. Returned by
-    /// [`ErrGroup::wait_all`].
+    /// [`ErrGroup::wait_all`](crate::ErrGroup::wait_all).
     ///
     /// # Examples
     ///
@@ -192,7 +236,7 @@ wait_future! {
 
 wait_future! {
     /// Resolves with the first success of a racing group, or every error. Returned by
-    /// [`ErrGroup::race`].
+    /// [`ErrGroup::race`](crate::ErrGroup::race).
     ///
     /// # Examples
     ///
@@ -201,99 +245,11 @@ wait_future! {
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
-    Race<E, M, T>, results crate::FirstOk<T> => Result<T, Vec<E>>, Shared::race_outcome
-}
-
-/// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.
-///
-/// # Examples
-///
-/// ```
-/// use errgroup::{ErrGroup, future::Spawning};
-///
-/// let group = ErrGroup::<(), _>::inline();
-/// let handle = group.handle();
-/// let spawning: Spawning<'_, _, _> = handle.spawn(async { Ok(()) });
-/// futures_executor::block_on(spawning).unwrap(); // no limit: ready at once
-/// futures_executor::block_on(group.wait()).unwrap();
-/// ```
-///
-/// # Cancel safety
-///
-/// Dropping it before it resolves drops the future unspawned.
-#[must_use = "futures do nothing unless awaited"]
-pub struct Spawning<'h, H: Launch<F>, F> {
-    handle: &'h H,
-    future: Option<F>,
-    /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
-    ticket: Option<usize>,
-}
-
-impl<'h, H: Launch<F>, F> Spawning<'h, H, F> {
-    pub(crate) fn new(handle: &'h H, future: F) -> Self {
-        Self { handle, future: Some(future), ticket: None }
-    }
-}
-
-// `F` is only moved, never pinned, until it is handed to the group.
-impl<H: Launch<F>, F> Unpin for Spawning<'_, H, F> {}
-
-impl<H: Launch<F>, F> Drop for Spawning<'_, H, F> {
-    fn drop(&mut self) {
-        // Dropped while queued: leave the queue, and hand on a wake-up it was given.
-        if let Some(ticket) = self.ticket.take() {
-            self.handle.leave_slot_queue(ticket, false);
-        }
-    }
-}
-
-/// One attempt at spawning, shared by [`Spawning`] and [`InlineSpawning`]: launch; if the
-/// group is full, queue for a free slot (which a cancellation from anywhere also ends) and
-/// launch again, so that a slot freed in between is not missed; if still full, wait.
-fn poll_spawn<H: Launch<F>, F>(
-    handle: &H,
-    future: &mut Option<F>,
-    ticket: &mut Option<usize>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<(), Rejected<F>>> {
-    let mut queued = false;
-    loop {
-        let task = future.take().expect("errgroup: spawn future polled after it completed");
-        match handle.launch(task) {
-            Err(Rejected::Full(task)) => *future = Some(task),
-            done => {
-                if let Some(ticket) = ticket.take() {
-                    handle.leave_slot_queue(ticket, done.is_ok());
-                }
-                return Poll::Ready(done);
-            }
-        }
-        if queued {
-            return Poll::Pending;
-        }
-        // Refused: the group was cancelled since the launch, and the next one says so.
-        queued = handle.queue_for_slot(ticket, cx.waker());
-    }
-}
-
-impl<H: Launch<F>, F> Future for Spawning<'_, H, F> {
-    type Output = Result<(), Rejected<F>>;
-
-    #[track_caller]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        poll_spawn(this.handle, &mut this.future, &mut this.ticket, cx)
-    }
-}
-
-impl<H: Launch<F>, F> fmt::Debug for Spawning<'_, H, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Spawning").field("done", &self.future.is_none()).finish_non_exhaustive()
-    }
+    Race<E, M, T>, results FirstOk<T> => Result<T, Vec<E>>, Shared::race_outcome
 }
 
 /// Spawns a task into an inline group once it has a free slot, running the group's tasks
-/// while it waits. Returned by [`ErrGroup::spawn`] on an inline group.
+/// while it waits. Returned by [`ErrGroup::spawn`](crate::ErrGroup::spawn) on an inline group.
 ///
 /// # Examples
 ///
@@ -316,14 +272,14 @@ impl<H: Launch<F>, F> fmt::Debug for Spawning<'_, H, F> {
 /// the group, none is lost.
 #[must_use = "futures do nothing unless awaited"]
 pub struct InlineSpawning<'g, 'a, E, R: Results, F> {
-    group: &'g mut ErrGroup<E, Inline<'a>, R>,
+    group: &'g mut Owner<E, Inline<'a>, R>,
     future: Option<F>,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
 }
 
 impl<'g, 'a, E, R: Results, F> InlineSpawning<'g, 'a, E, R, F> {
-    pub(crate) fn new(group: &'g mut ErrGroup<E, Inline<'a>, R>, future: F) -> Self {
+    pub(crate) fn new(group: &'g mut Owner<E, Inline<'a>, R>, future: F) -> Self {
         Self { group, future: Some(future), ticket: None }
     }
 }
@@ -332,16 +288,13 @@ impl<E, R: Results, F> Unpin for InlineSpawning<'_, '_, E, R, F> {}
 
 impl<E, R: Results, F> Drop for InlineSpawning<'_, '_, E, R, F> {
     fn drop(&mut self) {
-        // Dropped while queued: leave the queue, and hand on a wake-up it was given.
-        if let Some(ticket) = self.ticket.take() {
-            self.group.shared.leave_slot_queue(ticket, false);
-        }
+        leave_slot_queue(self.group.shared(), &mut self.ticket);
     }
 }
 
 impl<'a, E, R: Results, F> Future for InlineSpawning<'_, 'a, E, R, F>
 where
-    crate::Handle<E, Inline<'a>, R>: Launch<F>,
+    Inline<'a>: Launch<F, E, R>,
 {
     type Output = Result<(), Rejected<F>>;
 
@@ -349,14 +302,14 @@ where
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         loop {
-            let (handle, driver) = this.group.parts();
+            let Owner { handle, driver } = &mut *this.group;
             if let Poll::Ready(done) = poll_spawn(handle, &mut this.future, &mut this.ticket, cx) {
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.
             handle.shared.waiter.register(cx.waker());
             let before = handle.active();
-            let _ = Inline::poll_tasks(driver, &handle.mode, cx);
+            Inline::run_tasks(driver, &handle.mode, cx);
             if handle.active() == before {
                 return Poll::Pending;
             }
@@ -374,7 +327,7 @@ impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
 
 /// The outcomes of a collecting group's tasks, as they complete: each `Ok` value, and the
 /// errors the policy kept. Ends when every task has finished or been dropped. Returned by
-/// [`ErrGroup::into_stream`].
+/// [`ErrGroup::into_stream`](crate::ErrGroup::into_stream).
 ///
 /// With [`Policy::FailFast`](crate::Policy::FailFast) the first error is yielded when it
 /// arrives and the other tasks are cancelled; values that arrived before are still
@@ -387,16 +340,16 @@ impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
 ///
 /// # Examples
 ///
-/// See [`ErrGroup::into_stream`].
+/// See [`ErrGroup::into_stream`](crate::ErrGroup::into_stream).
 ///
 /// # Cancel safety
 ///
 /// Dropping the stream drops the group, which cancels the remaining tasks.
 #[must_use = "streams do nothing unless polled"]
 pub struct Completions<E, M: Mode, T> {
-    waiting: Waiting<E, M, crate::Collect<T>>,
+    waiting: Waiting<E, M, Collect<T>>,
     /// The group once it has finished: its last values are handed out, then `errors`.
-    finished: Option<ErrGroup<E, M, crate::Collect<T>>>,
+    finished: Option<Owner<E, M, Collect<T>>>,
     /// Whether an error was yielded (an interruption is reported only if none was).
     failed: bool,
     errors: alloc::vec::IntoIter<E>,
@@ -405,7 +358,7 @@ pub struct Completions<E, M: Mode, T> {
 impl<E, M: Mode, T> Unpin for Completions<E, M, T> {}
 
 impl<E, M: Mode, T> Completions<E, M, T> {
-    pub(crate) fn new(group: ErrGroup<E, M, crate::Collect<T>>) -> Self {
+    pub(crate) fn new(group: Owner<E, M, Collect<T>>) -> Self {
         Self {
             waiting: Waiting::new(group),
             finished: None,
@@ -437,14 +390,14 @@ impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
             };
             // Finished: every outcome is stored by now. The values left come first, then
             // the first error (if it came last), the later ones and an interruption.
-            let mut errors: Vec<E> = group.shared.take_error().into_iter().collect();
+            let mut errors: Vec<E> = group.shared().take_error().into_iter().collect();
             this.failed |= !errors.is_empty();
-            errors.extend(group.shared.take_later_errors(this.failed));
+            errors.extend(group.shared().take_later_errors(this.failed));
             this.errors = errors.into_iter();
             this.finished = Some(group);
         }
         let group = this.finished.as_ref().expect("set above");
-        if let Ok((_, value)) = group.shared.results.pop() {
+        if let Ok((_, value)) = group.shared().results.pop() {
             return Poll::Ready(Some(Ok(value)));
         }
         Poll::Ready(this.errors.next().map(Err))
@@ -462,11 +415,11 @@ impl<E, M: Mode, T> fmt::Debug for Completions<E, M, T> {
 
 pin_project_lite::pin_project! {
     /// Waits for a group, or cancels it when a timer fires first. Returned by
-    /// [`ErrGroup::wait_until`].
+    /// [`ErrGroup::wait_until`](crate::ErrGroup::wait_until).
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::wait_until`].
+    /// See [`ErrGroup::wait_until`](crate::ErrGroup::wait_until).
     ///
     /// # Cancel safety
     ///
@@ -481,13 +434,13 @@ pin_project_lite::pin_project! {
 }
 
 impl<E, M: Mode, R: Results, T> WaitUntil<E, M, R, T> {
-    pub(crate) fn new(group: ErrGroup<E, M, R>, timer: T) -> Self {
+    pub(crate) fn new(group: Owner<E, M, R>, timer: T) -> Self {
         Self { waiting: Waiting::new(group), timer: Some(timer), timed_out: false }
     }
 }
 
 impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, R, T> {
-    type Output = crate::TimedOutcome<E, R>;
+    type Output = TimedOutcome<E, R>;
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -501,9 +454,9 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
                     *this.timed_out |= timer.poll(cx).is_ready();
                 }
                 return Poll::Ready(if *this.timed_out {
-                    crate::Timed::TimedOut(group.shared.outcome_partial())
+                    Timed::TimedOut(group.shared().outcome_partial())
                 } else {
-                    crate::Timed::Finished(group.shared.outcome())
+                    Timed::Finished(group.shared().outcome())
                 });
             }
             let Some(timer) = this.timer.as_mut().as_pin_mut() else {
@@ -516,7 +469,7 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
             this.timer.set(None);
             *this.timed_out = true;
             if let Some(shared) = this.waiting.shared() {
-                shared.cancel(crate::CancelReason::Timeout);
+                shared.cancel(CancelReason::Timeout);
             }
         }
     }

@@ -1,0 +1,363 @@
+//! [`Handle`]: where a group's spawning methods live (a group derefs to its handle), and
+//! the [`Spawning`] future of a spawn that waits for a free slot.
+//!
+//! The spawn path goes down from here: `try_spawn` asks the group's mode to launch the
+//! future ([`Launch`]), which wraps it in its task ([`crate::task`]) and counts it in the
+//! group's state word ([`crate::shared`]); a full group queues the spawn in the group's
+//! wake-up registry ([`crate::wakers`]) until a finishing task frees a slot.
+
+use core::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use crate::{
+    CancelReason, CancelToken,
+    error::{LimitError, Rejected},
+    mode::{Launch, Mode},
+    results::{Discard, Results},
+    shared::Shared,
+    sync::Arc,
+};
+
+/// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or
+/// looking at it. It does not keep the group from finishing: once the group has finished
+/// (its `wait` resolved), spawning through a handle is refused with [`Rejected::Closed`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::ErrGroup;
+///
+/// let group = ErrGroup::builder().collect().inline();
+/// let handle = group.handle();
+/// group
+///     .try_spawn(async move {
+///         // A task spawns a sibling into its own group.
+///         handle.try_spawn(async { Ok::<u32, ()>(2) }).unwrap();
+///         Ok(1)
+///     })
+///     .unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2]));
+/// ```
+pub struct Handle<E, M: Mode, R: Results = Discard> {
+    pub(crate) shared: Arc<Shared<E, R>>,
+    pub(crate) mode: M,
+}
+
+impl<E, M: Mode, R: Results> Handle<E, M, R> {
+    pub(crate) fn new(shared: Arc<Shared<E, R>>, mode: M) -> Self {
+        Self { shared, mode }
+    }
+}
+
+impl<E, M: Mode, R: Results> Clone for Handle<E, M, R> {
+    fn clone(&self) -> Self {
+        Self { shared: self.shared.clone(), mode: self.mode.clone() }
+    }
+}
+
+impl<E, M: Mode, R: Results> fmt::Debug for Handle<E, M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+impl<E, M: Mode, R: Results> Handle<E, M, R> {
+    /// Spawns `future` as a task of the group if the group has room, without waiting.
+    ///
+    /// When this returns `Ok`, the task is counted in the group and will be polled (or dropped,
+    /// if the group is cancelled first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Rejected};
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.cancel();
+    /// let Err(Rejected::Cancelled(_future)) = group.try_spawn(async { Ok(()) }) else { panic!() };
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The future is handed back, never run, inside [`Rejected::Full`] when the limit is
+    /// reached, [`Rejected::Cancelled`] when the group is cancelled and [`Rejected::Closed`] when
+    /// it has finished. [`Rejected::Spawner`] when the spawner refused the task, which it dropped;
+    /// the group's counts stay right.
+    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        M: Launch<F, E, R>,
+    {
+        self.mode.launch(&self.shared, future)
+    }
+
+    /// Spawns `future` as a task of the group, waiting for a free slot if a limit is set
+    /// (back-pressure, like Go's `Group.Go`). Without a limit it is ready at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::inline();
+    /// group.limit(2).unwrap();
+    /// for n in 0..10 {
+    ///     // Waits while two tasks are active; an inline group runs its tasks meanwhile.
+    ///     group.spawn(async move { { let _ = n; Ok::<(), ()>(()) } }).await.unwrap();
+    /// }
+    /// group.await.unwrap();
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As `try_spawn`, except that it never reports [`Rejected::Full`]: it
+    /// waits instead.
+    ///
+    /// # Fairness and cost
+    ///
+    /// Spawns that wait are served in arrival order, one per freed slot (a raised limit or a
+    /// cancellation wakes them all). Waiting allocates nothing: the spawn queues its waker in the
+    /// group, and a task that finishes wakes the first one. A spawn future dropped after it
+    /// was woken passes its turn to the next waiting spawn, so no free slot goes unused.
+    ///
+    /// # Deadlock
+    ///
+    /// A task that awaits `spawn` holds its own slot while it waits. If every slot is held by
+    /// tasks waiting to spawn, none can proceed (Go's `SetLimit` has the same trap). From inside
+    /// a task of a limited group, prefer `try_spawn` and handle `Rejected::Full`, or leave room.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves drops `future` unspawned and leaves the queue.
+    ///
+    /// On an inline group, waiting through a handle relies on the group's `wait` running
+    /// the tasks that free the slots; [`ErrGroup::spawn`](crate::ErrGroup::spawn) on the
+    /// group itself runs them.
+    pub fn spawn<F>(&self, future: F) -> Spawning<'_, E, M, R, F>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        M: Launch<F, E, R>,
+    {
+        Spawning::new(self, future)
+    }
+
+    /// The group's cancellation token: cancelled when the group is (by a failure, by
+    /// [`cancel`](Self::cancel), by its parent or by a timeout), with the reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup};
+    ///
+    /// let group = ErrGroup::inline();
+    /// let token = group.token();
+    /// group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
+    /// let _ = futures_executor::block_on(group.wait());
+    /// assert_eq!(token.reason(), Some(CancelReason::Error));
+    /// ```
+    pub fn token(&self) -> CancelToken {
+        self.shared.token.clone()
+    }
+
+    /// Cancels the group: no task starts any more, and (unless the group is cooperative)
+    /// every running task is dropped at its next wake-up. Returns `true` if this call
+    /// cancelled it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// assert!(group.cancel());
+    /// assert!(!group.cancel());
+    /// assert!(group.try_spawn(async { Ok(()) }).is_err());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.shared.cancel(CancelReason::Explicit)
+    }
+
+    /// Whether the group was cancelled, for any reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.cancel();
+    /// assert!(group.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.is_cancelled()
+    }
+
+    /// How many tasks are active: spawned and neither finished nor dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(group.active(), 1);
+    /// ```
+    pub fn active(&self) -> usize {
+        self.shared.state.load().active()
+    }
+
+    /// Lets at most `n` tasks be active at once. `spawn` waits for a free slot and
+    /// `try_spawn` hands the task back when the group is full.
+    ///
+    /// The limit may change at any time. Raising it admits waiting spawns at once;
+    /// lowering it below the number of active tasks stops nothing: new tasks wait until
+    /// the active count falls below the new limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Rejected};
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.limit(1).unwrap();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Full(_))));
+    /// assert!(group.limit(0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LimitError`] if `n` is zero: no task could ever run. The limit is unchanged.
+    pub fn limit(&self, n: usize) -> Result<(), LimitError> {
+        if n == 0 {
+            return Err(LimitError::new());
+        }
+        self.shared.set_limit(n);
+        Ok(())
+    }
+
+    /// Removes the limit: every waiting `spawn` proceeds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.limit(3).unwrap();
+    /// group.remove_limit();
+    /// assert_eq!(group.current_limit(), None);
+    /// ```
+    pub fn remove_limit(&self) {
+        self.shared.set_limit(usize::MAX);
+    }
+
+    /// The limit in force, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// group.limit(3).unwrap();
+    /// assert_eq!(group.current_limit(), Some(3));
+    /// ```
+    pub fn current_limit(&self) -> Option<usize> {
+        self.shared.limit()
+    }
+}
+
+/// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, future::Spawning};
+///
+/// let group = ErrGroup::<(), _>::inline();
+/// let handle = group.handle();
+/// let spawning: Spawning<'_, _, _, _, _> = handle.spawn(async { Ok(()) });
+/// futures_executor::block_on(spawning).unwrap(); // no limit: ready at once
+/// futures_executor::block_on(group.wait()).unwrap();
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves drops the future unspawned.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Spawning<'h, E, M: Mode, R: Results, F> {
+    handle: &'h Handle<E, M, R>,
+    future: Option<F>,
+    /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
+    ticket: Option<usize>,
+}
+
+impl<'h, E, M: Mode, R: Results, F> Spawning<'h, E, M, R, F> {
+    fn new(handle: &'h Handle<E, M, R>, future: F) -> Self {
+        Self { handle, future: Some(future), ticket: None }
+    }
+}
+
+// `F` is only moved, never pinned, until it is handed to the group.
+impl<E, M: Mode, R: Results, F> Unpin for Spawning<'_, E, M, R, F> {}
+
+impl<E, M: Mode, R: Results, F> Drop for Spawning<'_, E, M, R, F> {
+    fn drop(&mut self) {
+        leave_slot_queue(&self.handle.shared, &mut self.ticket);
+    }
+}
+
+/// A spawn dropped while queued for a slot leaves the queue, and hands on a wake-up it was
+/// given.
+pub(crate) fn leave_slot_queue<E, R: Results>(shared: &Shared<E, R>, ticket: &mut Option<usize>) {
+    if let Some(ticket) = ticket.take() {
+        shared.leave_slot_queue(ticket, false);
+    }
+}
+
+/// One attempt at spawning, shared by [`Spawning`] and the inline group's own `spawn`:
+/// launch; if the group is full, queue for a free slot (which a cancellation from anywhere
+/// also ends) and launch again, so that a slot freed in between is not missed; if still
+/// full, wait.
+pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F>(
+    handle: &Handle<E, M, R>,
+    future: &mut Option<F>,
+    ticket: &mut Option<usize>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Rejected<F>>> {
+    let mut queued = false;
+    loop {
+        let task = future.take().expect("errgroup: spawn future polled after it completed");
+        match handle.mode.launch(&handle.shared, task) {
+            Err(Rejected::Full(task)) => *future = Some(task),
+            done => {
+                if let Some(ticket) = ticket.take() {
+                    handle.shared.leave_slot_queue(ticket, done.is_ok());
+                }
+                return Poll::Ready(done);
+            }
+        }
+        if queued {
+            return Poll::Pending;
+        }
+        // Refused: the group was cancelled since the launch, and the next one says so.
+        queued = handle.shared.queue_for_slot(ticket, cx.waker());
+    }
+}
+
+impl<E, M: Launch<F, E, R>, R: Results, F> Future for Spawning<'_, E, M, R, F> {
+    type Output = Result<(), Rejected<F>>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        poll_spawn(this.handle, &mut this.future, &mut this.ticket, cx)
+    }
+}
+
+impl<E, M: Mode, R: Results, F> fmt::Debug for Spawning<'_, E, M, R, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawning").field("done", &self.future.is_none()).finish_non_exhaustive()
+    }
+}
