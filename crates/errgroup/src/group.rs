@@ -9,13 +9,15 @@ use core::{
 };
 
 use crate::{
-    CancelToken, LocalSpawn, Policy, Spawn,
     handle::Handle,
     mode::{Inline, Launch, LocalRuntime, Mode, Runtime},
-    policy::Rules,
+    outcome::{Interrupted, Outcome},
+    policy::{Policy, Rules},
     results::{Collect, Discard, FirstOk, Results},
     shared::{Config, Shared},
+    spawn::{LocalSpawn, Spawn},
     sync::Arc,
+    token::CancelToken,
     wait::{Completions, InlineSpawning, Owner, Race, Wait, WaitAll, WaitUntil},
 };
 
@@ -157,7 +159,7 @@ impl<E, R: Results> Builder<E, R> {
     #[must_use]
     pub fn panics_as_errors(mut self) -> Self
     where
-        E: From<crate::Panicked>,
+        E: From<crate::panic::Panicked>,
     {
         self.config.rules.panic_to_error = Some(E::from);
         self
@@ -193,7 +195,7 @@ impl<E, R: Results> Builder<E, R> {
     #[must_use]
     pub fn interruptions_as_errors(mut self) -> Self
     where
-        E: From<crate::Interrupted>,
+        E: From<Interrupted>,
     {
         self.config.rules.interrupted_to_error = Some(E::from);
         self
@@ -217,7 +219,7 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// See [`Outcome`](crate::Outcome).
     #[must_use]
-    pub fn on_unobserved(mut self, report: fn(crate::Outcome<(), E>)) -> Self {
+    pub fn on_unobserved(mut self, report: fn(Outcome<(), E>)) -> Self {
         self.config.on_unobserved = Some(report);
         self
     }

@@ -14,12 +14,12 @@ use core::{
 };
 
 use crate::{
-    CancelReason, CancelToken,
     error::{LimitError, Rejected},
     mode::{Launch, Mode},
     results::{Discard, Results},
     shared::Shared,
     sync::Arc,
+    token::{CancelReason, CancelToken},
 };
 
 /// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or

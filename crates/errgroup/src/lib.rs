@@ -148,6 +148,29 @@ compile_error!(
 /// The lock-free atomic state this crate is built on, re-exported from `errgroup-core`.
 pub use errgroup_core as raw;
 
+// The modules, in layers: a file uses only the files listed before it (`tests/layers.rs`
+// checks it), and names what it uses by its defining module, never through this root. A
+// task's data goes down the list from `handle`: spawn → mode → task wrapper → shared
+// state (the state word) → the waiter in `wait`.
+//
+// layers:
+//   sync         the one facade: atomics, `Arc`, `AtomicWaker`, `Lock` (loom's or core's)
+//   error        `Rejected`, `LimitError`, `SpawnError`: why a task or a limit was refused
+//   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
+//   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
+//   panic        `Panicked`: a task's panic as an error value (feature `std`)
+//   outcome      `Outcome`, `Lost`, `Interrupted`, `Timed`: how tasks and groups ended
+//   spawn        `Spawn`, `LocalSpawn`: the caller's executor
+//   policy       `Policy`, the failures a group keeps and what becomes of them
+//   wakers       the registry of wake-ups owed to pending tasks and waiting spawns
+//   shared       `Shared`: the state a group shares with its tasks and handles
+//   task         the task wrapper: counts a task in and out, records its outcome
+//   mode/inline  the inline driver: tasks run inside the group's own futures
+//   mode         `Mode`, `Launch`: where tasks run, and how each mode launches one
+//   handle       `Handle`: `try_spawn`, `spawn` (`Spawning`), limits, cancel
+//   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
+//   group        `ErrGroup`, `Builder`
+//   wait_group   `WaitGroup` (stands alone)
 mod error;
 mod group;
 mod handle;

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{CancelReason, results::Results};
+use crate::{results::Results, token::CancelReason};
 
 /// How one task of a group ended: exactly one of these, for every task that was spawned.
 ///
@@ -62,7 +62,7 @@ pub enum Outcome<T, E> {
     Failed(E),
     /// The task panicked.
     #[cfg(feature = "std")]
-    Panicked(crate::Panicked),
+    Panicked(crate::panic::Panicked),
     /// The group dropped the task before it finished, for this reason.
     Cancelled(CancelReason),
     /// The task's executor dropped it before it finished, without the group having

@@ -23,9 +23,10 @@ use alloc::vec::Vec;
 use errgroup_core::ErrorSlot;
 
 use crate::{
-    CancelReason, Interrupted, Lost, Outcome,
+    outcome::{Interrupted, Lost, Outcome},
     results::Results,
     sync::{AtomicUsize, Lock, Ordering},
+    token::CancelReason,
 };
 
 /// What a group does when a task fails.
@@ -81,7 +82,7 @@ impl<E> Failure<E> {
 pub(crate) struct Rules<E> {
     pub(crate) policy: Policy,
     #[cfg(feature = "std")]
-    pub(crate) panic_to_error: Option<fn(crate::Panicked) -> E>,
+    pub(crate) panic_to_error: Option<fn(crate::panic::Panicked) -> E>,
     pub(crate) interrupted_to_error: Option<fn(Interrupted) -> E>,
 }
 
@@ -188,7 +189,9 @@ impl<E> Failures<E> {
         match failure {
             #[cfg(feature = "std")]
             Failure::Panic(index, payload) => match self.rules.panic_to_error {
-                Some(convert) => Failure::Error(convert(crate::Panicked::new(index, payload))),
+                Some(convert) => {
+                    Failure::Error(convert(crate::panic::Panicked::new(index, payload)))
+                }
                 None => Failure::Panic(index, payload),
             },
             Failure::Lost(lost) => match self.rules.interrupted_to_error {
@@ -360,13 +363,13 @@ impl<E> Failures<E> {
             Failure::Lost(lost) => Outcome::Lost(lost),
             #[cfg(feature = "std")]
             Failure::Panic(index, payload) => {
-                Outcome::Panicked(crate::Panicked::new(index, payload))
+                Outcome::Panicked(crate::panic::Panicked::new(index, payload))
             }
         });
         failures.chain(later.into_iter().map(Outcome::Failed)).for_each(report);
         #[cfg(feature = "std")]
         if let Some((index, payload)) = panic {
-            report(Outcome::Panicked(crate::Panicked::new(index, payload)));
+            report(Outcome::Panicked(crate::panic::Panicked::new(index, payload)));
         }
     }
 }

@@ -44,10 +44,11 @@ use errgroup_core::{GroupState, StartError};
 use event_listener::EventListener;
 
 use crate::{
-    CancelReason, CancelToken, Lost, Outcome,
+    outcome::{Lost, Outcome},
     policy::{Failure, Failures, Rules},
     results::Results,
     sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
+    token::{CancelReason, CancelToken},
     wakers::{Relay, TaskWakers},
 };
 

@@ -30,12 +30,12 @@ use errgroup_core::StartError;
 use pin_project_lite::pin_project;
 
 use crate::{
-    CancelReason,
     error::{Rejected, SpawnError},
     policy::Failure,
     results::Results,
     shared::Shared,
     sync::Arc,
+    token::CancelReason,
     wakers::NO_SLOT,
 };
 

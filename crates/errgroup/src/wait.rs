@@ -19,13 +19,14 @@ use alloc::vec::Vec;
 use event_listener::EventListener;
 
 use crate::{
-    CancelReason, Timed, TimedOutcome,
     error::Rejected,
     handle::{Handle, leave_slot_queue, poll_spawn},
     mode::{Inline, Launch, Mode},
+    outcome::{Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
     shared::Shared,
     task::TaskKind,
+    token::CancelReason,
 };
 
 /// What a group owns itself, apart from what it shares: its handle, and its mode's
