@@ -261,7 +261,7 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// See [`Inline`].
     pub fn inline<'a>(self) -> ErrGroup<E, Inline<'a>, R> {
-        self.build(Inline::new())
+        self.build(|shared| Inline::new(shared.waiter.clone()))
     }
 
     /// Makes a group whose tasks run on `spawner`.
@@ -270,7 +270,7 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// See [`Runtime`].
     pub fn spawner<S: Spawn + Clone>(self, spawner: S) -> ErrGroup<E, Runtime<S>, R> {
-        self.build(Runtime(spawner))
+        self.build(|_| Runtime(spawner))
     }
 
     /// Makes a group whose `!Send` tasks run on `spawner`, on this thread.
@@ -306,11 +306,13 @@ impl<E, R: Results> Builder<E, R> {
         self,
         spawner: S,
     ) -> ErrGroup<E, LocalRuntime<S>, R> {
-        self.build(LocalRuntime::new(spawner))
+        self.build(|_| LocalRuntime::new(spawner))
     }
 
-    fn build<M: Mode>(self, mode: M) -> ErrGroup<E, M, R> {
+    /// Makes the group's shared state, then its mode (which may hold part of it).
+    fn build<M: Mode>(self, mode: impl FnOnce(&Shared<E, R>) -> M) -> ErrGroup<E, M, R> {
         let shared = Arc::new(Shared::new(self.config, self.parent.as_ref()));
+        let mode = mode(&shared);
         ErrGroup { owner: Owner::new(Handle::new(shared, mode)) }
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     results::Results,
     shared::Shared,
     spawn::{LocalSpawn, Spawn},
-    sync::{AllocArc, Arc},
+    sync::{AllocArc, Arc, AtomicWaker},
     task::{self, InGroup, OnExecutor, TaskKind},
 };
 use inline::Incoming;
@@ -220,8 +220,9 @@ impl fmt::Debug for Inline<'_> {
 }
 
 impl Inline<'_> {
-    pub(crate) fn new() -> Self {
-        Self { incoming: AllocArc::new(Incoming::new()) }
+    /// The mode of a group whose waiter is `waiter`: the driver's wake-ups go there.
+    pub(crate) fn new(waiter: AllocArc<AtomicWaker>) -> Self {
+        Self { incoming: AllocArc::new(Incoming::new(waiter)) }
     }
 }
 

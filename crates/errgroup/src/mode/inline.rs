@@ -38,7 +38,7 @@ use futures_util::task::{ArcWake, waker_ref};
 
 // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths;
 // wakers are made from `alloc`'s `Arc`.
-use crate::sync::{AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
+use crate::sync::{AllocArc, AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
 
 /// A task as the driver holds it: the group's task wrapper, boxed once.
 pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -52,8 +52,9 @@ const MIN_BUDGET: usize = 64;
 
 /// Where the group's wake-ups land. `'static`, so wakers can point at it.
 struct Ready {
-    /// The future driving the group (its `wait`, or an inline `spawn`).
-    waiter: AtomicWaker,
+    /// The group's waiter (its `wait`, or an inline `spawn`): the one the group's shared
+    /// state holds, so that the future driving the group registers once.
+    waiter: AllocArc<AtomicWaker>,
     /// The group waker was woken: some task on the `unknown` list wants a poll.
     generic: AtomicBool,
     /// Keys of tasks woken through their own waker.
@@ -108,12 +109,9 @@ pub(crate) struct Incoming<'a> {
 }
 
 impl<'a> Incoming<'a> {
-    pub(crate) fn new() -> Self {
-        let ready = Ready {
-            waiter: AtomicWaker::new(),
-            generic: AtomicBool::new(false),
-            woken: Lock::new(Vec::new()),
-        };
+    /// An empty queue whose wake-ups go to `waiter`, the group's.
+    pub(crate) fn new(waiter: AllocArc<AtomicWaker>) -> Self {
+        let ready = Ready { waiter, generic: AtomicBool::new(false), woken: Lock::new(Vec::new()) };
         Self { tasks: Lock::new((Vec::new(), false)), ready: Arc::new(ready) }
     }
 
@@ -212,11 +210,10 @@ impl<'a> InlineDriver<'a> {
     }
 
     /// Polls the tasks that are new or were woken, until none is left or the budget is
-    /// spent (then it asks `cx` to be polled again).
+    /// spent (then it asks `cx` to be polled again). The caller has registered `cx`'s
+    /// waker as the group's waiter, so any wake-up from then on reaches it.
     pub(crate) fn run(&mut self, incoming: &Incoming<'a>, cx: &mut Context<'_>) {
         let ready = &incoming.ready;
-        // Register first: any wake-up after this point reaches `cx`.
-        ready.waiter.register(cx.waker());
         let mut polls = 0;
         let mut budget = usize::MAX;
         loop {
