@@ -7,7 +7,7 @@
 //! - the group counts exactly the tasks that were started and not yet dropped;
 //! - `wait` returns the error of a task that failed before any cancellation, or `Ok` if
 //!   none did, and by then every future has been dropped;
-//! - spawns waiting for a slot (`Handle::spawn`, polled and dropped by the input) are
+//! - spawns waiting for a slot (`GroupHandle::spawn`, polled and dropped by the input) are
 //!   never stranded: whenever some wait while a slot is free (or the group is cancelled,
 //!   or has no limit), one of them has a wake-up it has not yet seen; each resolves once
 //!   the group is cancelled.
@@ -26,7 +26,7 @@ use std::{
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{ErrGroup, Handle, Inline, Panicked, Rejected, future::Spawning};
+use errgroup::{ErrGroup, GroupHandle, Inline, Panicked, Rejected, future::Spawning};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -45,7 +45,7 @@ enum Behaviour {
 #[derive(Arbitrary, Debug)]
 enum Op {
     TrySpawn(Behaviour),
-    /// `Handle::spawn`, polled once; if the group is full it waits among the others.
+    /// `GroupHandle::spawn`, polled once; if the group is full it waits among the others.
     Spawn(Behaviour),
     /// Polls every waiting spawn that was woken.
     PollSpawns,
@@ -83,7 +83,7 @@ struct Model {
 }
 
 type Shared = Arc<Mutex<Model>>;
-type GroupHandle = Handle<Error, Inline<'static>>;
+type GroupHandle = GroupHandle<Error, Inline<'static>>;
 
 struct TaskFuture {
     index: usize,

@@ -19,7 +19,7 @@ use std::{
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{CancelReason, ErrGroup, Interrupted, Panicked, Policy, Runtime, Spawn, SpawnError};
+use errgroup::{CancelReason, ErrGroup, Interrupted, Panicked, Policy, Spawned, Spawn, SpawnError};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy, PartialEq)]
@@ -154,7 +154,7 @@ fuzz_target!(|input: Input| {
     if input.interruptions_as_errors {
         builder = builder.interruptions_as_errors();
     }
-    let group: ErrGroup<Error, Runtime<Recording>> = builder.spawner(spawner.clone());
+    let group: ErrGroup<Error, Spawned<Recording>> = builder.spawner(spawner.clone());
     let ends: Arc<Mutex<Vec<Option<End>>>> = Arc::default();
     let polled: Arc<Mutex<Vec<usize>>> = Arc::default();
     let mut model = Model::default();

@@ -16,8 +16,8 @@ use std::{
 };
 
 use errgroup::{
-    CancelReason, CancelToken, Discard, ErrGroup, Handle, Interrupted, Policy, Rejected, Spawn,
-    SpawnError, Timed, WaitGroup,
+    CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Policy, Rejected,
+    Spawn, SpawnError, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -25,7 +25,7 @@ use futures_util::{
 };
 
 use crate::{
-    Executor, RuntimeExecutor, Spawned,
+    Executor, RuntimeExecutor, SpawnResult,
     support::{
         Concurrency, Failure, Gate, Log, Payload, Tally, Task, count_polls, isolated, task, until,
         yield_now, yield_times,
@@ -42,7 +42,7 @@ fn fail_fast<X: Executor, E: Send + 'static>() -> ErrGroup<E, X::Mode> {
 
 /// Spawns `task` with `try_spawn`, which must accept it.
 #[track_caller]
-fn spawn_ok<X: Executor, E: Send + 'static>(handle: &Handle<E, X::Mode>, task: Task<(), E>) {
+fn spawn_ok<X: Executor, E: Send + 'static>(handle: &GroupHandle<E, X::Mode>, task: Task<(), E>) {
     if let Err(rejected) = X::try_spawn(handle, task) {
         panic!("the group refused a task: {rejected}");
     }
@@ -69,7 +69,7 @@ fn forever<E: Send + 'static>(started: &Tally, dropped: &Tally) -> Task<(), E> {
 }
 
 /// What a rejection was, for messages.
-fn kind<T, E>(spawned: &Spawned<T, E>) -> String {
+fn kind<T, E>(spawned: &SpawnResult<T, E>) -> String {
     match spawned {
         Ok(()) => "accepted".to_owned(),
         Err(rejected) => format!("{rejected:?}"),
@@ -884,7 +884,7 @@ fn assert_reraises<T: std::fmt::Debug>(what: &str, wait: impl FnOnce() -> T) {
 pub fn a_panic_after_an_error_is_never_lost<X: Executor>() {
     for policy in [Policy::FailFast, Policy::CollectAll, Policy::NoCancel] {
         let builder = || ErrGroup::builder().policy(policy).cooperative().collect::<u32>();
-        let spawn_pair = |handle: &Handle<Error, X::Mode, errgroup::Collect<u32>>| {
+        let spawn_pair = |handle: &GroupHandle<Error, X::Mode, errgroup::Collect<u32>>| {
             let gate = Gate::new();
             // The panicking task first: the failing one may cancel the group at once.
             for task in [panics_after(&gate), fails_then_opens(&gate)] {
@@ -1481,7 +1481,7 @@ const DEPTH: u32 = 4;
 
 /// A node of a tree of tasks: spawns `FANOUT` children through its handle until `depth` is 0.
 fn node<X: Executor>(
-    handle: Handle<Error, X::Mode, Discard>,
+    handle: GroupHandle<Error, X::Mode, Discard>,
     depth: u32,
     nodes: Tally,
     leaves: Tally,

@@ -23,7 +23,7 @@ use std::{
 };
 
 use errgroup::{
-    Builder, ErrGroup, Handle, Inline, Mode, Rejected, Results, Runtime, Spawn, SpawnError,
+    Builder, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError, Spawned,
 };
 
 pub mod conformance;
@@ -33,7 +33,7 @@ pub mod support;
 use support::Task;
 
 /// What spawning a [`Task`] gives back.
-pub type Spawned<T, E> = Result<(), Rejected<Task<T, E>>>;
+pub type SpawnResult<T, E> = Result<(), Rejected<Task<T, E>>>;
 
 /// An executor the conformance bodies run on: how a group is made, how tasks reach it and
 /// how a future is run to completion on the calling thread.
@@ -52,9 +52,9 @@ pub trait Executor: 'static {
 
     /// `handle.try_spawn(task)`.
     fn try_spawn<E, R>(
-        handle: &Handle<E, Self::Mode, R>,
+        handle: &GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> Spawned<R::Value, E>
+    ) -> SpawnResult<R::Value, E>
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -63,9 +63,9 @@ pub trait Executor: 'static {
 
     /// `handle.spawn(task)`: waits for a slot, relying on someone else to run the tasks.
     fn spawn<'h, E, R>(
-        handle: &'h Handle<E, Self::Mode, R>,
+        handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'h
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -77,7 +77,7 @@ pub trait Executor: 'static {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -108,7 +108,7 @@ pub trait RuntimeExecutor: 'static {
 }
 
 impl<X: RuntimeExecutor> Executor for X {
-    type Mode = Runtime<X::Spawner>;
+    type Mode = Spawned<X::Spawner>;
 
     fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
     where
@@ -119,9 +119,9 @@ impl<X: RuntimeExecutor> Executor for X {
     }
 
     fn try_spawn<E, R>(
-        handle: &Handle<E, Self::Mode, R>,
+        handle: &GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> Spawned<R::Value, E>
+    ) -> SpawnResult<R::Value, E>
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -132,9 +132,9 @@ impl<X: RuntimeExecutor> Executor for X {
     }
 
     fn spawn<'h, E, R>(
-        handle: &'h Handle<E, Self::Mode, R>,
+        handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'h
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -147,14 +147,14 @@ impl<X: RuntimeExecutor> Executor for X {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,
         R::Value: Send + 'static,
         R::Store: Send + Sync,
     {
-        let handle: &'g Handle<E, Self::Mode, R> = group;
+        let handle: &'g GroupHandle<E, Self::Mode, R> = group;
         handle.spawn(task)
     }
 
@@ -179,9 +179,9 @@ impl Executor for InlineExecutor {
     }
 
     fn try_spawn<E, R>(
-        handle: &Handle<E, Self::Mode, R>,
+        handle: &GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> Spawned<R::Value, E>
+    ) -> SpawnResult<R::Value, E>
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -192,9 +192,9 @@ impl Executor for InlineExecutor {
     }
 
     fn spawn<'h, E, R>(
-        handle: &'h Handle<E, Self::Mode, R>,
+        handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'h
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -207,7 +207,7 @@ impl Executor for InlineExecutor {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,

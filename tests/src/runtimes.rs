@@ -3,10 +3,10 @@
 
 use std::{future::Future, sync::OnceLock};
 
-use errgroup::{Builder, ErrGroup, Handle, LocalRuntime, Results};
+use errgroup::{Builder, ErrGroup, GroupHandle, Results, SpawnedLocal};
 use tokio::{runtime::Runtime, task::LocalSet};
 
-use crate::{Executor, RuntimeExecutor, Spawned, support::Task};
+use crate::{Executor, RuntimeExecutor, SpawnResult, support::Task};
 
 /// tokio's multi-thread scheduler with two workers, shared by every test.
 #[derive(Debug, Clone, Copy)]
@@ -68,7 +68,7 @@ impl RuntimeExecutor for TokioCurrentThread {
 pub struct TokioLocalSet;
 
 impl Executor for TokioLocalSet {
-    type Mode = LocalRuntime<errgroup_tokio::LocalSpawner>;
+    type Mode = SpawnedLocal<errgroup_tokio::LocalSpawner>;
 
     fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
     where
@@ -79,9 +79,9 @@ impl Executor for TokioLocalSet {
     }
 
     fn try_spawn<E, R>(
-        handle: &Handle<E, Self::Mode, R>,
+        handle: &GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> Spawned<R::Value, E>
+    ) -> SpawnResult<R::Value, E>
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -92,9 +92,9 @@ impl Executor for TokioLocalSet {
     }
 
     fn spawn<'h, E, R>(
-        handle: &'h Handle<E, Self::Mode, R>,
+        handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'h
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -107,14 +107,14 @@ impl Executor for TokioLocalSet {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = Spawned<R::Value, E>> + 'g
+    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,
         R::Value: Send + 'static,
         R::Store: Send + Sync,
     {
-        let handle: &'g Handle<E, Self::Mode, R> = group;
+        let handle: &'g GroupHandle<E, Self::Mode, R> = group;
         handle.spawn(task)
     }
 

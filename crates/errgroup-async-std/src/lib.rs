@@ -88,8 +88,8 @@ use std::{
 use async_std::task::{self, JoinHandle};
 pub use errgroup;
 use errgroup::{
-    Discard, ErrGroup, Handle, LocalRuntime, LocalSpawn, Mode, Rejected, Results, Runtime, Spawn,
-    SpawnError, TimedOutcome,
+    Discard, ErrGroup, GroupHandle, LocalSpawn, Mode, Rejected, Results, Spawn, SpawnError,
+    Spawned, SpawnedLocal, TimedOutcome,
 };
 
 /// A group whose tasks run on async-std's global executor. Made by [`group`], or by
@@ -105,7 +105,7 @@ use errgroup::{
 /// group.try_spawn(async { Ok(7) }).unwrap();
 /// assert_eq!(async_std::task::block_on(group.wait()), Ok(vec![7]));
 /// ```
-pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
+pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 
 /// A group whose `!Send` tasks run on the current thread's async-std executor. Made by
 /// [`local_group`], or by `ErrGroup::builder()...local_spawner(LocalSpawner::new())`.
@@ -125,7 +125,7 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// let group = errgroup_async_std::local_group::<()>();
 /// std::thread::spawn(move || drop(group));
 /// ```
-pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
+pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
 /// A fail-fast group whose tasks run on async-std's global executor: the first error or
 /// panic cancels the other tasks and is what `wait` returns.
@@ -272,10 +272,10 @@ mod sealed {
     pub trait Sealed {}
 }
 
-impl<E, R: Results> sealed::Sealed for Handle<E, Runtime<Spawner>, R> {}
+impl<E, R: Results> sealed::Sealed for GroupHandle<E, Spawned<Spawner>, R> {}
 
 /// Runs blocking closures as tasks of a group, on async-std's blocking thread pool
-/// (`async_std::task::spawn_blocking`). Implemented for the [`Handle`] of a [`Group`];
+/// (`async_std::task::spawn_blocking`). Implemented for the [`GroupHandle`] of a [`Group`];
 /// a group derefs to its handle, so `group.spawn_blocking(f)` works. Sealed.
 ///
 /// # Examples
@@ -331,7 +331,7 @@ pub trait SpawnBlocking<E, R: Results = Discard>: sealed::Sealed {
     /// # Cancel safety
     ///
     /// When the group is cancelled (by an error, a panic,
-    /// [`cancel`](errgroup::Handle::cancel), its parent or a timeout) or dropped, a closure
+    /// [`cancel`](errgroup::GroupHandle::cancel), its parent or a timeout) or dropped, a closure
     /// that had not started never runs, whether or not its task had handed it to the
     /// blocking pool: it is dropped, with everything it captured, by the time the group's
     /// `wait` returns. (async-std cannot take back a job it was given: a job left on its
@@ -353,7 +353,7 @@ pub trait SpawnBlocking<E, R: Results = Discard>: sealed::Sealed {
         F: FnOnce() -> Result<R::Value, E> + Send + 'static;
 }
 
-impl<E, R> SpawnBlocking<E, R> for Handle<E, Runtime<Spawner>, R>
+impl<E, R> SpawnBlocking<E, R> for GroupHandle<E, Spawned<Spawner>, R>
 where
     E: Send + 'static,
     R: Results + 'static,

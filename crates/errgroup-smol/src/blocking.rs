@@ -7,7 +7,7 @@ use core::{
 };
 use std::sync::{Mutex, PoisonError};
 
-use errgroup::{Handle, LocalRuntime, Rejected, Results, Runtime};
+use errgroup::{GroupHandle, Rejected, Results, Spawned, SpawnedLocal};
 use smol::Task;
 
 use crate::{ExecutorSpawner, LocalSpawner, Spawner};
@@ -23,7 +23,7 @@ impl sealed::SmolSpawner for Spawner {}
 impl sealed::SmolSpawner for ExecutorSpawner {}
 
 /// Runs a blocking closure as a task of the group, on smol's blocking thread pool
-/// ([`smol::unblock`], from the `blocking` crate). Implemented for the [`Handle`]s of groups
+/// ([`smol::unblock`], from the `blocking` crate). Implemented for the [`GroupHandle`]s of groups
 /// on this crate's spawners; since a group derefs to its handle, `group.spawn_blocking(f)`
 /// works. Sealed.
 ///
@@ -62,7 +62,7 @@ pub trait SpawnBlocking<E, R: Results>: sealed::Sealed {
     /// # Cancel safety
     ///
     /// When the group is cancelled (by an error, a panic,
-    /// [`cancel`](errgroup::Handle::cancel), its parent or a timeout) or dropped, a closure
+    /// [`cancel`](errgroup::GroupHandle::cancel), its parent or a timeout) or dropped, a closure
     /// that had not started never runs, whether or not its task had handed it to the
     /// blocking pool: it is dropped, with everything it captured, by the time the group's
     /// `wait` returns. (A job left on the pool's queue is cancelled and does nothing when
@@ -83,14 +83,14 @@ pub trait SpawnBlocking<E, R: Results>: sealed::Sealed {
         F: FnOnce() -> Result<R::Value, E> + Send + 'static;
 }
 
-impl<E, S, R> sealed::Sealed for Handle<E, Runtime<S>, R>
+impl<E, S, R> sealed::Sealed for GroupHandle<E, Spawned<S>, R>
 where
     S: sealed::SmolSpawner,
     R: Results,
 {
 }
 
-impl<E, S, R> SpawnBlocking<E, R> for Handle<E, Runtime<S>, R>
+impl<E, S, R> SpawnBlocking<E, R> for GroupHandle<E, Spawned<S>, R>
 where
     E: Send + 'static,
     S: sealed::SmolSpawner,
@@ -106,9 +106,9 @@ where
     }
 }
 
-impl<E, R: Results> sealed::Sealed for Handle<E, LocalRuntime<LocalSpawner>, R> {}
+impl<E, R: Results> sealed::Sealed for GroupHandle<E, SpawnedLocal<LocalSpawner>, R> {}
 
-impl<E, R> SpawnBlocking<E, R> for Handle<E, LocalRuntime<LocalSpawner>, R>
+impl<E, R> SpawnBlocking<E, R> for GroupHandle<E, SpawnedLocal<LocalSpawner>, R>
 where
     E: Send + 'static,
     R: Results + 'static,

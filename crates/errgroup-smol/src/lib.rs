@@ -95,7 +95,7 @@ pub use errgroup;
 pub use spawn::{ExecutorSpawner, LocalSpawner, Spawner};
 pub use timeout::WaitTimeout;
 
-use errgroup::{Discard, ErrGroup, LocalRuntime, Runtime};
+use errgroup::{Discard, ErrGroup, Spawned, SpawnedLocal};
 
 /// A group whose tasks run on smol's global executor. `R` is what becomes of the tasks'
 /// `Ok` values ([`Discard`] by default).
@@ -110,7 +110,7 @@ use errgroup::{Discard, ErrGroup, LocalRuntime, Runtime};
 /// group.try_spawn(async { Ok(7) }).unwrap();
 /// assert_eq!(smol::block_on(group.wait()), Ok(vec![7]));
 /// ```
-pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
+pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 
 /// A group whose `!Send` tasks run on a [`LocalExecutor`](smol::LocalExecutor) on this
 /// thread.
@@ -134,7 +134,7 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// let group: LocalGroup<()> = ErrGroup::builder().local_spawner(LocalSpawner::from(local));
 /// std::thread::spawn(move || drop(group));
 /// ```
-pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
+pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
 /// A fail-fast group on smol's global executor: the first error or panic cancels the other
 /// tasks, and is what `wait` returns.

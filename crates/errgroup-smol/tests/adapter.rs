@@ -19,7 +19,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use errgroup::{CancelReason, Collect, ErrGroup, Panicked, Rejected, Runtime, Spawn, Timed};
+use errgroup::{CancelReason, Collect, ErrGroup, Panicked, Rejected, Spawn, Spawned, Timed};
 use errgroup_smol::{
     ExecutorSpawner, Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, WaitTimeout,
 };
@@ -99,7 +99,7 @@ async fn spawn_and_wait_on<S: Spawn + Clone>(spawner: S) {
 /// Starts siblings that never finish, waits until each has started, then fails one task:
 /// the group returns that error, and every sibling's future was dropped by then.
 async fn first_error_cancels_siblings_on<S: Spawn + Clone>(spawner: S) {
-    let group: ErrGroup<&str, Runtime<S>> = ErrGroup::new(spawner);
+    let group: ErrGroup<&str, Spawned<S>> = ErrGroup::new(spawner);
     let token = group.token();
     let drops = Drops::default();
     let (started_tx, started_rx) = channel::unbounded();

@@ -18,7 +18,7 @@ use std::time::Duration;
 use anyhow::Context;
 use errgroup_tokio::{
     Spawner,
-    errgroup::{CancelToken, Collect, ErrGroup, Runtime, Timed},
+    errgroup::{CancelToken, Collect, ErrGroup, Spawned, Timed},
 };
 
 /// A page fetch: pages 1 and 3 are slow.
@@ -30,7 +30,7 @@ async fn fetch(page: u32) -> anyhow::Result<String> {
 }
 
 /// A group that collects the five pages, cancelled with `shutdown`.
-fn crawl(shutdown: &CancelToken) -> ErrGroup<anyhow::Error, Runtime<Spawner>, Collect<String>> {
+fn crawl(shutdown: &CancelToken) -> ErrGroup<anyhow::Error, Spawned<Spawner>, Collect<String>> {
     let group = ErrGroup::builder()
         .child_of(shutdown)
         .interruptions_as_errors()
@@ -44,7 +44,7 @@ fn crawl(shutdown: &CancelToken) -> ErrGroup<anyhow::Error, Runtime<Spawner>, Co
 
 /// Cancels `shutdown` once the fast pages are in (the group then has two tasks left).
 async fn shut_down_when_two_are_left<E, R: errgroup_tokio::errgroup::Results>(
-    group: &ErrGroup<E, Runtime<Spawner>, R>,
+    group: &ErrGroup<E, Spawned<Spawner>, R>,
     shutdown: CancelToken,
 ) {
     while group.active() > 2 {

@@ -8,13 +8,13 @@ use core::{
 };
 use std::sync::{Mutex, PoisonError};
 
-use errgroup::{Handle, Rejected, Results, Runtime};
+use errgroup::{GroupHandle, Rejected, Results, Spawned};
 use tokio::task::JoinHandle;
 
 use crate::Spawner;
 
 /// Runs blocking closures as tasks of a group, on tokio's blocking thread pool
-/// ([`tokio::task::spawn_blocking`]). Implemented for the [`Handle`] of a
+/// ([`tokio::task::spawn_blocking`]). Implemented for the [`GroupHandle`] of a
 /// [`Group`](crate::Group); a group derefs to its handle, so `group.spawn_blocking(f)`
 /// works. Sealed.
 ///
@@ -32,7 +32,7 @@ use crate::Spawner;
 /// captured, before `wait` returns. Tokio cannot interrupt a closure that has started: it
 /// runs to completion on its thread, unobserved (see
 /// [`spawn_blocking`](Self::spawn_blocking)'s `# Cancel safety`). A closure that must stop
-/// early can watch the group's [`token`](Handle::token) (`is_cancelled()`).
+/// early can watch the group's [`token`](GroupHandle::token) (`is_cancelled()`).
 ///
 /// # Examples
 ///
@@ -88,7 +88,7 @@ pub trait SpawnBlocking: crate::sealed::Sealed {
     ///
     /// # Cancel safety
     ///
-    /// When the group is cancelled (by an error, a panic, [`cancel`](Handle::cancel), its
+    /// When the group is cancelled (by an error, a panic, [`cancel`](GroupHandle::cancel), its
     /// parent or a timeout) or dropped, a closure that had not started never runs, whether
     /// or not its task had handed it to the blocking pool: it is dropped, with everything it
     /// captured, by the time the group's `wait` returns. (A job left on the pool's queue
@@ -104,9 +104,9 @@ pub trait SpawnBlocking: crate::sealed::Sealed {
         F: FnOnce() -> Result<Self::Value, Self::Error> + Send + 'static;
 }
 
-impl<E, R: Results> crate::sealed::Sealed for Handle<E, Runtime<Spawner>, R> {}
+impl<E, R: Results> crate::sealed::Sealed for GroupHandle<E, Spawned<Spawner>, R> {}
 
-impl<E, R> SpawnBlocking for Handle<E, Runtime<Spawner>, R>
+impl<E, R> SpawnBlocking for GroupHandle<E, Spawned<Spawner>, R>
 where
     E: Send + 'static,
     R: Results + 'static,

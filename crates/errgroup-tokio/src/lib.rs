@@ -86,7 +86,7 @@ pub use local::LocalSpawner;
 pub use spawner::Spawner;
 pub use timeout::{Timeout, WaitTimeout};
 
-use errgroup::{Discard, ErrGroup, LocalRuntime, Runtime};
+use errgroup::{Discard, ErrGroup, Spawned, SpawnedLocal};
 
 mod sealed {
     pub trait Sealed {}
@@ -108,7 +108,7 @@ mod sealed {
 ///     assert_eq!(group.await, Ok(vec![7]));
 /// });
 /// ```
-pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
+pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 
 /// A group whose `!Send` tasks run on the current thread's tokio
 /// [`LocalSet`](tokio::task::LocalSet): made by [`local_group()`], or by
@@ -129,7 +129,7 @@ pub type Group<E, R = Discard> = ErrGroup<E, Runtime<Spawner>, R>;
 /// let group = errgroup_tokio::local_group::<()>();
 /// std::thread::spawn(move || drop(group));
 /// ```
-pub type LocalGroup<E, R = Discard> = ErrGroup<E, LocalRuntime<LocalSpawner>, R>;
+pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
 /// A fail-fast group on the current tokio runtime: `ErrGroup::new(Spawner::current())`.
 ///

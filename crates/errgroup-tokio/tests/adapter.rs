@@ -18,7 +18,7 @@ use std::{
 
 use errgroup_tokio::{
     Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, Timeout, WaitTimeout,
-    errgroup::{CancelReason, Discard, ErrGroup, Interrupted, Panicked, Rejected, Runtime, Timed},
+    errgroup::{CancelReason, Discard, ErrGroup, Interrupted, Panicked, Rejected, Spawned, Timed},
 };
 use futures_util::FutureExt;
 use tokio::{
@@ -60,7 +60,7 @@ const _: () = {
         send_sync::<Spawner>();
         send_sync::<LocalSpawner>();
         send::<Group<String>>();
-        send::<Timeout<String, Runtime<Spawner>, Discard>>();
+        send::<Timeout<String, Spawned<Spawner>, Discard>>();
     }
 };
 

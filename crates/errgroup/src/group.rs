@@ -9,8 +9,8 @@ use core::{
 };
 
 use crate::{
-    handle::Handle,
-    mode::{Inline, Launch, LocalRuntime, Mode, Runtime},
+    handle::GroupHandle,
+    mode::{Inline, Launch, Mode, Spawned, SpawnedLocal},
     outcome::{Interrupted, Outcome},
     policy::{Policy, Rules},
     results::{Collect, Discard, FirstOk, Results},
@@ -29,9 +29,9 @@ use crate::{
 /// error or panic cancels the group: every other task is dropped at its next `.await`,
 /// whether or not it checks for cancellation, and no task starts any more.
 ///
-/// Tasks run where the group's [`Mode`] says: on a [`Spawn`]er ([`Runtime`]), on a
-/// [`LocalSpawn`]er ([`LocalRuntime`]), or [`Inline`] inside the group's own futures,
-/// with no executor at all. A group derefs to its [`Handle`], which is where the spawning
+/// Tasks run where the group's [`Mode`] says: on a [`Spawn`]er ([`Spawned`]), on a
+/// [`LocalSpawn`]er ([`SpawnedLocal`]), or [`Inline`] inside the group's own futures,
+/// with no executor at all. A group derefs to its [`GroupHandle`], which is where the spawning
 /// methods live; clone a handle into a task to spawn siblings.
 ///
 /// Dropping a group that was not waited cancels its tasks.
@@ -105,7 +105,7 @@ impl<E, R: Results> Builder<E, R> {
     }
 
     /// Cooperative cancellation: a cancelled group does not drop its tasks; each task
-    /// watches the group's [`token`](Handle::token) and stops when it sees fit. `wait`
+    /// watches the group's [`token`](GroupHandle::token) and stops when it sees fit. `wait`
     /// still waits for every task. New tasks are refused once cancelled, as always.
     ///
     /// # Examples
@@ -268,9 +268,9 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Runtime`].
-    pub fn spawner<S: Spawn + Clone>(self, spawner: S) -> ErrGroup<E, Runtime<S>, R> {
-        self.build(|_| Runtime(spawner))
+    /// See [`Spawned`].
+    pub fn spawner<S: Spawn + Clone>(self, spawner: S) -> ErrGroup<E, Spawned<S>, R> {
+        self.build(|_| Spawned(spawner))
     }
 
     /// Makes a group whose `!Send` tasks run on `spawner`, on this thread.
@@ -305,15 +305,15 @@ impl<E, R: Results> Builder<E, R> {
     pub fn local_spawner<S: LocalSpawn + Clone>(
         self,
         spawner: S,
-    ) -> ErrGroup<E, LocalRuntime<S>, R> {
-        self.build(|_| LocalRuntime::new(spawner))
+    ) -> ErrGroup<E, SpawnedLocal<S>, R> {
+        self.build(|_| SpawnedLocal::new(spawner))
     }
 
     /// Makes the group's shared state, then its mode (which may hold part of it).
     fn build<M: Mode>(self, mode: impl FnOnce(&Shared<E, R>) -> M) -> ErrGroup<E, M, R> {
         let shared = Arc::new(Shared::new(self.config, self.parent.as_ref()));
         let mode = mode(&shared);
-        ErrGroup { owner: Owner::new(Handle::new(shared, mode)) }
+        ErrGroup { owner: Owner::new(GroupHandle::new(shared, mode)) }
     }
 }
 
@@ -339,12 +339,12 @@ impl<'a, E> ErrGroup<E, Inline<'a>, Discard> {
     }
 }
 
-impl<E, S: Spawn + Clone> ErrGroup<E, Runtime<S>, Discard> {
+impl<E, S: Spawn + Clone> ErrGroup<E, Spawned<S>, Discard> {
     /// A fail-fast group whose tasks run on `spawner`.
     ///
     /// # Examples
     ///
-    /// See [`Runtime`].
+    /// See [`Spawned`].
     pub fn new(spawner: S) -> Self {
         ErrGroup::builder().spawner(spawner)
     }
@@ -355,8 +355,8 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Handle`].
-    pub fn handle(&self) -> Handle<E, M, R> {
+    /// See [`GroupHandle`].
+    pub fn handle(&self) -> GroupHandle<E, M, R> {
         self.owner.handle.clone()
     }
 
@@ -376,7 +376,7 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///   an error like any other with [`Builder::panics_as_errors`];
     /// - a task was lost (its executor dropped it unfinished): re-raised as a panic naming
     ///   it, or `Err(Interrupted::Lost)` with [`Builder::interruptions_as_errors`];
-    /// - the group was cancelled from outside (its parent token, [`Handle::cancel`]) with
+    /// - the group was cancelled from outside (its parent token, [`GroupHandle::cancel`]) with
     ///   tasks unfinished and no failure: `Err(Interrupted::Cancelled)` with
     ///   [`Builder::interruptions_as_errors`]; otherwise a collecting group re-raises it as
     ///   a panic (its results are incomplete) and a [`Discard`] group returns `Ok(())`
@@ -522,9 +522,9 @@ impl<E, M: Mode, T> ErrGroup<E, M, FirstOk<T>> {
 }
 
 impl<E, M: Mode, R: Results> Deref for ErrGroup<E, M, R> {
-    type Target = Handle<E, M, R>;
+    type Target = GroupHandle<E, M, R>;
 
-    fn deref(&self) -> &Handle<E, M, R> {
+    fn deref(&self) -> &GroupHandle<E, M, R> {
         &self.owner.handle
     }
 }
@@ -546,7 +546,7 @@ impl<E, M: Mode, R: Results> fmt::Debug for ErrGroup<E, M, R> {
 
 impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
     /// Spawns `future` as a task of the group, waiting for a free slot if a limit is set,
-    /// as [`Handle::spawn`] does; while it waits, it runs the group's tasks, so that
+    /// as [`GroupHandle::spawn`] does; while it waits, it runs the group's tasks, so that
     /// spawning in a loop before `wait` cannot deadlock.
     ///
     /// # Examples
@@ -567,7 +567,7 @@ impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
     ///
     /// # Errors
     ///
-    /// As [`Handle::spawn`].
+    /// As [`GroupHandle::spawn`].
     ///
     /// # Cancel safety
     ///

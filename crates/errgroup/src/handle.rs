@@ -1,4 +1,4 @@
-//! [`Handle`]: where a group's spawning methods live (a group derefs to its handle), and
+//! [`GroupHandle`]: where a group's spawning methods live (a group derefs to its handle), and
 //! the [`Spawning`] future of a spawn that waits for a free slot.
 //!
 //! The spawn path goes down from here: `try_spawn` asks the group's mode to launch the
@@ -42,30 +42,30 @@ use crate::{
 ///     .unwrap();
 /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2]));
 /// ```
-pub struct Handle<E, M: Mode, R: Results = Discard> {
+pub struct GroupHandle<E, M: Mode, R: Results = Discard> {
     pub(crate) shared: Arc<Shared<E, R>>,
     pub(crate) mode: M,
 }
 
-impl<E, M: Mode, R: Results> Handle<E, M, R> {
+impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     pub(crate) fn new(shared: Arc<Shared<E, R>>, mode: M) -> Self {
         Self { shared, mode }
     }
 }
 
-impl<E, M: Mode, R: Results> Clone for Handle<E, M, R> {
+impl<E, M: Mode, R: Results> Clone for GroupHandle<E, M, R> {
     fn clone(&self) -> Self {
         Self { shared: self.shared.clone(), mode: self.mode.clone() }
     }
 }
 
-impl<E, M: Mode, R: Results> fmt::Debug for Handle<E, M, R> {
+impl<E, M: Mode, R: Results> fmt::Debug for GroupHandle<E, M, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.shared.fmt(f)
     }
 }
 
-impl<E, M: Mode, R: Results> Handle<E, M, R> {
+impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// Spawns `future` as a task of the group if the group has room, without waiting.
     ///
     /// When this returns `Ok`, the task is counted in the group and will be polled (or dropped,
@@ -268,7 +268,7 @@ impl<E, M: Mode, R: Results> Handle<E, M, R> {
     }
 }
 
-/// Spawns a task once the group has a free slot. Returned by `Handle::spawn`.
+/// Spawns a task once the group has a free slot. Returned by `GroupHandle::spawn`.
 ///
 /// # Examples
 ///
@@ -287,14 +287,14 @@ impl<E, M: Mode, R: Results> Handle<E, M, R> {
 /// Dropping it before it resolves drops the future unspawned.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Spawning<'h, E, M: Mode, R: Results, F> {
-    handle: &'h Handle<E, M, R>,
+    handle: &'h GroupHandle<E, M, R>,
     future: Option<F>,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
 }
 
 impl<'h, E, M: Mode, R: Results, F> Spawning<'h, E, M, R, F> {
-    fn new(handle: &'h Handle<E, M, R>, future: F) -> Self {
+    fn new(handle: &'h GroupHandle<E, M, R>, future: F) -> Self {
         Self { handle, future: Some(future), ticket: None }
     }
 }
@@ -321,7 +321,7 @@ pub(crate) fn leave_slot_queue<E, R: Results>(shared: &Shared<E, R>, ticket: &mu
 /// also ends) and launch again, so that a slot freed in between is not missed; if still
 /// full, wait.
 pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F>(
-    handle: &Handle<E, M, R>,
+    handle: &GroupHandle<E, M, R>,
     future: &mut Option<F>,
     ticket: &mut Option<usize>,
     cx: &mut Context<'_>,

@@ -4,8 +4,8 @@
 //! - [`ErrGroup`]: spawn tasks that return `Result`, then wait for all of them. The first
 //!   error (or panic) cancels the rest — which are *dropped* at their next `.await`, so
 //!   even a task that never checks for cancellation stops — and is what `wait` returns.
-//!   Limits with back-pressure ([`Handle::limit`], [`Handle::spawn`]) and a non-blocking
-//!   [`Handle::try_spawn`] that hands the task back; results in spawn order or as they
+//!   Limits with back-pressure ([`GroupHandle::limit`], [`GroupHandle::spawn`]) and a non-blocking
+//!   [`GroupHandle::try_spawn`] that hands the task back; results in spawn order or as they
 //!   complete; policies for keeping every error or cancelling nothing.
 //! - [`CancelToken`]: a cancellation token with a reason and child tokens; every group has
 //!   one, and a group can be the child of yours.
@@ -61,7 +61,7 @@
 //! | panicked | re-raised, even if an error or a win came first; with [`panics_as_errors`](Builder::panics_as_errors), an error like any other | as `wait` | as `wait` | as `wait` | as `wait` |
 //! | was lost | re-raised as a panic naming it, or [`Interrupted::Lost`] as an error with [`interruptions_as_errors`](Builder::interruptions_as_errors); cancels a fail-fast group | as `wait` | as `wait`, unless a task won | as `wait` | as `wait` |
 //! | was cancelled by a failure or a win | nothing of its own: the failure or the win is the group's outcome | | | | |
-//! | was cancelled from outside (a parent token, [`Handle::cancel`]) | [`Interrupted::Cancelled`] as an error with `interruptions_as_errors`; otherwise a panic in a collecting group (no complete results), `Ok(())` in a [`Discard`] group | as `wait`, in the `Vec` | `Err` (empty, or the interruption) | the stream ends (with the interruption as its last item, opted in) | `None` at its position |
+//! | was cancelled from outside (a parent token, [`GroupHandle::cancel`]) | [`Interrupted::Cancelled`] as an error with `interruptions_as_errors`; otherwise a panic in a collecting group (no complete results), `Ok(())` in a [`Discard`] group | as `wait`, in the `Vec` | `Err` (empty, or the interruption) | the stream ends (with the interruption as its last item, opted in) | `None` at its position |
 //!
 //! So `wait` never returns `Ok` for a group that lost a task, a collecting group never
 //! returns values at positions that are not their tasks', and a panic is never swallowed.
@@ -126,7 +126,7 @@
 //! - **Go's `errgroup`** cancels a `Context` and relies on every goroutine to check it;
 //!   `SetLimit` panics if changed while goroutines run, and `Go` blocks with no way to give
 //!   the work back except `TryGo`. Here cancellation drops tasks, the limit may change at
-//!   any time, and [`Handle::try_spawn`] hands the future back.
+//!   any time, and [`GroupHandle::try_spawn`] hands the future back.
 //!
 //! # Runtime support
 //!
@@ -167,7 +167,7 @@ pub use errgroup_core as raw;
 //   task         the task wrapper: counts a task in and out, records its outcome
 //   mode/inline  the inline driver: tasks run inside the group's own futures
 //   mode         `Mode`, `Launch`: where tasks run, and how each mode launches one
-//   handle       `Handle`: `try_spawn`, `spawn` (`Spawning`), limits, cancel
+//   handle       `GroupHandle`: `try_spawn`, `spawn` (`Spawning`), limits, cancel
 //   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
 //   group        `ErrGroup`, `Builder`
 //   wait_group   `WaitGroup` (stands alone)
@@ -191,8 +191,8 @@ mod wakers;
 
 pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
 pub use group::{Builder, ErrGroup};
-pub use handle::Handle;
-pub use mode::{Inline, Launch, LocalRuntime, Mode, Runtime};
+pub use handle::GroupHandle;
+pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal};
 pub use outcome::{Interrupted, Lost, Outcome, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;

@@ -20,7 +20,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// Where a group's tasks run. Sealed: [`Runtime`], [`LocalRuntime`] or [`Inline`].
+/// Where a group's tasks run. Sealed: [`Spawned`], [`SpawnedLocal`] or [`Inline`].
 ///
 /// # Examples
 ///
@@ -52,8 +52,8 @@ pub trait Mode: sealed::Sealed + Clone {
 
 /// A [`Mode`] that can run the future `F` as a task of a group with error `E` and results
 /// `R`: what `try_spawn` and `spawn` ask of their future. Every mode implements it for
-/// the futures it accepts — `Send + 'static` on a [`Runtime`], `'static` on a
-/// [`LocalRuntime`], `Send + 'a` [`Inline`] — that return `Result<R::Value, E>`. Sealed.
+/// the futures it accepts — `Send + 'static` on a [`Spawned`], `'static` on a
+/// [`SpawnedLocal`], `Send + 'a` [`Inline`] — that return `Result<R::Value, E>`. Sealed.
 ///
 /// # Examples
 ///
@@ -80,7 +80,7 @@ pub trait Launch<F, E, R: Results>: Mode {
 /// use std::sync::{Arc, Mutex};
 /// use std::thread::{self, JoinHandle};
 ///
-/// use errgroup::{ErrGroup, Runtime, Spawn, SpawnError};
+/// use errgroup::{ErrGroup, Spawned, Spawn, SpawnError};
 ///
 /// /// The simplest spawner: a thread per task, joined at the end.
 /// #[derive(Clone, Default)]
@@ -98,7 +98,7 @@ pub trait Launch<F, E, R: Results>: Mode {
 /// }
 ///
 /// let threads = Threads::default();
-/// let group: ErrGroup<(), Runtime<Threads>> = ErrGroup::new(threads.clone());
+/// let group: ErrGroup<(), Spawned<Threads>> = ErrGroup::new(threads.clone());
 /// group.try_spawn(async { Ok(()) }).unwrap();
 /// futures_executor::block_on(group.wait()).unwrap();
 /// for thread in threads.0.lock().unwrap().drain(..) {
@@ -106,7 +106,7 @@ pub trait Launch<F, E, R: Results>: Mode {
 /// }
 /// ```
 ///
-/// Tasks of a `Runtime` group run on other threads, so they must be `Send + 'static`;
+/// Tasks of a `Spawned` group run on other threads, so they must be `Send + 'static`;
 /// this does not compile:
 ///
 /// ```compile_fail
@@ -124,13 +124,13 @@ pub trait Launch<F, E, R: Results>: Mode {
 /// let _ = group.try_spawn(async move { Ok::<i32, ()>(*not_send).map(drop) });
 /// ```
 #[derive(Clone, Debug)]
-pub struct Runtime<S>(pub(crate) S);
+pub struct Spawned<S>(pub(crate) S);
 
 /// Tasks run on a [`LocalSpawn`](crate::LocalSpawn)er: `'static` futures that need not be
 /// `Send`, on the current thread's executor. Made by
 /// [`Builder::local_spawner`](crate::Builder::local_spawner).
 ///
-/// `LocalRuntime` is neither `Send` nor `Sync`, whatever the spawner, and so are the
+/// `SpawnedLocal` is neither `Send` nor `Sync`, whatever the spawner, and so are the
 /// groups and handles of this mode: a local spawner spawns onto the executor of the
 /// thread it is called on, so a group used from another thread would put its tasks where
 /// its `wait` never runs them.
@@ -158,9 +158,9 @@ pub struct Runtime<S>(pub(crate) S);
 /// std::thread::spawn(move || drop(group));
 /// ```
 #[derive(Clone, Debug)]
-pub struct LocalRuntime<S>(pub(crate) S, PhantomData<*const ()>);
+pub struct SpawnedLocal<S>(pub(crate) S, PhantomData<*const ()>);
 
-impl<S> LocalRuntime<S> {
+impl<S> SpawnedLocal<S> {
     /// The mode of a group on `spawner`. The marker makes it `!Send` and `!Sync`.
     pub(crate) const fn new(spawner: S) -> Self {
         Self(spawner, PhantomData)
@@ -226,11 +226,11 @@ impl Inline<'_> {
     }
 }
 
-impl<S: Clone> sealed::Sealed for Runtime<S> {}
-impl<S: Clone> sealed::Sealed for LocalRuntime<S> {}
+impl<S: Clone> sealed::Sealed for Spawned<S> {}
+impl<S: Clone> sealed::Sealed for SpawnedLocal<S> {}
 impl sealed::Sealed for Inline<'_> {}
 
-impl<S: Clone> Mode for Runtime<S> {
+impl<S: Clone> Mode for Spawned<S> {
     type Driver = ();
     type Kind = OnExecutor;
 
@@ -241,7 +241,7 @@ impl<S: Clone> Mode for Runtime<S> {
     fn close((): &mut (), _: &Self) {}
 }
 
-impl<S: Clone> Mode for LocalRuntime<S> {
+impl<S: Clone> Mode for SpawnedLocal<S> {
     type Driver = ();
     type Kind = OnExecutor;
 
@@ -271,7 +271,7 @@ impl<'a> Mode for Inline<'a> {
     }
 }
 
-impl<E, S, R, F> Launch<F, E, R> for Runtime<S>
+impl<E, S, R, F> Launch<F, E, R> for Spawned<S>
 where
     E: Send + 'static,
     S: Spawn + Clone,
@@ -286,7 +286,7 @@ where
     }
 }
 
-impl<E, S, R, F> Launch<F, E, R> for LocalRuntime<S>
+impl<E, S, R, F> Launch<F, E, R> for SpawnedLocal<S>
 where
     E: 'static,
     S: LocalSpawn + Clone,

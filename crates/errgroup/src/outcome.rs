@@ -137,7 +137,7 @@ impl fmt::Display for Lost {
 impl core::error::Error for Lost {}
 
 /// A group did not run every task to its end, and no task failed: a task was lost, or the
-/// group was cancelled from outside (its parent token, [`Handle::cancel`](crate::Handle::cancel))
+/// group was cancelled from outside (its parent token, [`GroupHandle::cancel`](crate::GroupHandle::cancel))
 /// while tasks were unfinished.
 ///
 /// What `wait` does then depends on the group:

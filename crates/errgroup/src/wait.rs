@@ -20,7 +20,7 @@ use event_listener::EventListener;
 
 use crate::{
     error::Rejected,
-    handle::{Handle, leave_slot_queue, poll_spawn},
+    handle::{GroupHandle, leave_slot_queue, poll_spawn},
     mode::{Inline, Launch, Mode},
     outcome::{Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
@@ -33,12 +33,12 @@ use crate::{
 /// driver (the tasks an inline group runs in its own futures). Dropped unwaited, it
 /// cancels the group and drops every task the driver holds.
 pub(crate) struct Owner<E, M: Mode, R: Results> {
-    pub(crate) handle: Handle<E, M, R>,
+    pub(crate) handle: GroupHandle<E, M, R>,
     driver: M::Driver,
 }
 
 impl<E, M: Mode, R: Results> Owner<E, M, R> {
-    pub(crate) fn new(handle: Handle<E, M, R>) -> Self {
+    pub(crate) fn new(handle: GroupHandle<E, M, R>) -> Self {
         Self { handle, driver: M::Driver::default() }
     }
 

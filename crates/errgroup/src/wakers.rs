@@ -94,17 +94,18 @@ impl Default for TaskWakers {
 /// slab never has `usize::MAX` entries).
 pub(crate) const NO_SLOT: usize = usize::MAX;
 
-/// The group was cancelled: the task must abort instead of waiting.
-pub(crate) struct Cancelled;
+/// The registry was drained for good (its group is cancelled): the task must abort, the
+/// spawn must stop waiting.
+pub(crate) struct Drained;
 
 impl TaskWakers {
     /// Records `waker` for the task whose slot is `key` (taking a slot on first use, when
     /// `key` is [`NO_SLOT`]).
-    pub(crate) fn register(&self, key: &mut usize, waker: &Waker) -> Result<(), Cancelled> {
+    pub(crate) fn register(&self, key: &mut usize, waker: &Waker) -> Result<(), Drained> {
         self.registry.with(|registry| {
             // Relaxed: written under this lock, which orders it.
             if self.cancelled.load(Ordering::Relaxed) {
-                return Err(Cancelled);
+                return Err(Drained);
             }
             match *key {
                 NO_SLOT => *key = registry.tasks.insert(waker.clone()),
@@ -121,10 +122,10 @@ impl TaskWakers {
         &self,
         ticket: &mut Option<usize>,
         waker: &Waker,
-    ) -> Result<(), Cancelled> {
+    ) -> Result<(), Drained> {
         self.registry.with(|registry| {
             if self.cancelled.load(Ordering::Relaxed) {
-                return Err(Cancelled);
+                return Err(Drained);
             }
             if let Some(at) = ticket.and_then(|ticket| registry.position(ticket)) {
                 registry.spawns[at].1.clone_from(waker);

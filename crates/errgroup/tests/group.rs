@@ -20,7 +20,8 @@ use std::{
 };
 
 use errgroup::{
-    CancelReason, CancelToken, ErrGroup, Handle, Panicked, Policy, Rejected, Runtime, future::Wait,
+    CancelReason, CancelToken, ErrGroup, GroupHandle, Panicked, Policy, Rejected, Spawned,
+    future::Wait,
 };
 use futures_executor::block_on;
 use support::{
@@ -28,14 +29,14 @@ use support::{
     PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
 };
 
-type Group = ErrGroup<u32, Runtime<RecordingSpawner>, errgroup::Collect<u32>>;
+type Group = ErrGroup<u32, Spawned<RecordingSpawner>, errgroup::Collect<u32>>;
 
 fn recording_group() -> (Group, RecordingSpawner) {
     let spawner = RecordingSpawner::default();
     (ErrGroup::builder().collect().spawner(spawner.clone()), spawner)
 }
 
-fn spawn_gates<R>(group: &ErrGroup<u32, Runtime<RecordingSpawner>, R>, n: usize) -> Vec<Gate>
+fn spawn_gates<R>(group: &ErrGroup<u32, Spawned<RecordingSpawner>, R>, n: usize) -> Vec<Gate>
 where
     R: errgroup::Results<Value = u32> + 'static,
     R::Store: Send + Sync,
@@ -593,7 +594,8 @@ fn spawning_into_a_cancelled_group_returns_the_future_unrun() {
 #[test]
 fn spawning_into_a_finished_group_returns_closed() {
     let (group, spawner) = recording_group();
-    let handle: Handle<u32, Runtime<RecordingSpawner>, errgroup::Collect<u32>> = group.handle();
+    let handle: GroupHandle<u32, Spawned<RecordingSpawner>, errgroup::Collect<u32>> =
+        group.handle();
     assert_eq!(block_on(group.wait()), Ok(vec![]));
     let rejected = handle.try_spawn(async { Ok(1) }).unwrap_err();
     assert_eq!(rejected.to_string(), "task rejected: the group has finished");
@@ -797,7 +799,7 @@ fn dropping_the_wait_future_cancels_the_group() {
     let token = group.token();
     let gate = Gate::new();
     group.try_spawn(gate.future().map_ok()).unwrap();
-    let mut wait: Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard> = group.wait();
+    let mut wait: Wait<u32, Spawned<RecordingSpawner>, errgroup::Discard> = group.wait();
     assert!(Counted::new().poll(&mut wait).is_pending());
     drop(wait);
     assert!(token.is_cancelled());
@@ -807,7 +809,7 @@ fn dropping_the_wait_future_cancels_the_group() {
 #[test]
 fn inline_handles_spawn_siblings_from_inside_tasks() {
     fn fan_out(
-        handle: Handle<(), errgroup::Inline<'static>>,
+        handle: GroupHandle<(), errgroup::Inline<'static>>,
         leaves: Arc<AtomicUsize>,
         depth: u32,
     ) -> impl Future<Output = Result<(), ()>> + Send + 'static {
@@ -1177,12 +1179,12 @@ fn public_types_are_send_sync_and_unpin_where_promised() {
     fn send_sync<T: Send + Sync>() {}
     fn send<T: Send>() {}
     fn unpin<T: Unpin>() {}
-    type G = ErrGroup<u32, Runtime<RecordingSpawner>>;
+    type G = ErrGroup<u32, Spawned<RecordingSpawner>>;
     send_sync::<G>();
-    send_sync::<Handle<u32, Runtime<RecordingSpawner>>>();
+    send_sync::<GroupHandle<u32, Spawned<RecordingSpawner>>>();
     send::<ErrGroup<u32, errgroup::Inline<'static>>>();
-    send::<Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard>>();
-    unpin::<Wait<u32, Runtime<RecordingSpawner>, errgroup::Discard>>();
+    send::<Wait<u32, Spawned<RecordingSpawner>, errgroup::Discard>>();
+    unpin::<Wait<u32, Spawned<RecordingSpawner>, errgroup::Discard>>();
     send_sync::<CancelToken>();
     send_sync::<errgroup::WaitGroup>();
     send_sync::<Rejected<GateFuture>>();

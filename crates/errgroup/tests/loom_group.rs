@@ -1,4 +1,4 @@
-//! Loom models of `ErrGroup`'s wake-up paths in `Runtime` mode: the last task finishing
+//! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
 //! cancelling a pending sibling, and a task's value and writes reaching the waiter.
 //!
@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use errgroup::{ErrGroup, Results, Runtime, Spawn, SpawnError};
+use errgroup::{ErrGroup, Results, Spawn, SpawnError, Spawned};
 use loom::thread::{self, JoinHandle};
 
 /// How often each outcome occurred across the runs of one model.
@@ -150,7 +150,7 @@ fn block_on_counting<F: Future>(future: F) -> (F::Output, Run) {
 /// fails. (No `unsafe`: loom explores the values a relaxed load may return.)
 struct Written(loom::sync::atomic::AtomicU32);
 
-type Group<E, R> = ErrGroup<E, Runtime<LoomThreads>, R>;
+type Group<E, R> = ErrGroup<E, Spawned<LoomThreads>, R>;
 
 /// Waits for `group` on this (loom) thread: returns its outcome and whether the first poll
 /// found it finished or the waiter had to be woken.
