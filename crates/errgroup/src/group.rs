@@ -53,7 +53,7 @@ use crate::{
 /// # });
 /// ```
 pub struct ErrGroup<E, M: Mode, R: Results = Discard> {
-    owner: Owner<E, M, R>,
+    pub(crate) owner: Owner<E, M, R>,
 }
 
 /// Configures a group before it is made: its [`Policy`], cooperative cancellation, a

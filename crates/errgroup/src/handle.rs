@@ -148,6 +148,19 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
         Spawning::new(self, future)
     }
 
+    /// The group's mode: where its tasks run (for a group on a spawner, the spawner; see
+    /// [`WithSpawner`](crate::WithSpawner)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// let _mode: &errgroup::Inline<'_> = group.mode();
+    /// ```
+    pub fn mode(&self) -> &M {
+        &self.mode
+    }
+
     /// The group's cancellation token: cancelled when the group is (by a failure, by
     /// [`cancel`](Self::cancel), by its parent or by a timeout), with the reason.
     ///

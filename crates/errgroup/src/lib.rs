@@ -161,6 +161,7 @@ pub use errgroup_core as raw;
 //   panic        `Panicked`: a task's panic as an error value (feature `std`)
 //   outcome      `Outcome`, `Lost`, `Interrupted`, `Timed`: how tasks and groups ended
 //   spawn        `Spawn`, `LocalSpawn`: the caller's executor
+//   rt           `Timer`, `BlockingPool`: the rest of a runtime, after hyper's `rt`
 //   policy       `Policy`, the failures a group keeps and what becomes of them
 //   wakers       the registry of wake-ups owed to pending tasks and waiting spawns
 //   shared       `Shared`: the state a group shares with its tasks and handles
@@ -170,7 +171,11 @@ pub use errgroup_core as raw;
 //   handle       `GroupHandle`: `try_spawn`, `spawn` (`Spawning`), limits, cancel
 //   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
 //   group        `ErrGroup`, `Builder`
+//   timeout      `wait_timeout`, `wait_deadline` over a `Timer`, for every group
+//   blocking     `spawn_blocking` over a `BlockingPool`, for every group (`std`)
 //   wait_group   `WaitGroup` (stands alone)
+#[cfg(feature = "std")]
+mod blocking;
 mod error;
 mod group;
 mod handle;
@@ -180,10 +185,12 @@ mod outcome;
 mod panic;
 mod policy;
 mod results;
+mod rt;
 mod shared;
 mod spawn;
 mod sync;
 mod task;
+mod timeout;
 mod token;
 mod wait;
 mod wait_group;
@@ -192,19 +199,25 @@ mod wakers;
 pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
 pub use group::{Builder, ErrGroup};
 pub use handle::GroupHandle;
-pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal};
+pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
 pub use outcome::{Interrupted, Lost, Outcome, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use policy::Policy;
 pub use results::{Collect, Discard, FirstOk, Results};
+#[cfg(feature = "std")]
+pub use rt::BlockingPool;
+pub use rt::Timer;
 pub use spawn::{LocalSpawn, Spawn};
 pub use token::{CancelReason, CancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
 /// The named futures (and the stream) returned by this crate's async methods.
 pub mod future {
+    #[cfg(feature = "std")]
+    pub use crate::blocking::Blocking;
     pub use crate::handle::Spawning;
+    pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned};
     pub use crate::wait::{Completions, InlineSpawning, Race, Wait, WaitAll, WaitUntil};
     pub use crate::wait_group::WaitGroupWait;

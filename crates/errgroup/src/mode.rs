@@ -70,6 +70,52 @@ pub trait Launch<F, E, R: Results>: Mode {
     fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>>;
 }
 
+/// A [`Mode`] whose tasks run on a spawner ([`Spawned`], [`SpawnedLocal`]). The spawner
+/// is also the runtime that the group's timeouts and blocking closures use, when it is a
+/// [`Timer`](crate::Timer) (`wait_timeout`, `wait_deadline`) or a
+/// [`BlockingPool`](crate::BlockingPool) (`spawn_blocking`), as the adapter crates'
+/// spawners are. Sealed.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Spawned, WithSpawner};
+///
+/// fn spawner_of<M: WithSpawner>(group: &ErrGroup<(), M>) -> &M::Spawner {
+///     group.mode().spawner()
+/// }
+/// # #[derive(Clone, Debug, PartialEq)]
+/// # struct Dropper;
+/// # impl errgroup::Spawn for Dropper {
+/// #     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, _: F) -> Result<(), errgroup::SpawnError> { Ok(()) }
+/// # }
+/// let group: ErrGroup<(), Spawned<Dropper>> = ErrGroup::new(Dropper);
+/// assert_eq!(spawner_of(&group), &Dropper);
+/// ```
+pub trait WithSpawner: Mode {
+    /// The spawner the group's tasks run on.
+    type Spawner;
+
+    /// The spawner the group's tasks run on.
+    fn spawner(&self) -> &Self::Spawner;
+}
+
+impl<S: Clone> WithSpawner for Spawned<S> {
+    type Spawner = S;
+
+    fn spawner(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S: Clone> WithSpawner for SpawnedLocal<S> {
+    type Spawner = S;
+
+    fn spawner(&self) -> &S {
+        &self.0
+    }
+}
+
 /// Tasks run on a [`Spawn`](crate::Spawn)er: `Send + 'static` futures on a multi-threaded
 /// executor. Made by [`Builder::spawner`](crate::Builder::spawner) and
 /// [`ErrGroup::new`](crate::ErrGroup::new).
