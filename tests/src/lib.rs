@@ -26,6 +26,7 @@ use errgroup::{
     Builder, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError, Spawned,
 };
 
+pub mod adapter;
 pub mod conformance;
 pub mod runtimes;
 pub mod support;

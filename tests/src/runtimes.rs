@@ -1,12 +1,12 @@
 //! The runtimes the suite runs on through their adapter crates: tokio (multi-thread,
 //! current-thread and a `LocalSet`), smol and async-std.
 
-use std::{future::Future, sync::OnceLock};
+use std::{future::Future, rc::Rc, sync::OnceLock};
 
 use errgroup::{Builder, ErrGroup, GroupHandle, Results, SpawnedLocal};
 use tokio::{runtime::Runtime, task::LocalSet};
 
-use crate::{Executor, RuntimeExecutor, SpawnResult, support::Task};
+use crate::{Executor, RuntimeExecutor, SpawnResult, adapter::Adapter, support::Task};
 
 /// tokio's multi-thread scheduler with two workers, shared by every test.
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +159,96 @@ impl RuntimeExecutor for AsyncStd {
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
+        async_std::task::block_on(future)
+    }
+}
+
+impl Adapter for TokioMultiThread {
+    type Spawner = errgroup_tokio::Spawner;
+    type Local = errgroup_tokio::LocalSpawner;
+
+    fn spawner() -> Self::Spawner {
+        <Self as RuntimeExecutor>::spawner()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        <Self as RuntimeExecutor>::block_on(future)
+    }
+
+    fn local_spawner() -> Self::Local {
+        errgroup_tokio::LocalSpawner::new()
+    }
+
+    fn block_on_local<F: Future>(future: F) -> F::Output {
+        <TokioLocalSet as Executor>::block_on(future)
+    }
+}
+
+impl Adapter for TokioCurrentThread {
+    type Spawner = errgroup_tokio::Spawner;
+    type Local = errgroup_tokio::LocalSpawner;
+
+    fn spawner() -> Self::Spawner {
+        <Self as RuntimeExecutor>::spawner()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        <Self as RuntimeExecutor>::block_on(future)
+    }
+
+    fn local_spawner() -> Self::Local {
+        errgroup_tokio::LocalSpawner::new()
+    }
+
+    fn block_on_local<F: Future>(future: F) -> F::Output {
+        <TokioLocalSet as Executor>::block_on(future)
+    }
+}
+
+thread_local! {
+    /// The smol `LocalExecutor` of a test thread.
+    static SMOL_LOCAL: Rc<smol::LocalExecutor<'static>> = Rc::new(smol::LocalExecutor::new());
+}
+
+impl Adapter for Smol {
+    type Spawner = errgroup_smol::Spawner;
+    type Local = errgroup_smol::LocalSpawner;
+
+    fn spawner() -> Self::Spawner {
+        errgroup_smol::Spawner
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        smol::block_on(future)
+    }
+
+    fn local_spawner() -> Self::Local {
+        errgroup_smol::LocalSpawner::new(SMOL_LOCAL.with(Rc::clone))
+    }
+
+    fn block_on_local<F: Future>(future: F) -> F::Output {
+        let local = SMOL_LOCAL.with(Rc::clone);
+        smol::block_on(local.run(future))
+    }
+}
+
+impl Adapter for AsyncStd {
+    type Spawner = errgroup_async_std::Spawner;
+    type Local = errgroup_async_std::LocalSpawner;
+
+    fn spawner() -> Self::Spawner {
+        errgroup_async_std::Spawner::default()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        async_std::task::block_on(future)
+    }
+
+    fn local_spawner() -> Self::Local {
+        errgroup_async_std::LocalSpawner::default()
+    }
+
+    fn block_on_local<F: Future>(future: F) -> F::Output {
         async_std::task::block_on(future)
     }
 }

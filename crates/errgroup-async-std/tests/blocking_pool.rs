@@ -20,7 +20,6 @@ use std::{
 };
 
 use async_std::task;
-use errgroup_async_std::SpawnBlocking;
 
 /// Threads in the blocking pool: all of them held busy by the test.
 const POOL: usize = 2;

@@ -1,15 +1,18 @@
 //! [`errgroup`] for smol: spawners for smol's global executor, for an [`Executor`] and
 //! for a [`LocalExecutor`], blocking closures as tasks, and timeouts on smol's timer.
 //!
-//! This crate holds no group logic of its own — that is all in [`errgroup`]: it only
-//! tells a group where its tasks run.
+//! This crate holds no group logic of its own — that is all in [`errgroup`]: it
+//! implements `errgroup`'s runtime traits for smol ([`Spawn`](errgroup::Spawn) or
+//! [`LocalSpawn`](errgroup::LocalSpawn), [`Timer`](errgroup::Timer) on smol's timer,
+//! [`BlockingPool`](errgroup::BlockingPool) on its blocking pool) and offers constructors.
+//! So a group on any of its spawners has `group.wait_timeout(duration)`,
+//! `group.wait_deadline(instant)` and `group.spawn_blocking(closure)`, with no trait to
+//! import.
 //!
 //! - [`group`] (or [`ErrGroup::new`]`(`[`Spawner`]`)`): a fail-fast [`Group`] on the
 //!   global executor, [`smol::spawn`]'s.
 //! - [`ExecutorSpawner`]: tasks on an `Arc<`[`Executor`]`>` you run yourself.
 //! - [`LocalSpawner`] and [`LocalGroup`]: `!Send` tasks on an `Rc<`[`LocalExecutor`]`>`.
-//! - [`SpawnBlocking`]: `group.spawn_blocking(closure)`, on smol's blocking thread pool.
-//! - [`WaitTimeout`]: `group.wait_timeout(duration)` and `group.wait_deadline(instant)`.
 //!
 //! [`ErrGroup::new`]: errgroup::ErrGroup::new
 //! [`Executor`]: smol::Executor
@@ -21,7 +24,7 @@
 //! use std::time::Duration;
 //!
 //! use errgroup::{ErrGroup, Timed};
-//! use errgroup_smol::{SpawnBlocking, Spawner, WaitTimeout};
+//! use errgroup_smol::Spawner;
 //!
 //! async fn fetch(id: u32) -> Result<u32, String> {
 //!     if id == 3 { Err(format!("item {id} is missing")) } else { Ok(id * 10) }
@@ -58,7 +61,7 @@
 //! - **The global executor is single-threaded by default**: [`smol::spawn`] runs tasks on
 //!   `SMOL_THREADS` background threads, one unless that variable says otherwise. A task
 //!   that blocks its thread stalls every other task there; give blocking work to
-//!   [`SpawnBlocking::spawn_blocking`].
+//!   `group.spawn_blocking`.
 //! - **Executors you own must be run.** [`ExecutorSpawner`] and [`LocalSpawner`] only
 //!   spawn: until something runs the executor (`executor.run(group.wait())` is the usual
 //!   way), the tasks do not run and `wait` does not resolve. The spawner holds the
@@ -86,14 +89,10 @@
 
 extern crate alloc;
 
-mod blocking;
 mod spawn;
-mod timeout;
 
-pub use blocking::SpawnBlocking;
 pub use errgroup;
 pub use spawn::{ExecutorSpawner, LocalSpawner, Spawner};
-pub use timeout::WaitTimeout;
 
 use errgroup::{Discard, ErrGroup, Spawned, SpawnedLocal};
 

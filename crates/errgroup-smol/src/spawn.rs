@@ -1,9 +1,12 @@
-//! The spawners: smol's global executor, a shared `Executor`, a `LocalExecutor`.
+//! The spawners: smol's global executor, a shared `Executor`, a `LocalExecutor`; each
+//! with smol's timer and blocking pool.
 
 use alloc::{rc::Rc, sync::Arc};
+use core::time::Duration;
+use std::time::Instant;
 
-use errgroup::{LocalSpawn, Spawn, SpawnError};
-use smol::{Executor, LocalExecutor};
+use errgroup::{BlockingPool, LocalSpawn, Spawn, SpawnError, Timer};
+use smol::{Executor, LocalExecutor, Task};
 
 /// Spawns a group's tasks on smol's global executor, as [`smol::spawn`] does: detached,
 /// on the executor's background threads (one unless `SMOL_THREADS` says more).
@@ -168,3 +171,47 @@ impl LocalSpawn for LocalSpawner {
         Ok(())
     }
 }
+
+/// Every spawner of this crate has smol's timer ([`smol::Timer`], from `async-io`: it fires
+/// under any executor, driven by the `async-io` reactor) and its blocking pool
+/// ([`smol::unblock`], from `blocking`: threads started as needed, up to
+/// `BLOCKING_MAX_THREADS`, 500 by default).
+macro_rules! smol_runtime {
+    ($($spawner:ty),*) => {$(
+        impl Timer for $spawner {
+            type Instant = Instant;
+            type Sleep = smol::Timer;
+
+            fn now(&self) -> Instant {
+                Instant::now()
+            }
+
+            fn checked_add(&self, instant: Instant, duration: Duration) -> Option<Instant> {
+                instant.checked_add(duration)
+            }
+
+            fn sleep_until(&self, deadline: Instant) -> smol::Timer {
+                smol::Timer::at(deadline)
+            }
+        }
+
+        impl BlockingPool for $spawner {
+            type Job<T: Send + 'static> = Task<T>;
+
+            fn spawn_blocking<T, F>(&self, job: F) -> Task<T>
+            where
+                F: FnOnce() -> T + Send + 'static,
+                T: Send + 'static,
+            {
+                smol::unblock(job)
+            }
+
+            /// The pool never drops a job unrun.
+            fn joined<T: Send + 'static>(output: T) -> Option<T> {
+                Some(output)
+            }
+        }
+    )*};
+}
+
+smol_runtime!(Spawner, ExecutorSpawner, LocalSpawner);

@@ -1,6 +1,7 @@
 //! The smol adapter on each of smol's executors: the global one, a shared `Executor` (run
 //! by a thread of its own, or by `block_on`), and a `LocalExecutor` with `!Send` tasks;
-//! blocking closures; timeouts on smol's timer.
+//! blocking closures and timeouts on an executor of one's own. What every adapter does
+//! alike is the adapter suite's, in `tests/`.
 //!
 //! Events are ordered with channels, never with sleeps. The timeout tests wait for real
 //! time (a few tens of milliseconds): smol has no paused clock.
@@ -9,20 +10,17 @@
 use std::{
     cell::RefCell,
     future::pending,
-    panic::{AssertUnwindSafe, catch_unwind},
     rc::Rc,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
     thread,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use errgroup::{CancelReason, Collect, ErrGroup, Panicked, Rejected, Spawn, Spawned, Timed};
-use errgroup_smol::{
-    ExecutorSpawner, Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, WaitTimeout,
-};
+use errgroup::{CancelReason, Collect, ErrGroup, Spawn, Spawned, Timed};
+use errgroup_smol::{ExecutorSpawner, Group, LocalGroup, LocalSpawner, Spawner};
 use smol::{Executor, LocalExecutor, channel};
 
 /// Long enough that the tasks it is meant to outlive are well under way, short enough to
@@ -51,21 +49,6 @@ struct DropGuard(Arc<AtomicUsize>);
 impl Drop for DropGuard {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// A panic payload that no `panic!` makes: finding it again proves it is the original.
-#[derive(Debug, PartialEq)]
-struct Payload(u32);
-
-#[derive(Debug)]
-enum Error {
-    Panicked(Panicked),
-}
-
-impl From<Panicked> for Error {
-    fn from(panicked: Panicked) -> Self {
-        Error::Panicked(panicked)
     }
 }
 
@@ -288,22 +271,7 @@ fn local_executor_first_error_cancels_siblings() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Blocking closures.
-
-#[test]
-fn spawn_blocking_values_and_errors_are_the_groups() {
-    let group = ErrGroup::builder().collect().spawner(Spawner);
-    group.spawn_blocking(|| Ok::<u32, &str>(1)).unwrap();
-    group.try_spawn(async { Ok(2) }).unwrap();
-    group.spawn_blocking(|| Ok(3)).unwrap();
-    assert_eq!(smol::block_on(group.wait()), Ok(vec![1, 2, 3]));
-
-    let group = errgroup_smol::group();
-    let token = group.token();
-    group.spawn_blocking(|| Err("blocking failed")).unwrap();
-    assert_eq!(smol::block_on(group.wait()), Err("blocking failed"));
-    assert_eq!(token.reason(), Some(CancelReason::Error));
-}
+// Blocking closures on an executor of one's own (the adapter suite in `tests/` has the rest).
 
 #[test]
 fn spawn_blocking_on_an_executor_and_a_local_executor() {
@@ -318,213 +286,8 @@ fn spawn_blocking_on_an_executor_and_a_local_executor() {
     assert_eq!(smol::block_on(local.run(group.wait())), Ok(vec![8]));
 }
 
-#[test]
-fn spawn_blocking_panic_is_reraised_at_wait_with_the_original_payload() {
-    let group: Group<()> = errgroup_smol::group();
-    let token = group.token();
-    let drops = Drops::default();
-    let guard = drops.guard();
-    group
-        .try_spawn(async move {
-            let _guard = guard;
-            pending::<()>().await;
-            Ok(())
-        })
-        .unwrap();
-    group.spawn_blocking(|| std::panic::panic_any(Payload(7))).unwrap();
-    let payload = catch_unwind(AssertUnwindSafe(|| smol::block_on(group.wait()))).unwrap_err();
-    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
-    assert_eq!(drops.count(), 1, "the panic cancelled the sibling");
-    assert_eq!(token.reason(), Some(CancelReason::Panic));
-}
-
-#[test]
-fn spawn_blocking_panic_becomes_an_error_with_panics_as_errors() {
-    let group = ErrGroup::builder().panics_as_errors().spawner(Spawner);
-    group.spawn_blocking(|| Ok::<(), Error>(())).unwrap();
-    group.spawn_blocking(|| -> Result<(), Error> { panic!("disk on fire") }).unwrap();
-    match smol::block_on(group.wait()) {
-        Err(Error::Panicked(panicked)) => {
-            assert_eq!(panicked.message(), Some("disk on fire"));
-            assert_eq!(panicked.task(), 1);
-        }
-        other => panic!("expected the panic as an error, got {other:?}"),
-    }
-}
-
-#[test]
-fn spawn_blocking_into_a_cancelled_group_hands_the_closure_back() {
-    let group = ErrGroup::builder().collect().spawner(Spawner);
-    group.cancel();
-    let Err(Rejected::Cancelled(closure)) = group.spawn_blocking(|| Ok::<u32, Error>(42)) else {
-        panic!("a cancelled group must refuse the closure");
-    };
-    assert_eq!(closure().unwrap(), 42, "the very closure came back, not run");
-    assert!(matches!(smol::block_on(group.wait()), Ok(values) if values.is_empty()));
-}
-
-#[test]
-fn spawn_blocking_into_a_full_or_finished_group_hands_the_closure_back() {
-    let group = ErrGroup::builder().collect().spawner(Spawner);
-    let handle = group.handle();
-    group.limit(1).unwrap();
-    let (release_tx, release_rx) = channel::bounded::<()>(1);
-    group
-        .spawn_blocking(move || {
-            release_rx.recv_blocking().unwrap();
-            Ok::<u32, Error>(1)
-        })
-        .unwrap();
-    let Err(Rejected::Full(closure)) = group.spawn_blocking(|| Ok(2)) else {
-        panic!("a full group must refuse the closure");
-    };
-    assert_eq!(closure().unwrap(), 2);
-    release_tx.send_blocking(()).unwrap();
-    assert_eq!(smol::block_on(group.wait()).unwrap(), vec![1]);
-
-    let Err(Rejected::Closed(closure)) = handle.spawn_blocking(|| Ok(3)) else {
-        panic!("a finished group must refuse the closure");
-    };
-    assert_eq!(closure().unwrap(), 3);
-}
-
-#[test]
-fn spawn_blocking_cancelled_group_stops_waiting_and_the_closure_runs_to_completion() {
-    let group = errgroup_smol::group::<()>();
-    let (started_tx, started_rx) = channel::bounded::<()>(1);
-    let (release_tx, release_rx) = channel::bounded::<()>(1);
-    let (finished_tx, finished_rx) = channel::bounded::<()>(1);
-    group
-        .spawn_blocking(move || {
-            started_tx.send_blocking(()).unwrap();
-            release_rx.recv_blocking().unwrap();
-            finished_tx.send_blocking(()).unwrap();
-            Ok(())
-        })
-        .unwrap();
-    smol::block_on(started_rx.recv()).unwrap();
-    group.cancel();
-    // The closure is still blocked; the group does not wait for it.
-    assert_eq!(smol::block_on(group.wait()), Ok(()));
-    assert!(finished_rx.is_empty());
-    release_tx.send_blocking(()).unwrap();
-    smol::block_on(finished_rx.recv()).expect("the closure ran to completion");
-}
-
 // ---------------------------------------------------------------------------------------
-// Timeouts.
-
-#[test]
-fn wait_timeout_on_a_never_ending_task_times_out_and_drops_it() {
-    let group: Group<()> = errgroup_smol::group();
-    let token = group.token();
-    let drops = Drops::default();
-    let guard = drops.guard();
-    group
-        .try_spawn(async move {
-            let _guard = guard;
-            pending::<()>().await;
-            Ok(())
-        })
-        .unwrap();
-    let start = Instant::now();
-    let outcome = smol::block_on(group.wait_timeout(TIMEOUT));
-    let elapsed = start.elapsed();
-    assert_eq!(outcome, Timed::TimedOut(Ok(())));
-    assert_eq!(drops.count(), 1, "the task's future was dropped");
-    assert_eq!(token.reason(), Some(CancelReason::Timeout));
-    assert!(elapsed >= TIMEOUT, "timed out early, after {elapsed:?}");
-}
-
-#[test]
-fn wait_timeout_finishes_before_the_timer() {
-    let group = errgroup_smol::group::<&str>();
-    let token = group.token();
-    group.try_spawn(async { Ok(()) }).unwrap();
-    let outcome = smol::block_on(group.wait_timeout(Duration::from_secs(3600)));
-    assert_eq!(outcome, Timed::Finished(Ok(())));
-    assert_eq!(token.reason(), None);
-
-    let group = errgroup_smol::group();
-    group.try_spawn(async { Err("early") }).unwrap();
-    assert_eq!(smol::block_on(group.wait_timeout(Duration::MAX)), Timed::Finished(Err("early")));
-}
-
-#[test]
-fn collecting_group_times_out_with_the_partial_results() {
-    let group = ErrGroup::builder().collect().spawner(Spawner);
-    let drops = Drops::default();
-    group.limit(1).unwrap();
-    smol::block_on(async {
-        group.spawn(async { Ok::<u32, ()>(1) }).await.unwrap();
-        // Waits for the first task's slot: once it is free, its value is stored.
-        group.spawn(async { Ok(2) }).await.unwrap();
-        let guard = drops.guard();
-        group
-            .spawn(async move {
-                let _guard = guard;
-                pending::<()>().await;
-                Ok(3)
-            })
-            .await
-            .unwrap();
-    });
-    let outcome = smol::block_on(group.wait_timeout(TIMEOUT));
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), Some(2), None])));
-    assert_eq!(drops.count(), 1);
-}
-
-#[test]
-fn wait_deadline_times_out() {
-    let group = errgroup_smol::group::<()>();
-    let token = group.token();
-    group.try_spawn(pending()).unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    assert_eq!(smol::block_on(group.wait_deadline(deadline)), Timed::TimedOut(Ok(())));
-    assert!(Instant::now() >= deadline);
-    assert_eq!(token.reason(), Some(CancelReason::Timeout));
-}
-
-#[test]
-fn wait_deadline_already_past_cancels_at_the_first_poll() {
-    let group = errgroup_smol::group::<()>();
-    group.try_spawn(pending()).unwrap();
-    let outcome = smol::block_on(group.wait_deadline(Instant::now()));
-    assert_eq!(outcome, Timed::TimedOut(Ok(())));
-}
-
-#[test]
-fn wait_deadline_finishes_before_the_deadline() {
-    let group = errgroup_smol::group::<()>();
-    group.try_spawn(async { Ok(()) }).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(3600);
-    assert_eq!(smol::block_on(group.wait_deadline(deadline)), Timed::Finished(Ok(())));
-}
-
-#[test]
-fn wait_timeout_works_in_every_mode() {
-    // Local.
-    let local = Rc::new(LocalExecutor::new());
-    let group: LocalGroup<()> =
-        ErrGroup::builder().local_spawner(LocalSpawner::from(local.clone()));
-    let not_send = Rc::new(());
-    group
-        .try_spawn(async move {
-            let _not_send = not_send;
-            pending::<()>().await;
-            Ok(())
-        })
-        .unwrap();
-    let outcome = smol::block_on(local.run(group.wait_timeout(TIMEOUT)));
-    assert_eq!(outcome, Timed::TimedOut(Ok(())));
-
-    // Inline: no executor at all, smol's timer still fires.
-    let group = ErrGroup::builder().collect().inline();
-    group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
-    group.try_spawn(pending()).unwrap();
-    let outcome = smol::block_on(group.wait_timeout(TIMEOUT));
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None])));
-}
+// Timeouts (the adapter suite in `tests/` has the rest).
 
 #[test]
 fn wait_timeout_future_is_send_for_send_groups() {

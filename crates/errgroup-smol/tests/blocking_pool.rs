@@ -19,7 +19,7 @@ use std::{
 };
 
 use errgroup::ErrGroup;
-use errgroup_smol::{ExecutorSpawner, SpawnBlocking};
+use errgroup_smol::ExecutorSpawner;
 use smol::Executor;
 
 /// Threads in the blocking pool: all of them held busy by the test.

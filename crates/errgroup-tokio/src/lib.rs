@@ -1,23 +1,27 @@
 //! [`errgroup`] for tokio: task groups whose tasks run on a tokio runtime.
 //!
 //! A thin adapter. The group itself — first error cancels the rest, limits, results,
-//! panics, cancellation tokens — is [`errgroup::ErrGroup`]; this crate tells it where to
-//! run tasks and adds what only tokio can do:
+//! panics, cancellation tokens, timeouts, blocking closures — is [`errgroup::ErrGroup`];
+//! this crate implements `errgroup`'s runtime traits for tokio ([`Spawn`](errgroup::Spawn)
+//! or [`LocalSpawn`](errgroup::LocalSpawn), [`Timer`](errgroup::Timer),
+//! [`BlockingPool`](errgroup::BlockingPool)) and offers constructors:
 //!
 //! - [`Spawner`]: tasks on a runtime [`Handle`](tokio::runtime::Handle) (multi-thread or
-//!   current-thread). [`group()`] makes a fail-fast [`Group`] on the current runtime; for
-//!   other settings, `ErrGroup::builder()` ... `.spawner(Spawner::current())`.
+//!   current-thread), tokio's timer and blocking pool. [`group()`] makes a fail-fast
+//!   [`Group`] on the current runtime; for other settings, `ErrGroup::builder()` ...
+//!   `.spawner(Spawner::current())`.
 //! - [`LocalSpawner`]: `!Send` tasks on a [`LocalSet`](tokio::task::LocalSet);
 //!   [`local_group()`] makes a [`LocalGroup`].
-//! - [`SpawnBlocking`]: blocking closures as tasks of a group, on tokio's blocking pool.
-//! - [`WaitTimeout`]: `wait_timeout` and `wait_deadline` on tokio's timer, for a group of
-//!   any kind.
+//!
+//! So a group on either has `group.wait_timeout(duration)`, `group.wait_deadline(instant)`
+//! (on tokio's clock, paused or not) and `group.spawn_blocking(closure)`, with no trait to
+//! import.
 //!
 //! # Examples
 //!
 //! ```
 //! use core::time::Duration;
-//! use errgroup_tokio::{SpawnBlocking, Spawner, WaitTimeout, errgroup::{ErrGroup, Timed}};
+//! use errgroup_tokio::{Spawner, errgroup::{ErrGroup, Timed}};
 //!
 //! async fn fetch(id: u32) -> Result<String, String> {
 //!     if id == 3 { Err(format!("item {id} is missing")) } else { Ok(format!("item {id}")) }
@@ -55,16 +59,18 @@
 //!
 //! # Runtime notes
 //!
-//! - [`Spawner::current`], [`group()`] and the timeouts must be called inside a runtime
-//!   (the timeouts on one built with `enable_time`); [`Spawner::from`] a
-//!   [`Handle`](tokio::runtime::Handle) works from anywhere.
+//! - [`Spawner::current`] and [`group()`] must be called inside a runtime;
+//!   [`Spawner::from`] a [`Handle`](tokio::runtime::Handle) works from anywhere, and so do
+//!   its group's timeouts (on a runtime built with `enable_time`). A [`LocalGroup`]'s
+//!   timeouts are made inside the current runtime.
 //! - A runtime that shuts down drops its tasks: the group counts each one **lost**, never a
 //!   success, and `wait` says so (a panic naming the task, or `Err(Interrupted::Lost)`
 //!   with `interruptions_as_errors`; see [`Spawner`] and the outcome table in
 //!   [`errgroup`]'s docs). Keep the runtime alive until `wait` resolves.
 //! - A cancelled group drops its tasks, and its blocking closures that have not started
 //!   (they never run), but cannot stop a blocking closure that is already running: it
-//!   finishes on the blocking pool, unobserved (see [`SpawnBlocking`]).
+//!   finishes on the blocking pool, unobserved (see
+//!   [`GroupHandle::spawn_blocking`](errgroup::GroupHandle::spawn_blocking)).
 //! - A [`LocalGroup`] spawns into the `LocalSet` the spawning code runs in, and panics
 //!   outside one (tokio offers no way to check beforehand; see [`LocalSpawner`]).
 //! - Compared with tokio's `JoinSet`, a group needs no `JoinHandle`s: it counts its tasks
@@ -73,24 +79,14 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
-extern crate alloc;
-
-mod blocking;
 mod local;
 mod spawner;
-mod timeout;
 
-pub use blocking::SpawnBlocking;
 pub use errgroup;
 pub use local::LocalSpawner;
 pub use spawner::Spawner;
-pub use timeout::{Timeout, WaitTimeout};
 
 use errgroup::{Discard, ErrGroup, Spawned, SpawnedLocal};
-
-mod sealed {
-    pub trait Sealed {}
-}
 
 /// A group whose tasks run on a tokio runtime: made by [`group()`], or by
 /// `ErrGroup::builder()` ... `.spawner(spawner)`.

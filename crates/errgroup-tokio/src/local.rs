@@ -1,6 +1,13 @@
-//! [`LocalSpawner`]: a group's `!Send` tasks on a tokio `LocalSet`.
+//! [`LocalSpawner`]: a group's `!Send` tasks on a tokio `LocalSet`, with the current
+//! runtime's timer and blocking pool.
 
-use errgroup::{LocalSpawn, SpawnError};
+use core::time::Duration;
+
+use errgroup::{BlockingPool, LocalSpawn, SpawnError, Timer};
+use tokio::{
+    task::{JoinError, JoinHandle},
+    time::{Instant, Sleep},
+};
 
 /// Runs a group's `!Send` tasks on the current thread's tokio
 /// [`LocalSet`](tokio::task::LocalSet), with [`tokio::task::spawn_local`].
@@ -9,7 +16,10 @@ use errgroup::{LocalSpawn, SpawnError};
 /// is in — one being run (`LocalSet::run_until`, `LocalSet::block_on`, or awaiting the
 /// `LocalSet`) or entered (`LocalSet::enter`). Tasks run when that `LocalSet` is driven,
 /// so await the group's `wait` inside it. A `LocalSet` dropped with tasks left drops
-/// them; the group counts them finished, with no error and no value.
+/// them; the group counts each one **lost**, never a success.
+///
+/// It is also the group's [`Timer`] and [`BlockingPool`]: those of the runtime the caller
+/// is in (`wait_timeout` and `spawn_blocking` are called inside it, as spawning is).
 ///
 /// # Examples
 ///
@@ -71,5 +81,53 @@ impl LocalSpawn for LocalSpawner {
     {
         drop(tokio::task::spawn_local(task));
         Ok(())
+    }
+}
+
+impl Timer for LocalSpawner {
+    type Instant = Instant;
+    type Sleep = Sleep;
+
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn checked_add(&self, instant: Instant, duration: Duration) -> Option<Instant> {
+        instant.checked_add(duration)
+    }
+
+    /// A [`Sleep`] on the current runtime.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, or on one built without `enable_time`, with tokio's
+    /// message.
+    #[track_caller]
+    fn sleep_until(&self, deadline: Instant) -> Sleep {
+        tokio::time::sleep_until(deadline)
+    }
+}
+
+impl BlockingPool for LocalSpawner {
+    type Job<T: Send + 'static> = JoinHandle<T>;
+
+    /// Runs `job` on the current runtime's blocking threads
+    /// ([`tokio::task::spawn_blocking`]).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, with tokio's message.
+    #[track_caller]
+    fn spawn_blocking<T, F>(&self, job: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::task::spawn_blocking(job)
+    }
+
+    /// `None` when the runtime shut down before the job started.
+    fn joined<T: Send + 'static>(output: Result<T, JoinError>) -> Option<T> {
+        output.ok()
     }
 }

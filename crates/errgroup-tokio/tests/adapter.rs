@@ -1,5 +1,7 @@
-//! The tokio adapter on multi-thread and current-thread runtimes and on a `LocalSet`:
-//! spawning, fail-fast cancellation, blocking closures, timeouts, local tasks, misuse.
+//! What is tokio's own in the tokio adapter, on multi-thread and current-thread runtimes
+//! and on a `LocalSet`: spawning from a handle or the current runtime, a blocking pool
+//! filled up, timeouts on a paused clock, local tasks, runtime shutdown, misuse. What every
+//! adapter does alike (blocking closures, timeouts) is the adapter suite's, in `tests/`.
 //! No test sleeps to order events: channels order them, and timeouts run on a paused clock.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
@@ -11,16 +13,15 @@ use std::{
     rc::Rc,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
 use errgroup_tokio::{
-    Group, LocalGroup, LocalSpawner, SpawnBlocking, Spawner, Timeout, WaitTimeout,
-    errgroup::{CancelReason, Discard, ErrGroup, Interrupted, Panicked, Rejected, Spawned, Timed},
+    Group, LocalGroup, LocalSpawner, Spawner,
+    errgroup::{CancelReason, ErrGroup, Interrupted, Timed},
 };
-use futures_util::FutureExt;
 use tokio::{
     sync::{mpsc, oneshot},
     task::LocalSet,
@@ -60,7 +61,6 @@ const _: () = {
         send_sync::<Spawner>();
         send_sync::<LocalSpawner>();
         send::<Group<String>>();
-        send::<Timeout<String, Spawned<Spawner>, Discard>>();
     }
 };
 
@@ -183,155 +183,6 @@ async fn local_set_first_error_cancels_siblings() {
 }
 
 // ---- spawn_blocking ----
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spawn_blocking_values_in_spawn_order_next_to_async_tasks() {
-    let group = ErrGroup::builder().collect().spawner(Spawner::current());
-    group.spawn_blocking(|| Ok::<_, String>(1u64)).unwrap();
-    group.try_spawn(async { Ok(2) }).unwrap();
-    // From a handle, inside a task.
-    let handle = group.handle();
-    group
-        .try_spawn(async move {
-            handle.spawn_blocking(|| Ok(4)).unwrap();
-            Ok(3)
-        })
-        .unwrap();
-    assert_eq!(group.await, Ok(vec![1, 2, 3, 4]));
-}
-
-#[tokio::test]
-async fn spawn_blocking_error_is_the_groups_error() {
-    let (dropped, new_guard) = drops();
-    let group = errgroup_tokio::group();
-    let token = group.token();
-    let (started_tx, started_rx) = oneshot::channel();
-    let guard = new_guard();
-    group
-        .try_spawn(async move {
-            let _guard = guard;
-            started_tx.send(()).unwrap();
-            pending().await
-        })
-        .unwrap();
-    started_rx.await.unwrap();
-    group.spawn_blocking(|| Err("blocking failed".to_string())).unwrap();
-    assert_eq!(group.await, Err("blocking failed".to_string()));
-    assert_eq!(dropped.load(Ordering::SeqCst), 1);
-    assert_eq!(token.reason(), Some(CancelReason::Error));
-}
-
-#[derive(Debug, PartialEq)]
-struct Payload(u32);
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn spawn_blocking_panic_is_reraised_at_wait_with_the_original_payload() {
-    let group = errgroup_tokio::group::<()>();
-    let token = group.token();
-    group.spawn_blocking(|| std::panic::panic_any(Payload(7))).unwrap();
-    let payload = AssertUnwindSafe(group.wait()).catch_unwind().await.unwrap_err();
-    assert_eq!(payload.downcast_ref::<Payload>(), Some(&Payload(7)));
-    assert_eq!(token.reason(), Some(CancelReason::Panic));
-
-    let group = errgroup_tokio::group::<()>();
-    group.spawn_blocking(|| panic!("blocking boom")).unwrap();
-    let payload = AssertUnwindSafe(group.wait()).catch_unwind().await.unwrap_err();
-    assert_eq!(message(&*payload), "blocking boom");
-}
-
-#[tokio::test]
-async fn spawn_blocking_panic_becomes_an_error_with_panics_as_errors() {
-    let group = ErrGroup::builder().panics_as_errors().spawner(Spawner::current());
-    group.try_spawn(async { Ok::<(), Panicked>(()) }).unwrap();
-    group.spawn_blocking(|| panic!("blocking boom")).unwrap();
-    let panicked = group.await.unwrap_err();
-    assert_eq!(panicked.message(), Some("blocking boom"));
-    assert_eq!(panicked.task(), 1);
-}
-
-#[tokio::test]
-async fn spawn_blocking_into_a_cancelled_group_hands_the_closure_back() {
-    let group = errgroup_tokio::group::<String>();
-    group.cancel();
-    let closure = move || Ok::<(), String>(());
-    match group.spawn_blocking(closure) {
-        Err(Rejected::Cancelled(closure)) => assert_eq!(closure(), Ok(())),
-        other => panic!("expected Rejected::Cancelled, got {other:?}"),
-    }
-    assert_eq!(group.active(), 0);
-    assert_eq!(group.await, Ok(()));
-}
-
-#[tokio::test]
-async fn spawn_blocking_into_a_full_group_hands_the_closure_back() {
-    let group = errgroup_tokio::group::<()>();
-    group.limit(1).unwrap();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    group.spawn_blocking(move || release_rx.recv().map_err(drop)).unwrap();
-    let (dropped, new_guard) = drops();
-    let guard = new_guard();
-    match group.spawn_blocking(move || {
-        let _guard = guard;
-        Ok(())
-    }) {
-        Err(Rejected::Full(closure)) => drop(closure),
-        other => panic!("expected Rejected::Full, got {other:?}"),
-    }
-    assert_eq!(dropped.load(Ordering::SeqCst), 1);
-    release_tx.send(()).unwrap();
-    assert_eq!(group.await, Ok(()));
-}
-
-#[tokio::test]
-async fn spawn_blocking_into_a_finished_group_hands_the_closure_back() {
-    let group = errgroup_tokio::group::<()>();
-    let handle = group.handle();
-    assert_eq!(group.await, Ok(()));
-    assert!(matches!(handle.spawn_blocking(|| Ok(())), Err(Rejected::Closed(_))));
-}
-
-#[tokio::test]
-async fn spawn_blocking_cancelled_before_its_first_poll_never_runs() {
-    // On a current-thread runtime the task is not polled before this test yields.
-    let ran = Arc::new(AtomicBool::new(false));
-    let (dropped, new_guard) = drops();
-    let group = errgroup_tokio::group::<()>();
-    let guard = new_guard();
-    let ran_in_closure = ran.clone();
-    group
-        .spawn_blocking(move || {
-            let _guard = guard;
-            ran_in_closure.store(true, Ordering::SeqCst);
-            Ok(())
-        })
-        .unwrap();
-    group.cancel();
-    assert_eq!(group.await, Ok(()));
-    assert!(!ran.load(Ordering::SeqCst));
-    assert_eq!(dropped.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancelled_group_stops_waiting_but_the_blocking_closure_runs_to_completion() {
-    let group = errgroup_tokio::group();
-    let (started_tx, started_rx) = oneshot::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let (finished_tx, finished_rx) = oneshot::channel();
-    group
-        .spawn_blocking(move || {
-            started_tx.send(()).unwrap();
-            release_rx.recv().unwrap();
-            finished_tx.send(()).unwrap();
-            Err("too late to count")
-        })
-        .unwrap();
-    started_rx.await.unwrap();
-    group.try_spawn(async { Err("boom") }).unwrap();
-    // Resolves while the closure is still blocked.
-    assert_eq!(group.await, Err("boom"));
-    release_tx.send(()).unwrap();
-    finished_rx.await.unwrap();
-}
 
 /// Threads in the blocking pool of the pool-filling test: all of them held busy.
 const POOL: usize = 2;
@@ -476,33 +327,6 @@ async fn wait_timeout_on_a_never_ending_task_times_out_and_drops_it() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn wait_timeout_on_a_collecting_group_returns_the_partial_results() {
-    let (dropped, new_guard) = drops();
-    let group = ErrGroup::builder().collect().spawner(Spawner::current());
-    group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
-    let guard = new_guard();
-    group
-        .try_spawn(async move {
-            let _guard = guard;
-            pending().await
-        })
-        .unwrap();
-    group.try_spawn(async { Ok(3) }).unwrap();
-    let outcome = group.wait_timeout(Duration::from_secs(1)).await;
-    assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None, Some(3)])));
-    assert_eq!(dropped.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test(start_paused = true)]
-async fn wait_timeout_finished_before_the_timer() {
-    let group = errgroup_tokio::group();
-    group.try_spawn(async { Err("boom") }).unwrap();
-    let start = Instant::now();
-    assert_eq!(group.wait_timeout(Duration::from_secs(60)).await, Timed::Finished(Err("boom")));
-    assert_eq!(start.elapsed(), Duration::ZERO);
-}
-
-#[tokio::test(start_paused = true)]
 async fn wait_deadline_times_out_at_the_deadline() {
     let (dropped, new_guard) = drops();
     let group = errgroup_tokio::group::<()>();
@@ -526,36 +350,6 @@ async fn wait_deadline_already_past_cancels_an_unfinished_group() {
     let deadline = Instant::now();
     tokio::time::advance(Duration::from_secs(1)).await;
     assert_eq!(group.wait_deadline(deadline).await, Timed::TimedOut(Ok(())));
-}
-
-#[tokio::test(start_paused = true)]
-async fn wait_deadline_finished_before_the_deadline() {
-    let group = ErrGroup::builder().collect().spawner(Spawner::current());
-    group.try_spawn(async { Ok::<_, ()>("done") }).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    assert_eq!(group.wait_deadline(deadline).await, Timed::Finished(Ok(vec!["done"])));
-}
-
-#[tokio::test(start_paused = true)]
-async fn wait_timeout_on_a_local_group() {
-    LocalSet::new()
-        .run_until(async {
-            let (dropped, new_guard) = drops();
-            let group = ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
-            let not_send = Rc::new(5);
-            group.try_spawn(async move { Ok::<i32, ()>(*not_send) }).unwrap();
-            let guard = new_guard();
-            group
-                .try_spawn(async move {
-                    let _guard = guard;
-                    pending().await
-                })
-                .unwrap();
-            let outcome = group.wait_timeout(Duration::from_secs(1)).await;
-            assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(5), None])));
-            assert_eq!(dropped.load(Ordering::SeqCst), 1);
-        })
-        .await;
 }
 
 // ---- local tasks ----
