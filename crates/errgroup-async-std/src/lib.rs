@@ -10,8 +10,7 @@
 //!
 //! This crate holds no group logic of its own: the [`ErrGroup`] is [`errgroup`]'s, and
 //! this crate implements `errgroup`'s runtime traits for async-std
-//! ([`Spawn`](errgroup::Spawn) or [`LocalSpawn`](errgroup::LocalSpawn),
-//! [`Timer`](errgroup::Timer), [`BlockingPool`](errgroup::BlockingPool)).
+//! ([`Spawn`] or [`LocalSpawn`], [`Timer`], [`BlockingPool`]).
 //!
 //! - [`group`] makes a [`Group`] whose tasks run on async-std's global executor
 //!   ([`Spawner`]); [`local_group`] makes a [`LocalGroup`] whose `!Send` tasks run on the

@@ -131,7 +131,8 @@ impl<E, R: Results> Builder<E, R> {
     }
 
     /// Makes the group's token a child of `parent`: cancelling `parent` cancels the group
-    /// (reason [`CancelReason::Parent`]); the group's own failure never cancels `parent`.
+    /// (reason [`CancelReason::Parent`](crate::CancelReason::Parent)); the group's own
+    /// failure never cancels `parent`.
     ///
     /// # Examples
     ///
@@ -426,12 +427,14 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     }
 
     /// Waits like [`wait`](Self::wait), but no longer than `timer`: if `timer` resolves
-    /// first, the group is cancelled (reason [`CancelReason::Timeout`]), its tasks are
-    /// dropped, and the outcome comes back as [`Timed::TimedOut`]: an error that came
-    /// before the timer, or every value that did arrive at its task's position (for a
-    /// collecting group, a `Vec<Option<T>>` with one entry per task, in spawn order). The
-    /// adapter crates build `wait_timeout` and `wait_deadline` on this with their
-    /// runtime's timer.
+    /// first, the group is cancelled (reason
+    /// [`CancelReason::Timeout`](crate::CancelReason::Timeout)), its tasks are dropped,
+    /// and the outcome comes back as [`Timed::TimedOut`](crate::Timed::TimedOut): an error
+    /// that came before the timer, or every value that did arrive at its task's position
+    /// (for a collecting group, a `Vec<Option<T>>` with one entry per task, in spawn
+    /// order). [`wait_timeout`](Self::wait_timeout) and
+    /// [`wait_deadline`](Self::wait_deadline) are this on a runtime's
+    /// [`Timer`](crate::Timer).
     ///
     /// `timer` can be any future: a shutdown token's `cancelled()`, say, to keep what a
     /// group had when it is stopped (the group may be that token's child: a timer that

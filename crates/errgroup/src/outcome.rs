@@ -207,7 +207,8 @@ impl From<Lost> for Interrupted {
     }
 }
 
-/// Whether a group finished before its timer ([`ErrGroup::wait_until`]).
+/// Whether a group finished before its timer
+/// ([`ErrGroup::wait_until`](crate::ErrGroup::wait_until)).
 ///
 /// `O` is the group's outcome (what `wait` returns); `P` what a group stopped by the timer
 /// returns: the same for a group that discards values, and each value at its task's
@@ -289,8 +290,8 @@ impl<O> Timed<O> {
     }
 }
 
-/// What [`ErrGroup::wait_until`] (and the adapters' `wait_timeout`) returns for a group
-/// with error type `E` and results `R`.
+/// What [`ErrGroup::wait_until`](crate::ErrGroup::wait_until) (and `wait_timeout`,
+/// `wait_deadline`) returns for a group with error type `E` and results `R`.
 ///
 /// # Examples
 ///
