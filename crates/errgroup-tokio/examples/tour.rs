@@ -1,4 +1,4 @@
-//! The tour: the eight examples of this directory, one after the other, under headings.
+//! The tour: the nine examples of this directory, one after the other, under headings.
 //!
 //! Each example is a file of its own, runnable alone (`cargo run -p errgroup-tokio
 //! --example aggregate`, ...); the tour includes the same files as modules and calls
@@ -14,6 +14,8 @@ mod aggregate;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod batch;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod deadline;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod health_check;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod panic;
@@ -27,7 +29,7 @@ mod threads;
 mod try_spawn_fallback;
 
 /// Each example: its name, what it shows, and its body.
-const EXAMPLES: [(&str, &str, fn()); 8] = [
+const EXAMPLES: [(&str, &str, fn()); 9] = [
     ("aggregate", "fan out to three services, fan in to one struct, fail as one", aggregate::run),
     ("batch", "1,000 items, at most 50 at a time: a limit with back-pressure", batch::run),
     ("health_check", "every failure reported, by service name (collect-all)", health_check::run),
@@ -38,6 +40,7 @@ const EXAMPLES: [(&str, &str, fn()); 8] = [
         try_spawn_fallback::run,
     ),
     ("panic", "a panic cancels the siblings and reaches the waiter", panic::run),
+    ("deadline", "blocking work on tokio's pool, the batch under a deadline", deadline::run),
     ("shutdown", "stopped from outside: an error that says so, or what arrived", shutdown::run),
     ("threads", "`WaitGroup` across plain threads, with guards", threads::run),
 ];
