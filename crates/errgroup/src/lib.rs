@@ -134,6 +134,7 @@
 //! adapter crates do it for tokio, smol and async-std (async-std is discontinued upstream;
 //! prefer smol). [`Inline`] groups need no executor, and work on `no_std` + `alloc`.
 #![no_std]
+#![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
 extern crate alloc;
