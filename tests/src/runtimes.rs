@@ -163,47 +163,33 @@ impl RuntimeExecutor for AsyncStd {
     }
 }
 
-impl Adapter for TokioMultiThread {
-    type Spawner = errgroup_tokio::Spawner;
-    type Local = errgroup_tokio::LocalSpawner;
+/// Both tokio schedulers, with the `LocalSet` of the test's thread for local groups.
+macro_rules! tokio_adapter {
+    ($($runtime:ty),*) => {$(
+        impl Adapter for $runtime {
+            type Spawner = errgroup_tokio::Spawner;
+            type Local = errgroup_tokio::LocalSpawner;
 
-    fn spawner() -> Self::Spawner {
-        <Self as RuntimeExecutor>::spawner()
-    }
+            fn spawner() -> Self::Spawner {
+                <Self as RuntimeExecutor>::spawner()
+            }
 
-    fn block_on<F: Future>(future: F) -> F::Output {
-        <Self as RuntimeExecutor>::block_on(future)
-    }
+            fn block_on<F: Future>(future: F) -> F::Output {
+                <Self as RuntimeExecutor>::block_on(future)
+            }
 
-    fn local_spawner() -> Self::Local {
-        errgroup_tokio::LocalSpawner::new()
-    }
+            fn local_spawner() -> Self::Local {
+                errgroup_tokio::LocalSpawner::new()
+            }
 
-    fn block_on_local<F: Future>(future: F) -> F::Output {
-        <TokioLocalSet as Executor>::block_on(future)
-    }
+            fn block_on_local<F: Future>(future: F) -> F::Output {
+                <TokioLocalSet as Executor>::block_on(future)
+            }
+        }
+    )*};
 }
 
-impl Adapter for TokioCurrentThread {
-    type Spawner = errgroup_tokio::Spawner;
-    type Local = errgroup_tokio::LocalSpawner;
-
-    fn spawner() -> Self::Spawner {
-        <Self as RuntimeExecutor>::spawner()
-    }
-
-    fn block_on<F: Future>(future: F) -> F::Output {
-        <Self as RuntimeExecutor>::block_on(future)
-    }
-
-    fn local_spawner() -> Self::Local {
-        errgroup_tokio::LocalSpawner::new()
-    }
-
-    fn block_on_local<F: Future>(future: F) -> F::Output {
-        <TokioLocalSet as Executor>::block_on(future)
-    }
-}
+tokio_adapter!(TokioMultiThread, TokioCurrentThread);
 
 thread_local! {
     /// The smol `LocalExecutor` of a test thread.

@@ -80,6 +80,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod local;
+mod runtime;
 mod spawner;
 
 pub use errgroup;

@@ -1,13 +1,7 @@
 //! [`LocalSpawner`]: a group's `!Send` tasks on a tokio `LocalSet`, with the current
 //! runtime's timer and blocking pool.
 
-use core::time::Duration;
-
-use errgroup::{BlockingPool, LocalSpawn, SpawnError, Timer};
-use tokio::{
-    task::{JoinError, JoinHandle},
-    time::{Instant, Sleep},
-};
+use errgroup::{LocalSpawn, SpawnError};
 
 /// Runs a group's `!Send` tasks on the current thread's tokio
 /// [`LocalSet`](tokio::task::LocalSet), with [`tokio::task::spawn_local`].
@@ -84,50 +78,11 @@ impl LocalSpawn for LocalSpawner {
     }
 }
 
-impl Timer for LocalSpawner {
-    type Instant = Instant;
-    type Sleep = Sleep;
-
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    fn checked_add(&self, instant: Instant, duration: Duration) -> Option<Instant> {
-        instant.checked_add(duration)
-    }
-
-    /// A [`Sleep`] on the current runtime.
-    ///
-    /// # Panics
-    ///
-    /// Outside a tokio runtime, or on one built without `enable_time`, with tokio's
-    /// message.
-    #[track_caller]
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        tokio::time::sleep_until(deadline)
+impl LocalSpawner {
+    /// The runtime its timer and blocking pool are on: the caller's.
+    fn runtime(&self) -> Option<&tokio::runtime::Handle> {
+        None
     }
 }
 
-impl BlockingPool for LocalSpawner {
-    type Job<T: Send + 'static> = JoinHandle<T>;
-
-    /// Runs `job` on the current runtime's blocking threads
-    /// ([`tokio::task::spawn_blocking`]).
-    ///
-    /// # Panics
-    ///
-    /// Outside a tokio runtime, with tokio's message.
-    #[track_caller]
-    fn spawn_blocking<T, F>(&self, job: F) -> JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        tokio::task::spawn_blocking(job)
-    }
-
-    /// `None` when the runtime shut down before the job started.
-    fn joined<T: Send + 'static>(output: Result<T, JoinError>) -> Option<T> {
-        output.ok()
-    }
-}
+crate::runtime::tokio_runtime!(LocalSpawner);

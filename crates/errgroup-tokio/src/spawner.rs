@@ -1,13 +1,7 @@
 //! [`Spawner`]: a group's tasks on a tokio runtime, with its timer and blocking pool.
 
-use core::time::Duration;
-
-use errgroup::{BlockingPool, Spawn, SpawnError, Timer};
-use tokio::{
-    runtime::Handle,
-    task::{JoinError, JoinHandle},
-    time::{Instant, Sleep},
-};
+use errgroup::{Spawn, SpawnError};
+use tokio::runtime::Handle;
 
 /// Runs a group's tasks on a tokio runtime: a [`Handle`], and [`Handle::spawn`] for each
 /// task. Cloning it is cheap (the handle is reference-counted). It is also the group's
@@ -140,45 +134,11 @@ impl Spawn for Spawner {
     }
 }
 
-impl Timer for Spawner {
-    type Instant = Instant;
-    type Sleep = Sleep;
-
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-
-    fn checked_add(&self, instant: Instant, duration: Duration) -> Option<Instant> {
-        instant.checked_add(duration)
-    }
-
-    /// A [`Sleep`] on this spawner's runtime, made inside it: `wait_timeout` works from
-    /// outside the runtime too.
-    ///
-    /// # Panics
-    ///
-    /// On a runtime built without `enable_time`, with tokio's message.
-    fn sleep_until(&self, deadline: Instant) -> Sleep {
-        let _inside = self.0.enter();
-        tokio::time::sleep_until(deadline)
+impl Spawner {
+    /// The runtime its timer and blocking pool are on: its own.
+    fn runtime(&self) -> Option<&Handle> {
+        Some(&self.0)
     }
 }
 
-impl BlockingPool for Spawner {
-    type Job<T: Send + 'static> = JoinHandle<T>;
-
-    /// Runs `job` on this runtime's blocking threads ([`Handle::spawn_blocking`]).
-    fn spawn_blocking<T, F>(&self, job: F) -> JoinHandle<T>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.0.spawn_blocking(job)
-    }
-
-    /// Tokio cancels a blocking job only when its runtime shuts down before the job
-    /// started: `None`. (The group's jobs never panic.)
-    fn joined<T: Send + 'static>(output: Result<T, JoinError>) -> Option<T> {
-        output.ok()
-    }
-}
+crate::runtime::tokio_runtime!(Spawner);
