@@ -19,7 +19,6 @@
 //!   at once; the registry refuses it once drained, and the task aborts instead of waiting.
 
 use core::{
-    fmt,
     future::Future,
     marker::PhantomData,
     pin::Pin,
@@ -253,15 +252,6 @@ where
         }
         drop_future(this.live, shared, index);
         Poll::Ready(())
-    }
-}
-
-impl<F, E, R: Results, K: TaskKind> fmt::Debug for Task<F, E, R, K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task")
-            .field("index", &self.guard.index)
-            .field("done", &self.live.is_none())
-            .finish_non_exhaustive()
     }
 }
 
