@@ -47,12 +47,6 @@ pub struct GroupHandle<E, M: Mode, R: Results = Discard> {
     pub(crate) mode: M,
 }
 
-impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
-    pub(crate) fn new(shared: Arc<Shared<E, R>>, mode: M) -> Self {
-        Self { shared, mode }
-    }
-}
-
 impl<E, M: Mode, R: Results> Clone for GroupHandle<E, M, R> {
     fn clone(&self) -> Self {
         Self { shared: self.shared.clone(), mode: self.mode.clone() }
@@ -66,10 +60,18 @@ impl<E, M: Mode, R: Results> fmt::Debug for GroupHandle<E, M, R> {
 }
 
 impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
+    pub(crate) fn new(shared: Arc<Shared<E, R>>, mode: M) -> Self {
+        Self { shared, mode }
+    }
+
     /// Spawns `future` as a task of the group if the group has room, without waiting.
     ///
-    /// When this returns `Ok`, the task is counted in the group and will be polled (or dropped,
-    /// if the group is cancelled first).
+    /// When this returns `Ok`, the task is counted in the group and will be polled (or
+    /// dropped, if the group is cancelled first). The future returns `Result<R::Value, E>`,
+    /// and is what the group's mode can run ([`Launch`]): `Send + 'static` on a
+    /// [`Spawned`](crate::Spawned) group, `'static` on a
+    /// [`SpawnedLocal`](crate::SpawnedLocal) one, `Send` and borrowing for `'a` on an
+    /// [`Inline`](crate::Inline) one.
     ///
     /// # Examples
     ///
