@@ -22,6 +22,7 @@ and inline shapes are deterministic to a few instructions.
 Prints a Markdown table. Needs valgrind, objdump and the static C library (libc6-dev).
 """
 
+import json
 import os
 import re
 import subprocess
@@ -71,10 +72,10 @@ def build(benches):
                          text=True).stdout
     found = {}
     for line in out.splitlines():
-        match = re.search(r'"name":"(\w+)","src_path".*"kind":\["bench"\].*"executable":"([^"]+)"',
-                          line)
-        if match:
-            found[match.group(1)] = match.group(2)
+        message = json.loads(line)
+        target = message.get("target", {})
+        if message.get("reason") == "compiler-artifact" and "bench" in target.get("kind", []):
+            found[target["name"]] = message["executable"]
     missing = set(benches) - set(found)
     if missing:
         sys.exit(f"callgrind.py: no executable for {sorted(missing)}")
