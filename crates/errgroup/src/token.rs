@@ -755,6 +755,18 @@ mod tests {
     }
 
     #[test]
+    fn the_cancelled_futures_show_their_token() {
+        let token = CancelToken::new();
+        assert!(
+            std::format!("{:?}", token.cancelled()).starts_with("Cancelled { token: CancelToken")
+        );
+        assert!(
+            std::format!("{:?}", token.cancelled_owned())
+                .starts_with("CancelledOwned { token: CancelToken")
+        );
+    }
+
+    #[test]
     fn dropped_children_do_not_leak() {
         let n = if cfg!(miri) { 200 } else { 10_000 };
         let parent = CancelToken::new();

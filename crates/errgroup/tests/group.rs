@@ -1318,9 +1318,11 @@ fn spawners_behind_a_reference_an_arc_or_an_rc_spawn_through_it() {
 
     use errgroup::{LocalSpawn, SpawnError};
 
+    type LocalTasks = Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>;
+
     /// Keeps the `!Send` tasks it is given, to run them on this thread.
     #[derive(Clone, Default)]
-    struct LocalRecorder(Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>);
+    struct LocalRecorder(LocalTasks);
 
     impl LocalSpawn for LocalRecorder {
         fn spawn_local<F: Future<Output = ()> + 'static>(&self, task: F) -> Result<(), SpawnError> {
