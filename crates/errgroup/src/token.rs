@@ -163,15 +163,21 @@ impl Node {
         won
     }
 
-    /// Moves every registered child into `work`. Returns `true` if that dropped `refs` to
-    /// zero (the caller must then call [`release`]).
-    fn drain_children(&self, work: &mut Vec<Arc<Node>>) -> bool {
+    /// Moves every registered child into `work`, and takes them off `refs`.
+    ///
+    /// `refs` cannot reach zero here, or if it does nothing is owed: the node being
+    /// cancelled is borrowed from a live handle, and every other node drained is one that
+    /// was just drained from its parent, so its [`release`] would find nothing to undo.
+    fn drain_children(&self, work: &mut Vec<Arc<Node>>) {
         let taken = self.children.with(core::mem::take);
         let n = taken.len();
         work.extend(taken.into_values());
-        // AcqRel: the registrations being undone incremented under the lock, before this
-        // decrement; Acquire on the zero path orders `release` after every other decrement.
-        n != 0 && self.refs.fetch_sub(n, Ordering::AcqRel) == n
+        if n != 0 {
+            // AcqRel: the registrations being undone incremented under the lock, before
+            // this decrement; the last handle's decrement (in `CancelToken::drop`) then
+            // acquires it before releasing the node.
+            self.refs.fetch_sub(n, Ordering::AcqRel);
+        }
     }
 }
 
@@ -197,12 +203,11 @@ fn cancel_tree(node: &Arc<Node>, reason: CancelReason) -> bool {
         return false;
     }
     let mut work = Vec::new();
-    // `node` is borrowed from a live handle, so its `refs` cannot reach zero here.
-    let _ = node.drain_children(&mut work);
+    node.drain_children(&mut work);
     while let Some(child) = work.pop() {
         // Already cancelled: whoever won drains its children.
-        if child.set(CancelReason::Parent) && child.drain_children(&mut work) {
-            release(child);
+        if child.set(CancelReason::Parent) {
+            child.drain_children(&mut work);
         }
     }
     true
@@ -732,6 +737,32 @@ mod tests {
         drop(leaf2);
         assert_eq!(other.registered_children(), 0);
         drop(leaf);
+    }
+
+    #[test]
+    fn a_cancelled_child_with_children_leaves_its_parents_registry_with_its_last_handle() {
+        let parent = CancelToken::new();
+        let child = parent.child();
+        let grandchild = child.child();
+        child.cancel();
+        assert_eq!(grandchild.reason(), Some(CancelReason::Parent));
+        assert_eq!(parent.registered_children(), 1);
+        drop(child);
+        assert_eq!(parent.registered_children(), 0, "a long-lived parent must not grow");
+        drop(grandchild);
+        assert_eq!(parent.node.refs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn the_cancelled_futures_show_their_token() {
+        let token = CancelToken::new();
+        assert!(
+            std::format!("{:?}", token.cancelled()).starts_with("Cancelled { token: CancelToken")
+        );
+        assert!(
+            std::format!("{:?}", token.cancelled_owned())
+                .starts_with("CancelledOwned { token: CancelToken")
+        );
     }
 
     #[test]

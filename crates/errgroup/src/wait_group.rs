@@ -486,7 +486,11 @@ impl Default for WaitGroup {
 
 impl fmt::Debug for WaitGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitGroup").field("count", &self.count()).finish()
+        // Relaxed: a snapshot for people; `waiters` is how many waiters may be asleep.
+        f.debug_struct("WaitGroup")
+            .field("count", &self.count())
+            .field("waiters", &self.waiters.load(Ordering::Relaxed))
+            .finish()
     }
 }
 
@@ -754,12 +758,51 @@ mod tests {
         let wg = WaitGroup::default();
         assert_eq!(wg.count(), 0);
         wg.add(2);
-        assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2 }");
+        assert_eq!(format!("{wg:?}"), "WaitGroup { count: 2, waiters: 0 }");
         let guard = wg.enter();
-        assert_eq!(format!("{guard:?}"), "WaitGuard { wait_group: WaitGroup { count: 3 } }");
+        assert_eq!(
+            format!("{guard:?}"),
+            "WaitGuard { wait_group: WaitGroup { count: 3, waiters: 0 } }"
+        );
         drop(guard);
         let wait = wg.wait();
         assert_eq!(format!("{wait:?}"), "WaitGroupWait { count: 2, registered: false }");
+    }
+
+    /// A waiter counts itself in `waiters` while it may sleep, and out again however it
+    /// ends: completed, dropped, or returned from `wait_blocking`. (A stale count would
+    /// only cost spurious notifications, so only `Debug` shows it.)
+    #[test]
+    fn waiters_are_counted_out_however_they_end() {
+        let waiters = |wg: &WaitGroup| format!("{wg:?}");
+        let wg = WaitGroup::new();
+        wg.add(1);
+        let (_, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+
+        let mut dropped = wg.wait();
+        assert!(Pin::new(&mut dropped).poll(&mut cx).is_pending());
+        assert_eq!(waiters(&wg), "WaitGroup { count: 1, waiters: 1 }");
+        drop(dropped);
+        assert_eq!(waiters(&wg), "WaitGroup { count: 1, waiters: 0 }");
+
+        let mut completed = wg.wait();
+        assert!(Pin::new(&mut completed).poll(&mut cx).is_pending());
+        wg.done();
+        assert!(Pin::new(&mut completed).poll(&mut cx).is_ready());
+        assert_eq!(waiters(&wg), "WaitGroup { count: 0, waiters: 0 }");
+        drop(completed);
+
+        wg.add(1);
+        std::thread::scope(|scope| {
+            let blocked = scope.spawn(|| wg.wait_blocking());
+            while waiters(&wg) != "WaitGroup { count: 1, waiters: 1 }" {
+                std::thread::yield_now();
+            }
+            wg.done();
+            blocked.join().unwrap();
+        });
+        assert_eq!(waiters(&wg), "WaitGroup { count: 0, waiters: 0 }");
     }
 
     #[test]
@@ -938,7 +981,7 @@ mod tests {
         assert_eq!(data.lock().unwrap().len(), 4);
         assert_eq!(
             format!("{:?}", wg.enter_owned()),
-            "WaitGuardOwned { wait_group: WaitGroup { count: 1 } }"
+            "WaitGuardOwned { wait_group: WaitGroup { count: 1, waiters: 0 } }"
         );
         for handle in handles {
             handle.join().unwrap();

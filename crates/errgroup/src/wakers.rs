@@ -96,6 +96,7 @@ pub(crate) const NO_SLOT: usize = usize::MAX;
 
 /// The registry was drained for good (its group is cancelled): the task must abort, the
 /// spawn must stop waiting.
+#[derive(Debug)]
 pub(crate) struct Drained;
 
 impl TaskWakers {
@@ -245,12 +246,6 @@ impl TaskWakers {
     }
 }
 
-impl core::fmt::Debug for TaskWakers {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("TaskWakers { .. }")
-    }
-}
-
 /// The waker the group's token wakes when it is cancelled: it drains the registry.
 pub(crate) struct Relay(pub(crate) Arc<TaskWakers>);
 
@@ -258,8 +253,32 @@ impl Wake for Relay {
     fn wake(self: Arc<Self>) {
         self.0.cancel_all();
     }
+}
 
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.cancel_all();
+#[cfg(all(test, feature = "std", not(loom)))]
+mod tests {
+    use core::task::Waker;
+
+    use super::{NO_SLOT, TaskWakers};
+
+    fn slots(wakers: &TaskWakers) -> usize {
+        wakers.registry.with(|registry| registry.tasks.len())
+    }
+
+    #[test]
+    fn a_finished_task_gives_its_slot_back_until_the_registry_is_drained() {
+        let wakers = TaskWakers::default();
+        let mut key = NO_SLOT;
+        wakers.register(&mut key, Waker::noop()).unwrap();
+        assert_eq!(slots(&wakers), 1);
+        wakers.task_finished(key);
+        assert_eq!(slots(&wakers), 0, "the slot is free for the next pending task");
+
+        let mut again = NO_SLOT;
+        wakers.register(&mut again, Waker::noop()).unwrap();
+        wakers.cancel_all();
+        assert_eq!(slots(&wakers), 0);
+        wakers.task_finished(again); // drained: nothing to give back, and no panic
+        assert!(wakers.register(&mut NO_SLOT.clone(), Waker::noop()).is_err());
     }
 }

@@ -1132,9 +1132,11 @@ fn a_spawn_error_says_its_kind_and_reason() {
     let shutdown = SpawnError::shutdown();
     assert!(shutdown.is_shutdown());
     assert_eq!(shutdown.kind(), SpawnErrorKind::Shutdown);
+    assert_eq!(shutdown.reason(), "the executor is shut down");
     let other = SpawnError::new("the executor is shut down");
     assert!(!other.is_shutdown(), "a reason that reads like a shutdown is not one");
     assert_eq!(other.kind(), SpawnErrorKind::Other);
+    assert_eq!(SpawnError::new("queue full").reason(), "queue full");
     assert_eq!(
         format!("{other:?}"),
         r#"SpawnError { kind: Other, reason: "the executor is shut down" }"#
@@ -1310,4 +1312,69 @@ fn a_task_spawning_siblings_after_the_group_was_cancelled_is_refused_and_counts_
     group.cancel();
     assert_eq!(block_on(group.wait()), Ok(()));
     assert_eq!(refused.load(SeqCst), 1);
+}
+
+#[test]
+fn spawners_behind_a_reference_an_arc_or_an_rc_spawn_through_it() {
+    use std::{cell::RefCell, future::Future, pin::Pin, rc::Rc};
+
+    use errgroup::{LocalSpawn, SpawnError};
+
+    type LocalTasks = Rc<RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>>;
+
+    /// Keeps the `!Send` tasks it is given, to run them on this thread.
+    #[derive(Clone, Default)]
+    struct LocalRecorder(LocalTasks);
+
+    impl LocalSpawn for LocalRecorder {
+        fn spawn_local<F: Future<Output = ()> + 'static>(&self, task: F) -> Result<(), SpawnError> {
+            self.0.borrow_mut().push(Box::pin(task));
+            Ok(())
+        }
+    }
+
+    impl LocalRecorder {
+        fn run_all(&self) -> usize {
+            let tasks: Vec<_> = self.0.borrow_mut().drain(..).collect();
+            let ran = tasks.len();
+            tasks.into_iter().for_each(block_on);
+            ran
+        }
+    }
+
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(Arc::new(spawner.clone()));
+    group.try_spawn(async { Ok(()) }).unwrap();
+    assert_eq!(spawner.len(), 1, "an Arc'd spawner spawns through its spawner");
+    assert!(spawner.poll(0));
+    assert_eq!(block_on(group.wait()), Ok(()));
+
+    let leaked: &'static RecordingSpawner = Box::leak(Box::default());
+    let group = ErrGroup::<u32, _>::new(leaked);
+    group.try_spawn(async { Ok(()) }).unwrap();
+    assert_eq!(leaked.len(), 1, "a spawner behind a reference spawns through it");
+    assert!(leaked.poll(0));
+    assert_eq!(block_on(group.wait()), Ok(()));
+
+    let local = LocalRecorder::default();
+    let group = ErrGroup::<u32, _>::builder().local_spawner(Rc::new(local.clone()));
+    group.try_spawn(async { Ok(()) }).unwrap();
+    assert_eq!(local.run_all(), 1, "an Rc'd local spawner spawns through its spawner");
+    assert_eq!(block_on(group.wait()), Ok(()));
+
+    let leaked: &'static LocalRecorder = Box::leak(Box::default());
+    let group = ErrGroup::<u32, _>::builder().local_spawner(leaked);
+    group.try_spawn(async { Ok(()) }).unwrap();
+    assert_eq!(leaked.run_all(), 1, "a local spawner behind a reference spawns through it");
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn debug_says_a_group_cancelled_by_its_parent_is_cancelled() {
+    let parent = CancelToken::new();
+    let group = ErrGroup::<(), _>::builder().child_of(&parent).inline();
+    assert!(format!("{group:?}").contains("cancelled: false"), "{group:?}");
+    parent.cancel();
+    // Nothing has looked at the group since: only its token knows.
+    assert!(format!("{group:?}").contains("cancelled: true"), "{group:?}");
 }
