@@ -5,7 +5,8 @@
 
 Builds the bench binaries once, statically linked and not position-independent (so that
 the addresses callgrind reports are the ones `objdump` prints, the C library's included),
-in `target/callgrind`. Then, for each shape, runs the bench's profile mode
+with one codegen unit (so that inlining follows the code, not the crate's partition), in
+`target/callgrind`. Then, for each shape, runs the bench's profile mode
 (`ERRGROUP_BENCH_PROFILE`, see each bench's docs) under `valgrind --tool=callgrind` twice,
 with 1 and with 3 runs of the shape: the difference, divided by the tasks of two runs, is
 the cost per task with the process's start-up and the runtime's construction taken out.
@@ -61,8 +62,13 @@ DEFAULT = ["spawn_current", "spawn_current_floor", "inline", "inline_yield",
 
 def build(benches):
     """Builds the benches and returns {bench name: executable path}."""
+    # One codegen unit: which generic functions get inlined into which then follows the
+    # code, not how cargo happened to split the crate (with the default 16 units, a
+    # change elsewhere in a crate moved the user's future out of line in the task's poll
+    # and cost 5% in one shape, with no change to the code on that path).
     env = dict(os.environ,
                CARGO_TARGET_DIR=TARGET_DIR,
+               CARGO_PROFILE_BENCH_CODEGEN_UNITS="1",
                RUSTFLAGS="-C relocation-model=static -C target-feature=+crt-static")
     args = ["cargo", "bench", "-p", "errgroup-benches", "--no-run", "--target", TARGET,
             "--message-format=json"]
