@@ -26,7 +26,7 @@ use std::{
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{ErrGroup, GroupHandle, Inline, Panicked, Rejected, future::Spawning};
+use errgroup::{Discard, ErrGroup, GroupHandle, Inline, Panicked, Rejected, future::Spawning};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -83,7 +83,7 @@ struct Model {
 }
 
 type Shared = Arc<Mutex<Model>>;
-type GroupHandle = GroupHandle<Error, Inline<'static>>;
+type Handle = GroupHandle<Error, Inline<'static>>;
 
 struct TaskFuture {
     index: usize,
@@ -91,7 +91,7 @@ struct TaskFuture {
     yields: u8,
     cancelled: Arc<AtomicBool>,
     model: Shared,
-    handle: GroupHandle,
+    handle: Handle,
 }
 
 impl TaskFuture {
@@ -100,7 +100,7 @@ impl TaskFuture {
         behaviour: Behaviour,
         cancelled: &Arc<AtomicBool>,
         model: &Shared,
-        handle: &GroupHandle,
+        handle: &Handle,
     ) -> Self {
         let mut m = model.lock().unwrap();
         m.created += 1;
@@ -164,7 +164,7 @@ impl Future for TaskFuture {
 
 /// A spawn waiting for a slot, and how often its waker was woken since its last poll.
 struct WaitingSpawn<'h> {
-    spawning: Spawning<'h, GroupHandle, TaskFuture>,
+    spawning: Spawning<'h, Error, Inline<'static>, Discard, TaskFuture>,
     wakes: Arc<Wakes>,
     waker: Waker,
 }
@@ -185,7 +185,7 @@ impl WaitingSpawn<'_> {
 
     /// Polls it; `true` once it has resolved (the outcome is checked here). `finished`:
     /// the group's `wait` has resolved.
-    fn poll(&mut self, handle: &GroupHandle, limit: Option<usize>, finished: bool) -> bool {
+    fn poll(&mut self, handle: &Handle, limit: Option<usize>, finished: bool) -> bool {
         self.wakes.0.store(0, SeqCst);
         match Pin::new(&mut self.spawning).poll(&mut Context::from_waker(&self.waker)) {
             Poll::Pending => {
@@ -233,7 +233,7 @@ fuzz_target!(|ops: Vec<Op>| {
     let model: Shared = Arc::default();
     let cancelled = Arc::new(AtomicBool::new(false));
     let group = ErrGroup::builder().panics_as_errors().inline();
-    let handle: GroupHandle = group.handle();
+    let handle: Handle = group.handle();
     let mut wait = group.wait();
     let waker = Waker::noop();
     let mut cx = Context::from_waker(waker);
