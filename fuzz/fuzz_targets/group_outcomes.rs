@@ -19,7 +19,7 @@ use std::{
 };
 
 use arbitrary::Arbitrary;
-use errgroup::{CancelReason, ErrGroup, Interrupted, Panicked, Policy, Spawned, Spawn, SpawnError};
+use errgroup::{CancelReason, ErrGroup, Interrupted, Panicked, Policy, Spawn, SpawnError, Spawned};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug, Clone, Copy, PartialEq)]
