@@ -1349,11 +1349,11 @@ fn spawners_behind_a_reference_an_arc_or_an_rc_spawn_through_it() {
     assert!(spawner.poll(0));
     assert_eq!(block_on(group.wait()), Ok(()));
 
-    let leaked: &'static RecordingSpawner = Box::leak(Box::default());
-    let group = ErrGroup::<u32, _>::new(leaked);
+    let borrowed = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(&borrowed);
     group.try_spawn(async { Ok(()) }).unwrap();
-    assert_eq!(leaked.len(), 1, "a spawner behind a reference spawns through it");
-    assert!(leaked.poll(0));
+    assert_eq!(borrowed.len(), 1, "a spawner behind a reference spawns through it");
+    assert!(borrowed.poll(0));
     assert_eq!(block_on(group.wait()), Ok(()));
 
     let local = LocalRecorder::default();
@@ -1362,10 +1362,10 @@ fn spawners_behind_a_reference_an_arc_or_an_rc_spawn_through_it() {
     assert_eq!(local.run_all(), 1, "an Rc'd local spawner spawns through its spawner");
     assert_eq!(block_on(group.wait()), Ok(()));
 
-    let leaked: &'static LocalRecorder = Box::leak(Box::default());
-    let group = ErrGroup::<u32, _>::builder().local_spawner(leaked);
+    let borrowed = LocalRecorder::default();
+    let group = ErrGroup::<u32, _>::builder().local_spawner(&borrowed);
     group.try_spawn(async { Ok(()) }).unwrap();
-    assert_eq!(leaked.run_all(), 1, "a local spawner behind a reference spawns through it");
+    assert_eq!(borrowed.run_all(), 1, "a local spawner behind a reference spawns through it");
     assert_eq!(block_on(group.wait()), Ok(()));
 }
 
