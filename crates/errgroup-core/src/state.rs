@@ -698,6 +698,12 @@ mod tests {
             StartError::TooManyTasks.to_string(),
             "cannot start a task: the group's active task count is at its maximum"
         );
+        assert!(StartError::Closed.to_string().starts_with("cannot start a task: "));
+        assert_eq!(
+            FinishError.to_string(),
+            "a task finished while no task was active: finish() was called more times than \
+             try_start() succeeded"
+        );
     }
 
     #[test]

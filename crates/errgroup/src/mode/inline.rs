@@ -478,4 +478,77 @@ mod tests {
             waker.wake();
         }
     }
+
+    /// A driver and its queue, with nothing around them.
+    fn driver() -> (super::InlineDriver<'static>, super::Incoming<'static>) {
+        let waiter = crate::sync::AllocArc::new(crate::sync::AtomicWaker::new());
+        (super::InlineDriver::default(), super::Incoming::new(waiter))
+    }
+
+    #[test]
+    fn one_run_polls_a_self_waking_task_up_to_the_budget_then_yields() {
+        let (mut driver, incoming) = driver();
+        let polls = Arc::new(AtomicUsize::new(0));
+        let counted = polls.clone();
+        incoming.push(alloc::boxed::Box::pin(poll_fn(move |cx| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        })));
+        let outer = Arc::new(Counted::default());
+        let waker = Waker::from(outer.clone());
+        driver.run(&incoming, &mut Context::from_waker(&waker));
+        // New (group waker), then unknown (its own waker), then woken, once per round
+        // after: the budget is the first round's polls plus the pending tasks, at least
+        // `MIN_BUDGET`, and reaching it yields.
+        assert_eq!(polls.load(Ordering::SeqCst), super::MIN_BUDGET);
+        assert_eq!(outer.0.load(Ordering::SeqCst), 1, "it asked to be polled again");
+    }
+
+    /// Pending until switched on; keeps the waker it was last polled with.
+    #[derive(Clone, Default)]
+    struct Switch(Arc<Mutex<(bool, Option<Waker>)>>);
+
+    impl Switch {
+        fn task(&self) -> super::InlineTask<'static> {
+            let switch = self.clone();
+            alloc::boxed::Box::pin(poll_fn(move |cx| {
+                let mut state = switch.0.lock().unwrap();
+                if state.0 {
+                    return Poll::Ready(());
+                }
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }))
+        }
+
+        fn on(&self) {
+            let waker = {
+                let mut state = self.0.lock().unwrap();
+                state.0 = true;
+                state.1.take()
+            };
+            waker.expect("polled before").wake();
+        }
+    }
+
+    #[test]
+    fn finished_tasks_free_their_slots_and_the_last_one_empties_the_slab() {
+        let (mut driver, incoming) = driver();
+        let [a, b, c] = [Switch::default(), Switch::default(), Switch::default()];
+        for switch in [&a, &b, &c] {
+            incoming.push(switch.task());
+        }
+        let mut run = |driver: &mut super::InlineDriver<'static>| {
+            driver.run(&incoming, &mut Context::from_waker(Waker::noop()));
+            (driver.tasks.len(), driver.vacant.len())
+        };
+        assert_eq!(run(&mut driver), (3, 0), "keys 0, 1, 2");
+        b.on(); // through the group waker: all three get wakers of their own
+        assert_eq!(run(&mut driver), (3, 1), "a middle key is vacant");
+        c.on();
+        assert_eq!(run(&mut driver), (2, 1), "the newest key shrinks the slab");
+        a.on();
+        assert_eq!(run(&mut driver), (0, 0), "the last task empties it");
+    }
 }
