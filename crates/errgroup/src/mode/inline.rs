@@ -539,7 +539,7 @@ mod tests {
         for switch in [&a, &b, &c] {
             incoming.push(switch.task());
         }
-        let mut run = |driver: &mut super::InlineDriver<'static>| {
+        let run = |driver: &mut super::InlineDriver<'static>| {
             driver.run(&incoming, &mut Context::from_waker(Waker::noop()));
             (driver.tasks.len(), driver.vacant.len())
         };
