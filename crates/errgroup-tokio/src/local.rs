@@ -12,8 +12,9 @@ use errgroup::{LocalSpawn, SpawnError};
 /// so await the group's `wait` inside it. A `LocalSet` dropped with tasks left drops
 /// them; the group counts each one **lost**, never a success.
 ///
-/// It is also the group's [`Timer`] and [`BlockingPool`]: those of the runtime the caller
-/// is in (`wait_timeout` and `spawn_blocking` are called inside it, as spawning is).
+/// It is also the group's [`Timer`](errgroup::Timer) and
+/// [`BlockingPool`](errgroup::BlockingPool): those of the runtime the caller is in
+/// (`wait_timeout` and `spawn_blocking` are called inside it, as spawning is).
 ///
 /// # Examples
 ///

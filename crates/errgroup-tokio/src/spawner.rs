@@ -5,8 +5,9 @@ use tokio::runtime::Handle;
 
 /// Runs a group's tasks on a tokio runtime: a [`Handle`], and [`Handle::spawn`] for each
 /// task. Cloning it is cheap (the handle is reference-counted). It is also the group's
-/// [`Timer`] (tokio's, so `wait_timeout` follows a paused clock) and [`BlockingPool`]
-/// (tokio's blocking threads), on the same runtime.
+/// [`Timer`](errgroup::Timer) (tokio's, so `wait_timeout` follows a paused clock) and
+/// [`BlockingPool`](errgroup::BlockingPool) (tokio's blocking threads), on the same
+/// runtime.
 ///
 /// A group made with it is a [`Group`](crate::Group): its tasks are `Send + 'static` and
 /// run on the runtime's worker threads (or on the thread that drives a current-thread
