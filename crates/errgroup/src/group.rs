@@ -262,7 +262,7 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// See [`Inline`].
     pub fn inline<'a>(self) -> ErrGroup<E, Inline<'a>, R> {
-        self.build(|shared| Inline::new(shared.waiter.clone()))
+        self.build(|_| Inline::new())
     }
 
     /// Makes a group whose tasks run on `spawner`.

@@ -1,7 +1,12 @@
 //! Where a group's tasks run: on a spawner, on a local spawner, or inline in `wait`.
 
 use alloc::boxed::Box;
-use core::{fmt, future::Future, marker::PhantomData, task::Context};
+use core::{
+    fmt,
+    future::Future,
+    marker::PhantomData,
+    task::{Context, Waker},
+};
 
 mod inline;
 
@@ -39,6 +44,11 @@ pub trait Mode: sealed::Sealed + Clone {
     #[doc(hidden)]
     /// Where the tasks run, as the task wrapper needs to know it.
     type Kind: TaskKind;
+    #[doc(hidden)]
+    /// Registers the future driving the group as its one waiter: in `waiter`, the group's
+    /// shared one, for tasks that run elsewhere; with the driver, inline, where the
+    /// driver's `'static` wakers reach it.
+    fn register_waiter(waiter: &AtomicWaker, mode: &Self, waker: &Waker);
     #[doc(hidden)]
     /// Polls the tasks that run inside the group's own futures (inline mode only).
     fn run_tasks(driver: &mut Self::Driver, mode: &Self, cx: &mut Context<'_>);
@@ -266,9 +276,8 @@ impl fmt::Debug for Inline<'_> {
 }
 
 impl Inline<'_> {
-    /// The mode of a group whose waiter is `waiter`: the driver's wake-ups go there.
-    pub(crate) fn new(waiter: AllocArc<AtomicWaker>) -> Self {
-        Self { incoming: AllocArc::new(Incoming::new(waiter)) }
+    pub(crate) fn new() -> Self {
+        Self { incoming: AllocArc::new(Incoming::new()) }
     }
 }
 
@@ -279,6 +288,10 @@ impl sealed::Sealed for Inline<'_> {}
 impl<S: Clone> Mode for Spawned<S> {
     type Driver = ();
     type Kind = OnExecutor;
+
+    fn register_waiter(waiter: &AtomicWaker, _: &Self, waker: &Waker) {
+        waiter.register(waker);
+    }
 
     fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
 
@@ -291,6 +304,10 @@ impl<S: Clone> Mode for SpawnedLocal<S> {
     type Driver = ();
     type Kind = OnExecutor;
 
+    fn register_waiter(waiter: &AtomicWaker, _: &Self, waker: &Waker) {
+        waiter.register(waker);
+    }
+
     fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
 
     fn drop_tasks((): &mut (), _: &Self) {}
@@ -302,6 +319,10 @@ impl<'a> Mode for Inline<'a> {
     type Driver = InlineDriver<'a>;
     /// Inline tasks need no wake-up of their own: the driver drops them all on cancel.
     type Kind = InGroup;
+
+    fn register_waiter(_: &AtomicWaker, mode: &Self, waker: &Waker) {
+        mode.incoming.register_waiter(waker);
+    }
 
     fn run_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) {
         // Tasks spawned meanwhile, and tasks' wake-ups, wake `cx`.

@@ -75,9 +75,11 @@ pub struct Shared<E, R: Results> {
     /// The failures recorded so far, and what the group does with them.
     pub(crate) failures: Failures<E>,
     pub(crate) results: R::Store,
-    /// The group's waiter (the `Wait` future, or an inline `spawn` driving tasks); shared
-    /// with the inline driver's wakers, which are `'static` where this state need not be.
-    pub(crate) waiter: AllocArc<AtomicWaker>,
+    /// The group's waiter (the `Wait` future), registered through
+    /// [`Mode::register_waiter`](crate::Mode): an inline group's waiter lives with its
+    /// driver instead, where the driver's `'static` wakers reach it, and only the
+    /// cancellation listener stands for this one there.
+    pub(crate) waiter: AtomicWaker,
     /// The most tasks that may be active at once; `usize::MAX` for no limit.
     limit: AtomicUsize,
     /// Spawn order: the next task's index.
@@ -106,7 +108,7 @@ impl<E, R: Results> Shared<E, R> {
             token,
             failures: Failures::new(config.rules),
             results: R::new_store(),
-            waiter: AllocArc::new(AtomicWaker::new()),
+            waiter: AtomicWaker::new(),
             limit: AtomicUsize::new(usize::MAX),
             next_index: AtomicUsize::new(0),
             wakers,

@@ -77,7 +77,7 @@ fn poll_finished<E, M: Mode, R: Results>(
     let shared = &*handle.shared;
     // Register first: any task finishing, any task spawned through a handle and any
     // cancellation after this point wakes this waker.
-    shared.waiter.register(cx.waker());
+    M::register_waiter(&shared.waiter, &handle.mode, cx.waker());
     loop {
         let aborting = !shared.cooperative && shared.is_cancelled();
         if aborting {
@@ -308,7 +308,7 @@ where
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.
-            handle.shared.waiter.register(cx.waker());
+            Inline::register_waiter(&handle.shared.waiter, &handle.mode, cx.waker());
             let before = handle.active();
             Inline::run_tasks(driver, &handle.mode, cx);
             if handle.active() == before {
@@ -369,6 +369,20 @@ impl<E, M: Mode, T> Completions<E, M, T> {
     }
 }
 
+impl<E, M: Mode, T> Completions<E, M, T> {
+    /// A value, or the first failure, if one arrived while the group runs.
+    #[track_caller]
+    fn next_outcome(&mut self) -> Option<Result<T, E>> {
+        let shared = self.waiting.shared().expect("not finished, so the group is there");
+        if let Ok((_, value)) = shared.results.pop() {
+            return Some(Ok(value));
+        }
+        let error = shared.take_error()?;
+        self.failed = true;
+        Some(Err(error))
+    }
+}
+
 impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
     type Item = Result<T, E>;
 
@@ -376,18 +390,19 @@ impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if this.finished.is_none() {
-            let shared = this.waiting.shared().expect("not finished, so the group is there");
+            let group = this.waiting.group.as_ref().expect("not finished, so the group is there");
             // Register before looking, so that an outcome stored after the look wakes us.
-            shared.waiter.register(cx.waker());
-            if let Ok((_, value)) = shared.results.pop() {
-                return Poll::Ready(Some(Ok(value)));
-            }
-            if let Some(error) = shared.take_error() {
-                this.failed = true;
-                return Poll::Ready(Some(Err(error)));
+            M::register_waiter(&group.shared().waiter, &group.handle.mode, cx.waker());
+            if let Some(outcome) = this.next_outcome() {
+                return Poll::Ready(Some(outcome));
             }
             let Poll::Ready(group) = this.waiting.poll(cx) else {
-                return Poll::Pending;
+                // An inline group stores its tasks' outcomes while it is driven, and wakes
+                // nobody for them: look again.
+                return match this.next_outcome() {
+                    Some(outcome) => Poll::Ready(Some(outcome)),
+                    None => Poll::Pending,
+                };
             };
             // Finished: every outcome is stored by now. The values left come first, then
             // the first error (if it came last), the later ones and an interruption.

@@ -38,7 +38,7 @@ use futures_util::task::{ArcWake, waker_ref};
 
 // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths;
 // wakers are made from `alloc`'s `Arc`.
-use crate::sync::{AllocArc, AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
+use crate::sync::{AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
 
 /// A task as the driver holds it: the group's task wrapper, boxed once.
 pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -52,9 +52,10 @@ const MIN_BUDGET: usize = 64;
 
 /// Where the group's wake-ups land. `'static`, so wakers can point at it.
 struct Ready {
-    /// The group's waiter (its `wait`, or an inline `spawn`): the one the group's shared
-    /// state holds, so that the future driving the group registers once.
-    waiter: AllocArc<AtomicWaker>,
+    /// The future driving the group (its `wait`, or an inline `spawn`): the group's one
+    /// waiter, registered here instead of in the shared state (see
+    /// [`Mode::register_waiter`](crate::Mode)).
+    waiter: AtomicWaker,
     /// The group waker was woken: some task on the `unknown` list wants a poll.
     generic: AtomicBool,
     /// Keys of tasks woken through their own waker.
@@ -109,9 +110,13 @@ pub(crate) struct Incoming<'a> {
 }
 
 impl<'a> Incoming<'a> {
-    /// An empty queue whose wake-ups go to `waiter`, the group's.
-    pub(crate) fn new(waiter: AllocArc<AtomicWaker>) -> Self {
-        let ready = Ready { waiter, generic: AtomicBool::new(false), woken: Lock::new(Vec::new()) };
+    /// An empty queue, with the group's waiter.
+    pub(crate) fn new() -> Self {
+        let ready = Ready {
+            waiter: AtomicWaker::new(),
+            generic: AtomicBool::new(false),
+            woken: Lock::new(Vec::new()),
+        };
         Self { tasks: Lock::new((Vec::new(), false)), ready: Arc::new(ready) }
     }
 
@@ -131,6 +136,12 @@ impl<'a> Incoming<'a> {
             Ok(false) => {}
             Err(task) => drop(task),
         }
+    }
+
+    /// Registers the future driving the group as its waiter: new tasks and task wake-ups
+    /// wake it from then on.
+    pub(crate) fn register_waiter(&self, waker: &core::task::Waker) {
+        self.ready.waiter.register(waker);
     }
 
     /// Moves every queued task into `batch` (empty), in one lock; with `close`, the queue
@@ -481,8 +492,7 @@ mod tests {
 
     /// A driver and its queue, with nothing around them.
     fn driver() -> (super::InlineDriver<'static>, super::Incoming<'static>) {
-        let waiter = crate::sync::AllocArc::new(crate::sync::AtomicWaker::new());
-        (super::InlineDriver::default(), super::Incoming::new(waiter))
+        (super::InlineDriver::default(), super::Incoming::new())
     }
 
     #[test]
