@@ -44,20 +44,24 @@ pub trait Mode: sealed::Sealed + Clone {
     #[doc(hidden)]
     /// Where the tasks run, as the task wrapper needs to know it.
     type Kind: TaskKind;
+    // The defaults are those of a mode whose tasks run on a spawner: the group's waiter is
+    // its shared one, and nothing is driven here. Inline mode overrides all four.
     #[doc(hidden)]
     /// Registers the future driving the group as its one waiter: in `waiter`, the group's
     /// shared one, for tasks that run elsewhere; with the driver, inline, where the
     /// driver's `'static` wakers reach it.
-    fn register_waiter(waiter: &AtomicWaker, mode: &Self, waker: &Waker);
+    fn register_waiter(waiter: &AtomicWaker, _mode: &Self, waker: &Waker) {
+        waiter.register(waker);
+    }
     #[doc(hidden)]
     /// Polls the tasks that run inside the group's own futures (inline mode only).
-    fn run_tasks(driver: &mut Self::Driver, mode: &Self, cx: &mut Context<'_>);
+    fn run_tasks(_driver: &mut Self::Driver, _mode: &Self, _cx: &mut Context<'_>) {}
     #[doc(hidden)]
     /// Drops every task driven here (inline mode, on cancellation).
-    fn drop_tasks(driver: &mut Self::Driver, mode: &Self);
+    fn drop_tasks(_driver: &mut Self::Driver, _mode: &Self) {}
     #[doc(hidden)]
     /// The group is gone: drops every task driven here, and any spawned from now on.
-    fn close(driver: &mut Self::Driver, mode: &Self);
+    fn close(_driver: &mut Self::Driver, _mode: &Self) {}
 }
 
 /// A [`Mode`] that can run the future `F` as a task of a group with error `E` and results
@@ -288,31 +292,11 @@ impl sealed::Sealed for Inline<'_> {}
 impl<S: Clone> Mode for Spawned<S> {
     type Driver = ();
     type Kind = OnExecutor;
-
-    fn register_waiter(waiter: &AtomicWaker, _: &Self, waker: &Waker) {
-        waiter.register(waker);
-    }
-
-    fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
-
-    fn drop_tasks((): &mut (), _: &Self) {}
-
-    fn close((): &mut (), _: &Self) {}
 }
 
 impl<S: Clone> Mode for SpawnedLocal<S> {
     type Driver = ();
     type Kind = OnExecutor;
-
-    fn register_waiter(waiter: &AtomicWaker, _: &Self, waker: &Waker) {
-        waiter.register(waker);
-    }
-
-    fn run_tasks((): &mut (), _: &Self, _: &mut Context<'_>) {}
-
-    fn drop_tasks((): &mut (), _: &Self) {}
-
-    fn close((): &mut (), _: &Self) {}
 }
 
 impl<'a> Mode for Inline<'a> {
