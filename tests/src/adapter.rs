@@ -117,7 +117,7 @@ pub fn blocking_panic_becomes_an_error_with_panics_as_errors<A: Adapter>() {
         group.spawn_blocking(|| panic!("blocking boom")).unwrap();
         let panicked = group.await.unwrap_err();
         assert_eq!(panicked.message(), Some("blocking boom"));
-        assert_eq!(panicked.task(), 1);
+        assert_eq!(panicked.task().id().index(), 1);
     });
 }
 

@@ -17,7 +17,7 @@ use std::{
 
 use errgroup::{
     CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Policy, Rejected,
-    Spawn, SpawnError, Timed, WaitGroup,
+    Spawn, SpawnError, TaskName, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -71,7 +71,7 @@ fn forever<E: Send + 'static>(started: &Tally, dropped: &Tally) -> Task<(), E> {
 /// What a rejection was, for messages.
 fn kind<T, E>(spawned: &SpawnResult<T, E>) -> String {
     match spawned {
-        Ok(()) => "accepted".to_owned(),
+        Ok(_) => "accepted".to_owned(),
         Err(rejected) => format!("{rejected:?}"),
     }
 }
@@ -941,7 +941,7 @@ pub fn a_panic_after_an_error_is_never_lost<X: Executor>() {
     spawn_ok::<X, _>(&group, holding(gate.open_on_drop(), task(async { Err(Failure::Task(1)) })));
     let errors = X::block_on(group.wait_all()).unwrap_err();
     assert!(
-        matches!(&errors[..], [Failure::Task(1), Failure::Panicked(panicked)] if panicked.task() == 0),
+        matches!(&errors[..], [Failure::Task(1), Failure::Panicked(panicked)] if panicked.task().id().index() == 0),
         "{errors:?}"
     );
 }
@@ -1229,7 +1229,7 @@ where
     match X::block_on(group.wait()) {
         Err(Failure::Panicked(panicked)) => {
             assert_eq!(panicked.message(), Some("disk 2 on fire"));
-            assert_eq!(panicked.task(), 2);
+            assert_eq!(panicked.task().id().index(), 2);
             assert_eq!(panicked.to_string(), "task 2 panicked: disk 2 on fire");
         }
         other => panic!("expected a Panicked error, got {other:?}"),
@@ -1243,7 +1243,7 @@ where
     match X::block_on(group.wait()) {
         Err(Failure::Panicked(panicked)) => {
             assert_eq!(panicked.message(), None);
-            assert_eq!(panicked.task(), 0);
+            assert_eq!(panicked.task().id().index(), 0);
             assert_eq!(panicked.into_payload().downcast_ref::<Payload>(), Some(&Payload(9)));
         }
         other => panic!("expected a Panicked error, got {other:?}"),
@@ -1275,7 +1275,7 @@ where
         Err(errors) => match errors.as_slice() {
             [Failure::Task(1), Failure::Panicked(panicked)] => {
                 assert_eq!(panicked.message(), Some("second"));
-                assert_eq!(panicked.task(), 0);
+                assert_eq!(panicked.task().id().index(), 0);
             }
             other => panic!("expected [Task(1), Panicked], got {other:?}"),
         },
@@ -1632,4 +1632,61 @@ pub fn waitgroup_wait_resolves_after_all_guards_drop<X: Executor>() {
         X::block_on(wait_group.wait());
         assert_eq!(wait_group.count(), 0);
     });
+}
+
+/// Every task gets an id in spawn order, from `try_spawn` and `spawn` alike, and a task's
+/// id and name travel with its panic: the error a panic becomes names the task that
+/// panicked, even when a sibling spawned later finished first.
+pub fn task_ids_follow_spawn_order_and_travel_with_panics<X: Executor>() {
+    let group = X::group(ErrGroup::builder().panics_as_errors());
+    let handle = group.handle();
+    let last_done = Gate::new();
+    let first = X::try_spawn(&handle, task::<(), Failure, _>(async { Ok(()) })).unwrap();
+    let parser = {
+        let last_done = last_done.clone();
+        X::try_spawn_named(
+            &handle,
+            TaskName::from(format!("parser {}", 7)),
+            task(async move {
+                last_done.opened().await;
+                panic!("bad input")
+            }),
+        )
+        .unwrap()
+    };
+    // The task spawned last finishes before the named one panics.
+    let last = X::block_on(X::spawn(
+        &handle,
+        task(async move {
+            last_done.open();
+            Ok(())
+        }),
+    ))
+    .unwrap();
+    assert_eq!([first.index(), parser.index(), last.index()], [0, 1, 2]);
+    assert!(first < parser && parser < last);
+    drop(handle);
+    match X::block_on(group.wait()) {
+        Err(Failure::Panicked(panicked)) => {
+            let task = panicked.task();
+            assert_eq!((task.id(), task.name()), (parser, Some("parser 7")));
+            assert_eq!(panicked.to_string(), "task 1 `parser 7` panicked: bad input");
+            let shown = format!("{panicked:?}");
+            assert!(shown.contains(r#"Task { id: 1, name: "parser 7" }"#), "{shown}");
+        }
+        other => panic!("expected a Panicked error, got {other:?}"),
+    }
+
+    // An unnamed task is shown by its id alone.
+    let group = X::group(ErrGroup::builder().panics_as_errors());
+    spawn_ok::<X, Failure>(&group, task(async { Ok(()) }));
+    let id = X::try_spawn(&group, task::<(), Failure, _>(async { panic!("boom") })).unwrap();
+    match X::block_on(group.wait()) {
+        Err(Failure::Panicked(panicked)) => {
+            assert_eq!((panicked.task().id(), panicked.task().name()), (id, None));
+            assert_eq!(format!("{:?}", panicked.task()), "Task { id: 1 }");
+            assert_eq!(panicked.to_string(), "task 1 panicked: boom");
+        }
+        other => panic!("expected a Panicked error, got {other:?}"),
+    }
 }

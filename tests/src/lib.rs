@@ -24,6 +24,7 @@ use std::{
 
 use errgroup::{
     Builder, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError, Spawned,
+    TaskId, TaskName,
 };
 
 pub mod adapter;
@@ -34,7 +35,7 @@ pub mod support;
 use support::Task;
 
 /// What spawning a [`Task`] gives back.
-pub type SpawnResult<T, E> = Result<(), Rejected<Task<T, E>>>;
+pub type SpawnResult<T, E> = Result<TaskId, Rejected<Task<T, E>>>;
 
 /// An executor the conformance bodies run on: how a group is made, how tasks reach it and
 /// how a future is run to completion on the calling thread.
@@ -54,6 +55,18 @@ pub trait Executor: 'static {
     /// `handle.try_spawn(task)`.
     fn try_spawn<E, R>(
         handle: &GroupHandle<E, Self::Mode, R>,
+        task: Task<R::Value, E>,
+    ) -> SpawnResult<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync;
+
+    /// `handle.task().name(name).try_spawn(task)`.
+    fn try_spawn_named<E, R>(
+        handle: &GroupHandle<E, Self::Mode, R>,
+        name: TaskName,
         task: Task<R::Value, E>,
     ) -> SpawnResult<R::Value, E>
     where
@@ -132,6 +145,20 @@ impl<X: RuntimeExecutor> Executor for X {
         handle.try_spawn(task)
     }
 
+    fn try_spawn_named<E, R>(
+        handle: &GroupHandle<E, Self::Mode, R>,
+        name: TaskName,
+        task: Task<R::Value, E>,
+    ) -> SpawnResult<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.task().name(name).try_spawn(task)
+    }
+
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
@@ -190,6 +217,20 @@ impl Executor for InlineExecutor {
         R::Store: Send + Sync,
     {
         handle.try_spawn(task)
+    }
+
+    fn try_spawn_named<E, R>(
+        handle: &GroupHandle<E, Self::Mode, R>,
+        name: TaskName,
+        task: Task<R::Value, E>,
+    ) -> SpawnResult<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.task().name(name).try_spawn(task)
     }
 
     fn spawn<'h, E, R>(
@@ -375,6 +416,7 @@ macro_rules! conformance_suite {
                 a_panic_after_a_win_is_never_lost,
                 a_collecting_group_cancelled_from_outside_never_returns_a_short_vec,
                 a_discard_group_cancelled_from_outside,
+                task_ids_follow_spawn_order_and_travel_with_panics,
                 $($runtime,)*
             );
             $(

@@ -3,7 +3,7 @@
 
 use std::{future::Future, rc::Rc, sync::OnceLock};
 
-use errgroup::{Builder, ErrGroup, GroupHandle, Results, SpawnedLocal};
+use errgroup::{Builder, ErrGroup, GroupHandle, Results, SpawnedLocal, TaskName};
 use tokio::{runtime::Runtime, task::LocalSet};
 
 use crate::{Executor, RuntimeExecutor, SpawnResult, adapter::Adapter, support::Task};
@@ -89,6 +89,20 @@ impl Executor for TokioLocalSet {
         R::Store: Send + Sync,
     {
         handle.try_spawn(task)
+    }
+
+    fn try_spawn_named<E, R>(
+        handle: &GroupHandle<E, Self::Mode, R>,
+        name: TaskName,
+        task: Task<R::Value, E>,
+    ) -> SpawnResult<R::Value, E>
+    where
+        E: Send + 'static,
+        R: Results + 'static,
+        R::Value: Send + 'static,
+        R::Store: Send + Sync,
+    {
+        handle.task().name(name).try_spawn(task)
     }
 
     fn spawn<'h, E, R>(

@@ -63,6 +63,8 @@ fn a_dropped_executor_loses_its_pending_tasks_and_wait_says_so() {
     for n in 0..3u32 {
         let guard = CountDrop(dropped.clone());
         group
+            .task()
+            .name(format!("worker {n}"))
             .try_spawn(async move {
                 let _guard = guard;
                 if n == 0 { Ok(n) } else { pending().await }
@@ -82,7 +84,12 @@ fn a_dropped_executor_loses_its_pending_tasks_and_wait_says_so() {
     assert_eq!(token.reason(), Some(CancelReason::Lost));
     // Not `Ok(vec![0])`.
     let outcome = smol::block_on(group.wait());
-    assert!(matches!(outcome, Err(Interrupted::Lost(lost)) if lost.task() >= 1), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Err(Interrupted::Lost(lost))
+            if lost.task().id().index() >= 1
+                && lost.task().name() == Some(&*format!("worker {}", lost.task().id()))),
+        "{outcome:?}"
+    );
 
     // The executor is gone: a new spawn is refused, which is not a loss.
     let group = ErrGroup::<(), _>::new(spawner);

@@ -50,7 +50,7 @@ pub(crate) fn run() {
 
         // The work comes back: run it right here.
         match group.try_spawn(quick_quote("lamp")) {
-            Ok(()) => println!("   lamp: taken by the group"),
+            Ok(id) => println!("   lamp: taken by the group as task {id}"),
             Err(Rejected::Full(work)) => {
                 let quote = work.await.expect("the lamp has a price");
                 println!("   lamp: the group is full; computed inline instead: {quote}");
@@ -60,7 +60,7 @@ pub(crate) fn run() {
 
         // Or answer from a cache, and drop the work unrun.
         match group.try_spawn(quick_quote("chair")) {
-            Ok(()) => println!("   chair: taken by the group"),
+            Ok(id) => println!("   chair: taken by the group as task {id}"),
             Err(Rejected::Full(_work)) => {
                 let quote = cached_quote("chair");
                 println!("   chair: the group is full; served from the cache: {quote}");

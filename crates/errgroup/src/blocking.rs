@@ -27,6 +27,7 @@ use pin_project_lite::pin_project;
 use crate::{
     error::Rejected,
     handle::GroupHandle,
+    id::TaskId,
     mode::{Launch, Mode, WithSpawner},
     policy::Payload,
     results::Results,
@@ -165,7 +166,7 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// # Cancel safety
     ///
     /// As [`spawn_blocking`](Self::spawn_blocking).
-    pub fn spawn_blocking_on<P, F>(&self, pool: &P, f: F) -> Result<(), Rejected<F>>
+    pub fn spawn_blocking_on<P, F>(&self, pool: &P, f: F) -> Result<TaskId, Rejected<F>>
     where
         P: BlockingPool + Clone,
         F: FnOnce() -> Result<R::Value, E> + Send + 'static,
@@ -254,7 +255,7 @@ where
     /// A [`cooperative`](crate::Builder::cooperative) group drops no task when cancelled,
     /// so there a queued closure still runs, and `wait` waits for it: a closure that should
     /// not start late checks the group's token first.
-    pub fn spawn_blocking<F>(&self, f: F) -> Result<(), Rejected<F>>
+    pub fn spawn_blocking<F>(&self, f: F) -> Result<TaskId, Rejected<F>>
     where
         M::Spawner: Clone,
         F: FnOnce() -> Result<R::Value, E> + Send + 'static,

@@ -9,7 +9,9 @@ use core::{
 };
 
 use crate::{
-    handle::GroupHandle,
+    error::Rejected,
+    handle::{GroupHandle, TaskBuilder},
+    id::{Label, TaskId},
     mode::{Inline, Launch, Mode, Spawned, SpawnedLocal},
     outcome::{Interrupted, Outcome},
     policy::{Policy, Rules},
@@ -581,6 +583,82 @@ impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
         F: Future<Output = Result<R::Value, E>>,
         Inline<'a>: Launch<F, E, R>,
     {
-        InlineSpawning::new(&mut self.owner, future)
+        InlineSpawning::new(&mut self.owner, future, ())
+    }
+
+    /// Starts spawning one task with options, as [`GroupHandle::task`] does; its
+    /// [`spawn`](TaskBuilder::spawn) runs the group's tasks while it waits for a free slot,
+    /// as [`ErrGroup::spawn`] does. So it takes `&mut self`, as `spawn` does: declare the
+    /// group `let mut group`, or go through a handle (`group.handle().task()`), which
+    /// needs only `&self` and does not run the tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// group.limit(1).unwrap();
+    /// group.task().name("first").spawn(async { Ok(()) }).await.unwrap();
+    /// // Full: this runs `first` to free its slot, then spawns.
+    /// group.task().name("second").spawn(async { panic!("oops") }).await.unwrap();
+    /// let panicked = group.await.unwrap_err();
+    /// assert_eq!(panicked.task().name(), Some("second"));
+    /// # });
+    /// # }
+    /// ```
+    pub fn task(&mut self) -> TaskBuilder<&mut Self> {
+        TaskBuilder::new(self)
+    }
+}
+
+impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>, R>, L> {
+    /// Spawns `future` as the task, as [`GroupHandle::try_spawn`] does, and returns its id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut group = errgroup::ErrGroup::<(), _>::inline();
+    /// let id = group.task().name("warm-up").try_spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(id.index(), 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]: the future is handed back inside the [`Rejected`].
+    pub fn try_spawn<F>(self, future: F) -> Result<TaskId, Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        Inline<'a>: Launch<F, E, R>,
+    {
+        let (group, label) = self.into_parts();
+        let handle = &group.owner.handle;
+        handle.mode.launch(&handle.shared, future, label)
+    }
+
+    /// Spawns `future` as the task, waiting for a free slot if a limit is set and running
+    /// the group's tasks meanwhile, as [`ErrGroup::spawn`] does; returns its id.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::task`].
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
+    /// stay in the group, none is lost.
+    pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, F, L>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        Inline<'a>: Launch<F, E, R>,
+    {
+        let (group, label) = self.into_parts();
+        InlineSpawning::new(&mut group.owner, future, label)
     }
 }

@@ -15,6 +15,7 @@ use core::{
 
 use crate::{
     error::{LimitError, Rejected},
+    id::{Label, TaskId, TaskName},
     mode::{Launch, Mode},
     results::{Discard, Results},
     shared::Shared,
@@ -64,7 +65,8 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
         Self { shared, mode }
     }
 
-    /// Spawns `future` as a task of the group if the group has room, without waiting.
+    /// Spawns `future` as a task of the group if the group has room, without waiting, and
+    /// returns its [`TaskId`]. To name the task, spawn it through [`task`](Self::task).
     ///
     /// When this returns `Ok`, the task is counted in the group and will be polled (or
     /// dropped, if the group is cancelled first). The future returns `Result<R::Value, E>`,
@@ -79,7 +81,8 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// use errgroup::{ErrGroup, Rejected};
     ///
     /// let group = ErrGroup::<(), _>::inline();
-    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// let id = group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(id.index(), 0);
     /// group.cancel();
     /// let Err(Rejected::Cancelled(_future)) = group.try_spawn(async { Ok(()) }) else { panic!() };
     /// ```
@@ -90,16 +93,17 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// reached, [`Rejected::Cancelled`] when the group is cancelled and [`Rejected::Closed`] when
     /// it has finished. [`Rejected::Spawner`] when the spawner refused the task, which it dropped;
     /// the group's counts stay right.
-    pub fn try_spawn<F>(&self, future: F) -> Result<(), Rejected<F>>
+    pub fn try_spawn<F>(&self, future: F) -> Result<TaskId, Rejected<F>>
     where
         F: Future<Output = Result<R::Value, E>>,
         M: Launch<F, E, R>,
     {
-        self.mode.launch(&self.shared, future)
+        self.mode.launch(&self.shared, future, ())
     }
 
     /// Spawns `future` as a task of the group, waiting for a free slot if a limit is set
-    /// (back-pressure, like Go's `Group.Go`). Without a limit it is ready at once.
+    /// (back-pressure, like Go's `Group.Go`), and returns its [`TaskId`]. Without a limit
+    /// it is ready at once. To name the task, spawn it through [`task`](Self::task).
     ///
     /// # Examples
     ///
@@ -147,7 +151,32 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
         F: Future<Output = Result<R::Value, E>>,
         M: Launch<F, E, R>,
     {
-        Spawning::new(self, future)
+        Spawning::new(self, future, ())
+    }
+
+    /// Starts spawning one task with options: a [name](TaskBuilder::name), shown wherever
+    /// the task's id is (its panic, its loss, `Debug`). End with
+    /// [`try_spawn`](TaskBuilder::try_spawn) or [`spawn`](TaskBuilder::spawn), which do what
+    /// the group's own methods do.
+    ///
+    /// An unnamed task costs nothing for this; a named one carries its [`TaskName`] (two
+    /// words, and no allocation for a `&'static str`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// let handle = group.handle();
+    /// handle.task().name("billing").try_spawn(async { panic!("no invoices") }).unwrap();
+    /// let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.to_string(), "task 0 `billing` panicked: no invoices");
+    /// # }
+    /// ```
+    pub fn task(&self) -> TaskBuilder<&Self> {
+        TaskBuilder::new(self)
     }
 
     /// The group's mode: where its tasks run (for a group on a spawner, the spawner; see
@@ -301,23 +330,25 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
 ///
 /// Dropping it before it resolves drops the future unspawned.
 #[must_use = "futures do nothing unless awaited"]
-pub struct Spawning<'h, E, M: Mode, R: Results, F> {
+pub struct Spawning<'h, E, M: Mode, R: Results, F, L: Label = ()> {
     handle: &'h GroupHandle<E, M, R>,
     future: Option<F>,
+    /// The task's name, if it has one.
+    label: L,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
 }
 
-impl<'h, E, M: Mode, R: Results, F> Spawning<'h, E, M, R, F> {
-    fn new(handle: &'h GroupHandle<E, M, R>, future: F) -> Self {
-        Self { handle, future: Some(future), ticket: None }
+impl<'h, E, M: Mode, R: Results, F, L: Label> Spawning<'h, E, M, R, F, L> {
+    fn new(handle: &'h GroupHandle<E, M, R>, future: F, label: L) -> Self {
+        Self { handle, future: Some(future), label, ticket: None }
     }
 }
 
 // `F` is only moved, never pinned, until it is handed to the group.
-impl<E, M: Mode, R: Results, F> Unpin for Spawning<'_, E, M, R, F> {}
+impl<E, M: Mode, R: Results, F, L: Label> Unpin for Spawning<'_, E, M, R, F, L> {}
 
-impl<E, M: Mode, R: Results, F> Drop for Spawning<'_, E, M, R, F> {
+impl<E, M: Mode, R: Results, F, L: Label> Drop for Spawning<'_, E, M, R, F, L> {
     fn drop(&mut self) {
         leave_slot_queue(&self.handle.shared, &mut self.ticket);
     }
@@ -335,16 +366,17 @@ pub(crate) fn leave_slot_queue<E, R: Results>(shared: &Shared<E, R>, ticket: &mu
 /// launch; if the group is full, queue for a free slot (which a cancellation from anywhere
 /// also ends) and launch again, so that a slot freed in between is not missed; if still
 /// full, wait.
-pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F>(
+pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F, L: Label>(
     handle: &GroupHandle<E, M, R>,
     future: &mut Option<F>,
+    label: &L,
     ticket: &mut Option<usize>,
     cx: &mut Context<'_>,
-) -> Poll<Result<(), Rejected<F>>> {
+) -> Poll<Result<TaskId, Rejected<F>>> {
     let mut queued = false;
     loop {
         let task = future.take().expect("errgroup: spawn future polled after it completed");
-        match handle.mode.launch(&handle.shared, task) {
+        match handle.mode.launch(&handle.shared, task, label.clone()) {
             Err(Rejected::Full(task)) => *future = Some(task),
             done => {
                 if let Some(ticket) = ticket.take() {
@@ -361,18 +393,166 @@ pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F>(
     }
 }
 
-impl<E, M: Launch<F, E, R>, R: Results, F> Future for Spawning<'_, E, M, R, F> {
-    type Output = Result<(), Rejected<F>>;
+impl<E, M: Launch<F, E, R>, R: Results, F, L: Label> Future for Spawning<'_, E, M, R, F, L> {
+    type Output = Result<TaskId, Rejected<F>>;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        poll_spawn(this.handle, &mut this.future, &mut this.ticket, cx)
+        poll_spawn(this.handle, &mut this.future, &this.label, &mut this.ticket, cx)
     }
 }
 
-impl<E, M: Mode, R: Results, F> fmt::Debug for Spawning<'_, E, M, R, F> {
+impl<E, M: Mode, R: Results, F, L: Label> fmt::Debug for Spawning<'_, E, M, R, F, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Spawning").field("done", &self.future.is_none()).finish_non_exhaustive()
+        let mut spawning = f.debug_struct("Spawning");
+        spawning.field("done", &self.future.is_none());
+        if let Some(name) = self.label.name() {
+            spawning.field("name", &name);
+        }
+        spawning.finish_non_exhaustive()
+    }
+}
+
+/// One task about to be spawned, with options; made by [`GroupHandle::task`] (and, on an
+/// inline group, by [`ErrGroup::task`](crate::ErrGroup::task), whose `spawn` runs the
+/// group's tasks while it waits). `G` is what it spawns into; `L` is `()` until the task
+/// is [named](Self::name).
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Interrupted, Spawn, SpawnError};
+///
+/// /// Accepts every task, and drops it.
+/// #[derive(Clone)]
+/// struct Discarding;
+///
+/// impl Spawn for Discarding {
+///     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
+///         drop(task);
+///         Ok(())
+///     }
+/// }
+///
+/// let group = ErrGroup::<Interrupted, _>::builder()
+///     .interruptions_as_errors()
+///     .spawner(Discarding);
+/// group.task().name("billing").try_spawn(async { Ok(()) }).unwrap();
+/// let error = futures_executor::block_on(group.wait()).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "task 0 `billing` was lost: its executor dropped it before it finished"
+/// );
+/// ```
+#[must_use = "a task builder spawns nothing until `try_spawn` or `spawn` is called"]
+pub struct TaskBuilder<G, L: Label = ()> {
+    group: G,
+    label: L,
+}
+
+impl<G> TaskBuilder<G> {
+    pub(crate) const fn new(group: G) -> Self {
+        Self { group, label: () }
+    }
+
+    /// Names the task: the name is shown wherever its id is ([`TaskInfo`](crate::TaskInfo)
+    /// in a [`Panicked`](crate::Panicked) or a [`Lost`](crate::Lost), their messages, and
+    /// `Debug`). Takes a `&'static str` (no allocation), a `String`, a `Box<str>` or an
+    /// `Arc<str>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "std")] {
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let mut group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// for shard in 0..3 {
+    ///     group
+    ///         .task()
+    ///         .name(format!("shard {shard}"))
+    ///         .try_spawn(async move {
+    ///             assert_ne!(shard, 2, "corrupt index");
+    ///             Ok(())
+    ///         })
+    ///         .unwrap();
+    /// }
+    /// let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.task().name(), Some("shard 2"));
+    /// assert!(panicked.to_string().starts_with("task 2 `shard 2` panicked: "));
+    /// # }
+    /// ```
+    pub fn name(self, name: impl Into<TaskName>) -> TaskBuilder<G, TaskName> {
+        TaskBuilder { group: self.group, label: name.into() }
+    }
+}
+
+impl<G, L: Label> TaskBuilder<G, L> {
+    /// What it spawns into, and the task's name (`()` if unnamed).
+    pub(crate) fn into_parts(self) -> (G, L) {
+        (self.group, self.label)
+    }
+}
+
+impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>, L> {
+    /// Spawns `future` as the task, as [`GroupHandle::try_spawn`] does, and returns its id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut group = errgroup::ErrGroup::<(), _>::inline();
+    /// let id = group.task().name("warm-up").try_spawn(async { Ok(()) }).unwrap();
+    /// assert_eq!(id.index(), 0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]: the future is handed back inside the [`Rejected`].
+    pub fn try_spawn<F>(self, future: F) -> Result<TaskId, Rejected<F>>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        M: Launch<F, E, R>,
+    {
+        self.group.mode.launch(&self.group.shared, future, self.label)
+    }
+
+    /// Spawns `future` as the task, waiting for a free slot if a limit is set, as
+    /// [`GroupHandle::spawn`] does, and returns its id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// let handle = group.handle();
+    /// let id = handle.task().name("flush").spawn(async { Ok(()) }).await.unwrap();
+    /// assert_eq!(id.index(), 0);
+    /// group.await.unwrap();
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves drops `future` unspawned.
+    pub fn spawn<F>(self, future: F) -> Spawning<'h, E, M, R, F, L>
+    where
+        F: Future<Output = Result<R::Value, E>>,
+        M: Launch<F, E, R>,
+    {
+        Spawning::new(self.group, future, self.label)
+    }
+}
+
+impl<G: fmt::Debug, L: Label> fmt::Debug for TaskBuilder<G, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskBuilder")
+            .field("group", &self.group)
+            .field("name", &self.label.name())
+            .finish()
     }
 }

@@ -101,6 +101,30 @@
 //! # });
 //! ```
 //!
+//! # Which task
+//!
+//! [`try_spawn`](GroupHandle::try_spawn) and [`spawn`](GroupHandle::spawn) return the task's
+//! [`TaskId`]: its place in spawn order (a collecting group keeps the value of task `n` at
+//! index `n`). Spawn through [`GroupHandle::task`] to give a task a name. A panic
+//! ([`Panicked`]) and a loss ([`Lost`]) name their task ([`TaskInfo`]), by id and name:
+//! ``task 3 `billing` panicked: …``. An unnamed task pays nothing for names.
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use errgroup::{ErrGroup, Panicked};
+//!
+//! let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+//! let handle = group.handle();
+//! let first = handle.try_spawn(async { Ok(()) }).unwrap();
+//! let billing = handle.task().name("billing").try_spawn(async { panic!("no invoices") }).unwrap();
+//! assert_eq!((first.index(), billing.index()), (0, 1));
+//!
+//! let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+//! assert_eq!(panicked.task().id(), billing);
+//! assert_eq!(panicked.to_string(), "task 1 `billing` panicked: no invoices");
+//! # }
+//! ```
+//!
 //! # Features
 //!
 //! - `std` (default): panics are caught per task and surface at `wait` (re-raised, or as
@@ -156,6 +180,7 @@ pub use errgroup_core as raw;
 //
 // layers:
 //   sync         the one facade: atomics, `Arc`, `AtomicWaker`, `Lock` (loom's or core's)
+//   id           `TaskId`, `TaskName`, `TaskInfo`: which task
 //   error        `Rejected`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
@@ -180,6 +205,7 @@ mod blocking;
 mod error;
 mod group;
 mod handle;
+mod id;
 mod mode;
 mod outcome;
 #[cfg(feature = "std")]
@@ -199,7 +225,8 @@ mod wakers;
 
 pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
 pub use group::{Builder, ErrGroup};
-pub use handle::GroupHandle;
+pub use handle::{GroupHandle, TaskBuilder};
+pub use id::{TaskId, TaskInfo, TaskName};
 pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
 pub use outcome::{Interrupted, Lost, Outcome, Timed, TimedOutcome};
 #[cfg(feature = "std")]

@@ -12,6 +12,7 @@ mod inline;
 
 use crate::{
     error::Rejected,
+    id::{Label, TaskId},
     results::Results,
     shared::Shared,
     spawn::{LocalSpawn, Spawn},
@@ -80,8 +81,14 @@ pub trait Mode: sealed::Sealed + Clone {
 /// ```
 pub trait Launch<F, E, R: Results>: Mode {
     #[doc(hidden)]
-    /// Counts `future` in as a task of `shared` and starts it, or hands it back.
-    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>>;
+    /// Counts `future` in as a task of `shared`, named by `label`, and starts it; returns
+    /// its id, or hands it back.
+    fn launch<L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+    ) -> Result<TaskId, Rejected<F>>;
 }
 
 /// A [`Mode`] whose tasks run on a spawner ([`Spawned`], [`SpawnedLocal`]). The spawner
@@ -331,8 +338,13 @@ where
     R::Store: Send + Sync,
     F: Future<Output = Result<R::Value, E>> + Send + 'static,
 {
-    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, OnExecutor>(shared, future)?;
+    fn launch<L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+    ) -> Result<TaskId, Rejected<F>> {
+        let task = task::start::<_, _, _, OnExecutor, _>(shared, future, label)?;
         task::launch(shared, task, |task| self.0.spawn(task)).map_err(Rejected::Spawner)
     }
 }
@@ -345,8 +357,13 @@ where
     R::Value: 'static,
     F: Future<Output = Result<R::Value, E>> + 'static,
 {
-    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, OnExecutor>(shared, future)?;
+    fn launch<L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+    ) -> Result<TaskId, Rejected<F>> {
+        let task = task::start::<_, _, _, OnExecutor, _>(shared, future, label)?;
         task::launch(shared, task, |task| self.0.spawn_local(task)).map_err(Rejected::Spawner)
     }
 }
@@ -359,10 +376,16 @@ where
     R::Store: Send + Sync,
     F: Future<Output = Result<R::Value, E>> + Send + 'a,
 {
-    fn launch(&self, shared: &Arc<Shared<E, R>>, future: F) -> Result<(), Rejected<F>> {
-        let task = task::start::<_, _, _, InGroup>(shared, future)?;
+    fn launch<L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+    ) -> Result<TaskId, Rejected<F>> {
+        let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
+        let id = task.id();
         // The driver picks the task up when it is next polled; the push wakes it.
         self.incoming.push(Box::pin(task));
-        Ok(())
+        Ok(id)
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{results::Results, token::CancelReason};
+use crate::{id::TaskInfo, results::Results, token::CancelReason};
 
 /// How one task of a group ended: exactly one of these, for every task that was spawned.
 ///
@@ -102,35 +102,36 @@ pub enum Outcome<T, E> {
 /// let Err(Interrupted::Lost(lost)) = futures_executor::block_on(group.wait()) else {
 ///     unreachable!()
 /// };
-/// assert_eq!(lost.task(), 0);
+/// assert_eq!(lost.task().id().index(), 0);
 /// assert_eq!(
 ///     lost.to_string(),
 ///     "task 0 was lost: its executor dropped it before it finished"
 /// );
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Lost {
-    task: usize,
+    task: TaskInfo,
 }
 
 impl Lost {
-    pub(crate) const fn new(task: usize) -> Self {
+    pub(crate) const fn new(task: TaskInfo) -> Self {
         Self { task }
     }
 
-    /// The task's position in spawn order, counting from 0.
+    /// Which task was lost: its id (its position in spawn order) and its name, if it has
+    /// one.
     ///
     /// # Examples
     ///
     /// See [`Lost`].
-    pub const fn task(&self) -> usize {
-        self.task
+    pub const fn task(&self) -> &TaskInfo {
+        &self.task
     }
 }
 
 impl fmt::Display for Lost {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "task {} was lost: its executor dropped it before it finished", self.task)
+        write!(f, "{} was lost: its executor dropped it before it finished", self.task)
     }
 }
 
@@ -173,7 +174,7 @@ impl core::error::Error for Lost {}
 ///     "the group was cancelled (cancelled explicitly) with 1 task unfinished"
 /// );
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Interrupted {
     /// A task was lost (the first one, if several were).

@@ -3,14 +3,14 @@
 use alloc::{boxed::Box, string::String};
 use core::{any::Any, fmt};
 
-use crate::sync::Lock;
+use crate::{id::TaskInfo, sync::Lock};
 
 /// A task panicked. What a group's error type is built from when the group turns panics
 /// into errors ([`Builder::panics_as_errors`](crate::Builder::panics_as_errors)) instead of
 /// re-raising them at `wait`.
 ///
-/// It carries the panic message (when the payload was a string, as with `panic!`) and the
-/// task's index: its position in spawn order, counting from 0.
+/// It carries the panic message (when the payload was a string, as with `panic!`) and
+/// which task panicked: its id (its position in spawn order) and its name, if it has one.
 ///
 /// # Examples
 ///
@@ -36,7 +36,7 @@ use crate::sync::Lock;
 ///     unreachable!()
 /// };
 /// assert_eq!(panicked.message(), Some("disk on fire"));
-/// assert_eq!(panicked.task(), 1);
+/// assert_eq!(panicked.task().id().index(), 1);
 /// assert_eq!(panicked.to_string(), "task 1 panicked: disk on fire");
 /// ```
 ///
@@ -44,13 +44,13 @@ use crate::sync::Lock;
 /// [`into_payload`](Self::into_payload) opens), so an error type holding one still works
 /// with `anyhow` and friends.
 pub struct Panicked {
-    task: usize,
+    task: TaskInfo,
     message: Option<String>,
     payload: Lock<Box<dyn Any + Send>>,
 }
 
 impl Panicked {
-    pub(crate) fn new(task: usize, payload: Box<dyn Any + Send>) -> Self {
+    pub(crate) fn new(task: TaskInfo, payload: Box<dyn Any + Send>) -> Self {
         let message = payload_message(&*payload).map(String::from);
         Self { task, message, payload: Lock::new(payload) }
     }
@@ -64,13 +64,14 @@ impl Panicked {
         self.message.as_deref()
     }
 
-    /// The task's position in spawn order, counting from 0.
+    /// Which task panicked: its id (its position in spawn order) and its name, if it has
+    /// one.
     ///
     /// # Examples
     ///
     /// See [`Panicked`].
-    pub fn task(&self) -> usize {
-        self.task
+    pub fn task(&self) -> &TaskInfo {
+        &self.task
     }
 
     /// The original panic payload, for `std::panic::resume_unwind`.
@@ -111,8 +112,8 @@ impl fmt::Debug for Panicked {
 impl fmt::Display for Panicked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.message() {
-            Some(message) => write!(f, "task {} panicked: {message}", self.task),
-            None => write!(f, "task {} panicked with a non-string payload", self.task),
+            Some(message) => write!(f, "{} panicked: {message}", self.task),
+            None => write!(f, "{} panicked with a non-string payload", self.task),
         }
     }
 }

@@ -22,6 +22,8 @@ use alloc::vec::Vec;
 
 use errgroup_core::ErrorSlot;
 
+#[cfg(feature = "std")]
+use crate::id::TaskInfo;
 use crate::{
     outcome::{Interrupted, Lost, Outcome},
     results::Results,
@@ -59,9 +61,9 @@ pub(crate) type Payload = Box<dyn core::any::Any + Send>;
 /// A task's failure, as stored by the group.
 pub(crate) enum Failure<E> {
     Error(E),
-    /// A panic's payload, with its task's index.
+    /// A panic's payload, with its task.
     #[cfg(feature = "std")]
-    Panic(usize, Payload),
+    Panic(TaskInfo, Payload),
     /// Lost, in a group that does not turn interruptions into errors.
     Lost(Lost),
 }
@@ -112,7 +114,7 @@ pub(crate) struct Failures<E> {
     first: ErrorSlot<Failure<E>>,
     /// The first panic that came after another failure: re-raised all the same.
     #[cfg(feature = "std")]
-    panic: ErrorSlot<(usize, Payload)>,
+    panic: ErrorSlot<(TaskInfo, Payload)>,
     /// Every later error, with [`Policy::CollectAll`]. Only failures take this lock.
     later: Lock<Vec<E>>,
     /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
@@ -177,8 +179,8 @@ impl<E> Failures<E> {
     /// happened). A later error or lost task is dropped: `wait` reports a failure anyway.
     fn keep_panic(&self, failure: Failure<E>) {
         #[cfg(feature = "std")]
-        if let Failure::Panic(index, payload) = failure {
-            let _ = self.panic.try_set((index, payload));
+        if let Failure::Panic(task, payload) = failure {
+            let _ = self.panic.try_set((task, payload));
         }
         #[cfg(not(feature = "std"))]
         drop(failure);
@@ -188,11 +190,11 @@ impl<E> Failures<E> {
     fn convert(&self, failure: Failure<E>) -> Failure<E> {
         match failure {
             #[cfg(feature = "std")]
-            Failure::Panic(index, payload) => match self.rules.panic_to_error {
+            Failure::Panic(task, payload) => match self.rules.panic_to_error {
                 Some(convert) => {
-                    Failure::Error(convert(crate::panic::Panicked::new(index, payload)))
+                    Failure::Error(convert(crate::panic::Panicked::new(task, payload)))
                 }
-                None => Failure::Panic(index, payload),
+                None => Failure::Panic(task, payload),
             },
             Failure::Lost(lost) => match self.rules.interrupted_to_error {
                 Some(convert) => Failure::Error(convert(Interrupted::Lost(lost))),
@@ -362,14 +364,14 @@ impl<E> Failures<E> {
             Failure::Error(error) => Outcome::Failed(error),
             Failure::Lost(lost) => Outcome::Lost(lost),
             #[cfg(feature = "std")]
-            Failure::Panic(index, payload) => {
-                Outcome::Panicked(crate::panic::Panicked::new(index, payload))
+            Failure::Panic(task, payload) => {
+                Outcome::Panicked(crate::panic::Panicked::new(task, payload))
             }
         });
         failures.chain(later.into_iter().map(Outcome::Failed)).for_each(report);
         #[cfg(feature = "std")]
-        if let Some((index, payload)) = panic {
-            report(Outcome::Panicked(crate::panic::Panicked::new(index, payload)));
+        if let Some((task, payload)) = panic {
+            report(Outcome::Panicked(crate::panic::Panicked::new(task, payload)));
         }
     }
 }

@@ -44,6 +44,7 @@ use errgroup_core::{GroupState, StartError};
 use event_listener::EventListener;
 
 use crate::{
+    id::TaskInfo,
     outcome::{Lost, Outcome},
     policy::{Failure, Failures, Rules},
     results::Results,
@@ -195,13 +196,13 @@ impl<E, R: Results> Shared<E, R> {
         self.waiter.wake();
     }
 
-    /// A task ended without finishing (its future was dropped unfinished): cancelled if
+    /// A `task` ended without finishing (its future was dropped unfinished): cancelled if
     /// the group was cancelled by then, otherwise lost.
-    pub(crate) fn ended_unfinished(&self, index: usize) {
+    pub(crate) fn ended_unfinished(&self, task: impl FnOnce() -> TaskInfo) {
         if self.is_cancelled() {
             self.failures.task_cancelled();
         } else {
-            self.fail(Failure::Lost(Lost::new(index)));
+            self.fail(Failure::Lost(Lost::new(task())));
         }
     }
 

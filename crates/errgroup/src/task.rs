@@ -30,6 +30,7 @@ use pin_project_lite::pin_project;
 
 use crate::{
     error::{Rejected, SpawnError},
+    id::{Label, TaskId, TaskInfo},
     policy::Failure,
     results::Results,
     shared::Shared,
@@ -38,15 +39,17 @@ use crate::{
     wakers::NO_SLOT,
 };
 
-/// Counts a new task in and wraps `future` in its [`Task`], or hands `future` back.
-pub(crate) fn start<F, E, R: Results, K: TaskKind>(
+/// Counts a new task in and wraps `future` in its [`Task`], named by `label`, or hands
+/// `future` back.
+pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
     shared: &Arc<Shared<E, R>>,
     future: F,
-) -> Result<Task<F, E, R, K>, Rejected<F>> {
+    label: L,
+) -> Result<Task<F, E, R, K, L>, Rejected<F>> {
     match shared.try_start() {
         Ok(index) => Ok(Task {
             live: Some(Live { future, waker: Waker::noop().clone() }),
-            guard: TaskGuard { shared: shared.clone(), index, slot: NO_SLOT },
+            guard: TaskGuard { shared: shared.clone(), index, slot: NO_SLOT, label },
             _kind: PhantomData,
         }),
         Err(StartError::Cancelled) => Err(Rejected::Cancelled(future)),
@@ -59,68 +62,84 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind>(
 /// is counted out here, once `spawn` has said what it did: refused it (an error, which
 /// the caller gets, or a panic, which propagates: not an outcome of the group) or
 /// accepted it (then it was lost, or cancelled if the group was cancelled by then).
+/// Returns the task's id.
 #[inline]
-pub(crate) fn launch<F, E, R: Results, K: TaskKind>(
+pub(crate) fn launch<F, E, R: Results, K: TaskKind, L: Label>(
     shared: &Arc<Shared<E, R>>,
-    task: Task<F, E, R, K>,
-    spawn: impl FnOnce(Task<F, E, R, K>) -> Result<(), SpawnError>,
-) -> Result<(), SpawnError> {
+    task: Task<F, E, R, K, L>,
+    spawn: impl FnOnce(Task<F, E, R, K, L>) -> Result<(), SpawnError>,
+) -> Result<TaskId, SpawnError> {
     /// Ends the launch even if `spawn` panics (as a refusal: the panic propagates).
-    struct Launching<'s, E, R: Results> {
+    struct Launching<'s, E, R: Results, L: Label> {
         shared: &'s Shared<E, R>,
         index: usize,
+        // A copy of the task's label, to name it if it is lost inside `spawn`: free for an
+        // unnamed task (`()`) and a `&'static str` name, a reference count otherwise.
+        label: L,
         outer: launching::Mark,
         accepted: bool,
     }
 
-    impl<E, R: Results> Drop for Launching<'_, E, R> {
+    impl<E, R: Results, L: Label> Drop for Launching<'_, E, R, L> {
         #[inline]
         fn drop(&mut self) {
             if let Some(slot) = launching::exit(self.outer) {
-                dropped_while_launched(self.shared, self.index, slot, self.accepted);
+                let task = self.label.info(TaskId::new(self.index));
+                dropped_while_launched(self.shared, task, slot, self.accepted);
             }
         }
     }
 
     let index = task.guard.index;
+    let label = task.guard.label.clone();
     let outer = launching::enter(shared, index);
-    let mut launch = Launching { shared, index, outer, accepted: false };
+    let mut launch = Launching { shared, index, label, outer, accepted: false };
     let spawned = spawn(task);
     launch.accepted = spawned.is_ok();
     drop(launch);
-    spawned
+    spawned.map(|()| TaskId::new(index))
 }
 
-/// The task at `index` was dropped by its spawner inside `spawn`, which then
-/// `accepted` it (lost, or cancelled) or refused it (no outcome); counts it out.
+/// The `task` was dropped by its spawner inside `spawn`, which then `accepted` it (lost,
+/// or cancelled) or refused it (no outcome); counts it out.
 #[cold]
 fn dropped_while_launched<E, R: Results>(
     shared: &Shared<E, R>,
-    index: usize,
+    task: TaskInfo,
     slot: usize,
     accepted: bool,
 ) {
     if accepted {
-        shared.ended_unfinished(index);
+        shared.ended_unfinished(|| task);
     }
     shared.task_finished(slot);
 }
 
 /// Counts its task out of the group when dropped, whatever way the task ends, and gives
 /// back its wake-up slot.
-struct TaskGuard<E, R: Results> {
+struct TaskGuard<E, R: Results, L> {
     shared: Arc<Shared<E, R>>,
+    /// The task's id.
     index: usize,
     /// The task's slot in the group's waker registry once it has waited, else `NO_SLOT`;
     /// `HANDED_BACK` once its launcher took over counting it out.
     slot: usize,
+    /// The task's name, if it has one (`()` if not).
+    label: L,
+}
+
+impl<E, R: Results, L: Label> TaskGuard<E, R, L> {
+    /// The task, as its outcome names it.
+    fn info(&self) -> TaskInfo {
+        self.label.info(TaskId::new(self.index))
+    }
 }
 
 /// A task dropped by its spawner inside `spawn` leaves counting it out to its launcher,
 /// which knows whether the spawner refused it (see [`launching`]).
 const HANDED_BACK: usize = usize::MAX - 1;
 
-impl<E, R: Results> Drop for TaskGuard<E, R> {
+impl<E, R: Results, L> Drop for TaskGuard<E, R, L> {
     fn drop(&mut self) {
         if self.slot != HANDED_BACK {
             self.shared.task_finished(self.slot);
@@ -163,17 +182,17 @@ pin_project! {
     /// Every task ends in exactly one outcome: it finishes in `poll` (succeeded, failed,
     /// panicked, or aborted because the group was cancelled), or it is dropped unfinished
     /// (`PinnedDrop`: cancelled if the group was cancelled by then, otherwise lost).
-    pub(crate) struct Task<F, E, R: Results, K: TaskKind> {
+    pub(crate) struct Task<F, E, R: Results, K: TaskKind, L: Label> {
         // `None` once the future has completed or been dropped. The `Option`'s tag lives in
         // the waker's niche, so the future and the waker cost no tag of their own.
         #[pin]
         live: Option<Live<F>>,
-        guard: TaskGuard<E, R>,
+        guard: TaskGuard<E, R, L>,
         // `fn() -> K`: only a marker, it does not make the task `!Send` or `!Sync`.
         _kind: PhantomData<fn() -> K>,
     }
 
-    impl<F, E, R: Results, K: TaskKind> PinnedDrop for Task<F, E, R, K> {
+    impl<F, E, R: Results, K: TaskKind, L: Label> PinnedDrop for Task<F, E, R, K, L> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.live.is_none() {
@@ -183,9 +202,9 @@ pin_project! {
             if launching::hand_back(&guard.shared, guard.index, guard.slot) {
                 guard.slot = HANDED_BACK;
             } else {
-                guard.shared.ended_unfinished(guard.index);
+                guard.shared.ended_unfinished(|| guard.info());
             }
-            drop_future(this.live, &guard.shared, guard.index);
+            drop_future(this.live, guard);
         }
     }
 }
@@ -201,11 +220,19 @@ pin_project! {
     }
 }
 
-impl<F, E, R, K> Future for Task<F, E, R, K>
+impl<F, E, R: Results, K: TaskKind, L: Label> Task<F, E, R, K, L> {
+    /// The task's id.
+    pub(crate) const fn id(&self) -> TaskId {
+        TaskId::new(self.guard.index)
+    }
+}
+
+impl<F, E, R, K, L> Future for Task<F, E, R, K, L>
 where
     F: Future<Output = Result<R::Value, E>>,
     R: Results,
     K: TaskKind,
+    L: Label,
 {
     type Output = ();
 
@@ -220,7 +247,7 @@ where
         if !shared.cooperative && shared.is_cancelled() {
             // Aborted: never polled again.
             shared.failures.task_cancelled();
-            drop_future(this.live, shared, index);
+            drop_future(this.live, guard);
             return Poll::Ready(());
         }
         let live = live.project();
@@ -240,7 +267,7 @@ where
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
                         shared.failures.task_cancelled();
-                        drop_future(this.live, shared, index);
+                        drop_future(this.live, guard);
                         return Poll::Ready(());
                     }
                     live.waker.clone_from(cx.waker());
@@ -248,9 +275,9 @@ where
                 return Poll::Pending;
             }
             #[cfg(feature = "std")]
-            Err(payload) => shared.fail(Failure::Panic(index, payload)),
+            Err(payload) => shared.fail(Failure::Panic(guard.info(), payload)),
         }
-        drop_future(this.live, shared, index);
+        drop_future(this.live, guard);
         Poll::Ready(())
     }
 }
@@ -276,21 +303,20 @@ fn poll_catching<F: Future>(
 
 /// Drops the user's future now. With `std`, a panic in its `Drop` is caught and recorded
 /// as the task's panic, so the group's counts stay right and the panic is not lost.
-fn drop_future<F, E, R: Results>(
+fn drop_future<F, E, R: Results, L: Label>(
     mut future: Pin<&mut Option<F>>,
-    shared: &Shared<E, R>,
-    index: usize,
+    guard: &TaskGuard<E, R, L>,
 ) {
     #[cfg(feature = "std")]
     {
         let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.set(None)));
         if let Err(payload) = result {
-            shared.fail(Failure::Panic(index, payload));
+            guard.shared.fail(Failure::Panic(guard.info(), payload));
         }
     }
     #[cfg(not(feature = "std"))]
     {
-        let _ = (shared, index);
+        let _ = guard;
         future.set(None);
     }
 }

@@ -21,6 +21,7 @@ use event_listener::EventListener;
 use crate::{
     error::Rejected,
     handle::{GroupHandle, leave_slot_queue, poll_spawn},
+    id::{Label, TaskId},
     mode::{Inline, Launch, Mode},
     outcome::{Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
@@ -272,39 +273,43 @@ wait_future! {
 /// Dropping it before it resolves drops the future unspawned; the tasks it ran stay in
 /// the group, none is lost.
 #[must_use = "futures do nothing unless awaited"]
-pub struct InlineSpawning<'g, 'a, E, R: Results, F> {
+pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = ()> {
     group: &'g mut Owner<E, Inline<'a>, R>,
     future: Option<F>,
+    /// The task's name, if it has one.
+    label: L,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
 }
 
-impl<'g, 'a, E, R: Results, F> InlineSpawning<'g, 'a, E, R, F> {
-    pub(crate) fn new(group: &'g mut Owner<E, Inline<'a>, R>, future: F) -> Self {
-        Self { group, future: Some(future), ticket: None }
+impl<'g, 'a, E, R: Results, F, L: Label> InlineSpawning<'g, 'a, E, R, F, L> {
+    pub(crate) fn new(group: &'g mut Owner<E, Inline<'a>, R>, future: F, label: L) -> Self {
+        Self { group, future: Some(future), label, ticket: None }
     }
 }
 
-impl<E, R: Results, F> Unpin for InlineSpawning<'_, '_, E, R, F> {}
+impl<E, R: Results, F, L: Label> Unpin for InlineSpawning<'_, '_, E, R, F, L> {}
 
-impl<E, R: Results, F> Drop for InlineSpawning<'_, '_, E, R, F> {
+impl<E, R: Results, F, L: Label> Drop for InlineSpawning<'_, '_, E, R, F, L> {
     fn drop(&mut self) {
         leave_slot_queue(self.group.shared(), &mut self.ticket);
     }
 }
 
-impl<'a, E, R: Results, F> Future for InlineSpawning<'_, 'a, E, R, F>
+impl<'a, E, R: Results, F, L: Label> Future for InlineSpawning<'_, 'a, E, R, F, L>
 where
     Inline<'a>: Launch<F, E, R>,
 {
-    type Output = Result<(), Rejected<F>>;
+    type Output = Result<TaskId, Rejected<F>>;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         loop {
             let Owner { handle, driver } = &mut *this.group;
-            if let Poll::Ready(done) = poll_spawn(handle, &mut this.future, &mut this.ticket, cx) {
+            if let Poll::Ready(done) =
+                poll_spawn(handle, &mut this.future, &this.label, &mut this.ticket, cx)
+            {
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.
@@ -318,11 +323,14 @@ where
     }
 }
 
-impl<E, R: Results, F> fmt::Debug for InlineSpawning<'_, '_, E, R, F> {
+impl<E, R: Results, F, L: Label> fmt::Debug for InlineSpawning<'_, '_, E, R, F, L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InlineSpawning")
-            .field("done", &self.future.is_none())
-            .finish_non_exhaustive()
+        let mut spawning = f.debug_struct("InlineSpawning");
+        spawning.field("done", &self.future.is_none());
+        if let Some(name) = self.label.name() {
+            spawning.field("name", &name);
+        }
+        spawning.finish_non_exhaustive()
     }
 }
 

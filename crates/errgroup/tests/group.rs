@@ -126,7 +126,7 @@ fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_o
     let lost: Vec<_> = errors
         .iter()
         .map(|error| match error.downcast_ref::<errgroup::Interrupted>() {
-            Some(errgroup::Interrupted::Lost(lost)) => lost.task(),
+            Some(errgroup::Interrupted::Lost(lost)) => lost.task().id().index(),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -140,6 +140,87 @@ fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_o
     assert_eq!(group.active(), 0);
     let message = panic_message(|| block_on(group.wait()));
     assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
+}
+
+#[test]
+fn a_lost_task_keeps_its_id_and_name_on_every_path() {
+    quiet_panics();
+    // Lost later, by its executor: the panic names it.
+    let (group, spawner) = recording_group();
+    let gate = Gate::new();
+    group.try_spawn(gate.future()).unwrap();
+    let id = group.task().name("db").try_spawn(Gate::new().future()).unwrap();
+    assert_eq!(id.index(), 1);
+    spawner.drop_task(1);
+    gate.open(Outcome::Ok(1));
+    assert!(spawner.poll(0));
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(message.starts_with("errgroup: task 1 `db` was lost: its executor"), "{message}");
+
+    // Dropped inside `spawn`, which accepted it (the launcher names it), with a name made
+    // at run time and a fixed one.
+    let group = ErrGroup::<errgroup::Interrupted, _>::builder()
+        .policy(Policy::CollectAll)
+        .interruptions_as_errors()
+        .spawner(DiscardingSpawner);
+    let made = group.task().name(format!("shard {}", 3)).try_spawn(async { Ok(()) }).unwrap();
+    let fixed = group.task().name("index").try_spawn(async { Ok(()) }).unwrap();
+    let unnamed = group.try_spawn(async { Ok(()) }).unwrap();
+    let errors = block_on(group.wait_all()).unwrap_err();
+    let lost: Vec<_> = errors
+        .iter()
+        .map(|error| match error {
+            errgroup::Interrupted::Lost(lost) => (lost.task().id(), lost.task().name()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(lost, [(made, Some("shard 3")), (fixed, Some("index")), (unnamed, None)]);
+    assert_eq!(
+        errors[0].to_string(),
+        "task 0 `shard 3` was lost: its executor dropped it before it finished"
+    );
+    assert!(format!("{:?}", errors[1]).contains(r#"Task { id: 1, name: "index" }"#));
+
+    // Dropped inside `spawn` after a first poll.
+    let group = ErrGroup::<u32, _>::new(PollOnceThenDropSpawner);
+    group.task().name("poller").try_spawn(Gate::new().future().map_ok()).unwrap();
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(message.starts_with("errgroup: task 0 `poller` was lost"), "{message}");
+}
+
+#[test]
+fn a_named_spawn_that_waits_for_a_slot_keeps_its_name() {
+    // Through a handle: the spawn queues, shows its name, and spawns once a slot frees.
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().spawner(spawner.clone());
+    group.limit(1).unwrap();
+    let gate = Gate::new();
+    let gated = gate.future();
+    group.try_spawn(async move { gated.await.map(drop).or(Ok(())) }).unwrap();
+    let spawning_task = Counted::new();
+    let mut spawning = group.task().name("queued").spawn(async { panic!("after the wait") });
+    assert!(spawning_task.poll(&mut spawning).is_pending());
+    assert!(format!("{spawning:?}").contains(r#"name: "queued""#), "{spawning:?}");
+    gate.open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    let Poll::Ready(Ok(id)) = spawning_task.poll(&mut spawning) else { panic!("not spawned") };
+    assert_eq!(id.index(), 1);
+    drop(spawning);
+    assert!(spawner.poll(1));
+    let panicked = block_on(group.wait()).unwrap_err();
+    assert_eq!((panicked.task().id(), panicked.task().name()), (id, Some("queued")));
+
+    // Through the inline group itself, which runs its tasks while it waits for a slot.
+    let mut group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    group.limit(1).unwrap();
+    block_on(group.task().name("first").spawn(async { Ok(()) })).unwrap();
+    let mut spawning = group.task().name("second").spawn(async { panic!("oops") });
+    assert!(format!("{spawning:?}").contains(r#"name: "second""#), "{spawning:?}");
+    let id = block_on(&mut spawning).unwrap();
+    drop(spawning);
+    assert_eq!(id.index(), 1);
+    let panicked = block_on(group.wait()).unwrap_err();
+    assert_eq!(panicked.task().name(), Some("second"));
 }
 
 #[test]
@@ -423,7 +504,7 @@ fn spawn_applies_back_pressure_until_a_slot_is_free() {
     gates[0].open(Outcome::Ok(0));
     assert!(spawner.poll(0));
     assert!(spawning_task.wakes() >= 1, "the finished task frees the slot and wakes the spawn");
-    assert!(matches!(spawning_task.poll(&mut spawning), Poll::Ready(Ok(()))));
+    assert!(matches!(spawning_task.poll(&mut spawning), Poll::Ready(Ok(_))));
     drop(spawning);
     assert!(spawner.poll(1));
     assert_eq!(block_on(group.wait()), Ok(vec![0, 1]));
@@ -442,11 +523,11 @@ fn waiting_spawns_are_woken_one_per_freed_slot_in_arrival_order() {
     gates[0].open(Outcome::Ok(0));
     assert!(spawner.poll(0));
     assert_eq!((first.wakes(), second.wakes()), (1, 0), "one slot, one wake-up, first come");
-    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(()))));
+    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(_))));
     drop(spawning_first);
     assert!(spawner.poll(1));
     assert_eq!(second.wakes(), 1, "the next freed slot goes to the next spawn");
-    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(()))));
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(_))));
     drop(spawning_second);
     assert!(spawner.poll(2));
     assert_eq!(block_on(group.wait()), Ok(vec![0, 1, 2]));
@@ -467,7 +548,7 @@ fn a_woken_spawn_dropped_unspawned_hands_its_slot_to_the_next() {
     assert_eq!((first.wakes(), second.wakes()), (1, 0));
     drop(spawning_first); // woken, never polled again: the slot must not go unused
     assert_eq!(second.wakes(), 1, "the dropped spawn's wake-up passed on");
-    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(()))));
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Ok(_))));
     drop(spawning_second);
     assert!(spawner.poll(1));
     assert_eq!(block_on(group.wait()), Ok(vec![0, 2]));
@@ -516,12 +597,12 @@ fn a_queued_spawn_dropped_or_served_by_a_spurious_poll_leaves_the_queue() {
     assert_eq!((first.wakes(), third.wakes()), (1, 0));
     // The third spawn is polled before the woken first one and takes the slot: it leaves
     // the queue; the first finds the group full and queues again.
-    assert!(matches!(third.poll(&mut spawning_third), Poll::Ready(Ok(()))));
+    assert!(matches!(third.poll(&mut spawning_third), Poll::Ready(Ok(_))));
     drop(spawning_third);
     assert!(first.poll(&mut spawning_first).is_pending());
     assert!(spawner.poll(1));
     assert_eq!(first.wakes(), 2, "queued again, woken by the next freed slot");
-    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(()))));
+    assert!(matches!(first.poll(&mut spawning_first), Poll::Ready(Ok(_))));
     drop(spawning_first);
     assert!(spawner.poll(2));
     assert_eq!(block_on(group.wait()), Ok(vec![0, 3, 1]));
@@ -537,7 +618,7 @@ fn raising_the_limit_admits_waiting_spawns_at_once() {
     assert!(waker.poll(&mut spawning).is_pending());
     group.limit(2).unwrap();
     assert!(waker.wakes() >= 1);
-    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Ok(()))));
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Ok(_))));
     assert_eq!(spawner.len(), 2);
     assert_eq!(group.active(), 2);
 }
@@ -676,7 +757,7 @@ fn panics_as_errors_carry_message_and_task() {
     group.try_spawn(async { panic!("task exploded") }).unwrap_or_else(|_| unreachable!());
     let Err(TaskError::Panicked(panicked)) = block_on(group.wait()) else { panic!() };
     assert_eq!(panicked.message(), Some("task exploded"));
-    assert_eq!(panicked.task(), 0);
+    assert_eq!(panicked.task().id().index(), 0);
     assert_eq!(panicked.to_string(), "task 0 panicked: task exploded");
 }
 
@@ -1033,7 +1114,8 @@ fn a_stream_that_failed_reports_no_interruption_after_its_error() {
         .inline();
     let lost = lost_task();
     group.try_spawn(std::future::pending()).unwrap();
-    group.try_spawn(async move { Err(errgroup::Interrupted::Lost(lost)) }).unwrap();
+    let sent = lost.clone();
+    group.try_spawn(async move { Err(errgroup::Interrupted::Lost(sent)) }).unwrap();
     let items: Vec<_> = block_on(group.into_stream().collect());
     assert_eq!(items, [Err(errgroup::Interrupted::Lost(lost))]);
 
@@ -1169,7 +1251,7 @@ fn an_inline_spawn_that_frees_a_slot_by_running_the_tasks_spawns_in_the_same_pol
     let waiter = Counted::new();
     // Full: the spawn runs the first task, which frees its slot, and spawns at once.
     let mut spawn = group.spawn(async { Ok(()) });
-    assert!(matches!(waiter.poll(&mut spawn), Poll::Ready(Ok(()))));
+    assert!(matches!(waiter.poll(&mut spawn), Poll::Ready(Ok(_))));
     drop(spawn);
     assert_eq!(group.active(), 1);
     assert_eq!(block_on(group.wait()), Ok(()));
