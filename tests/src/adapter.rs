@@ -307,6 +307,23 @@ pub fn an_inline_group_uses_the_adapters_timer_and_pool<A: Adapter>() {
         group.spawn_blocking_on(&spawner, || Ok::<u32, &str>(7)).unwrap();
         group.try_spawn(async { Ok(8) }).unwrap();
         assert_eq!(group.wait_timeout_on(&spawner, LONG).await, Timed::Finished(Ok(vec![7, 8])));
+
+        // Through a reference to the runtime, as generic code holding `&impl Timer` has it.
+        let by_ref = &spawner;
+        let group = ErrGroup::builder().collect().inline();
+        group.spawn_blocking_on(&by_ref, || Ok::<u32, &str>(9)).unwrap();
+        assert_eq!(group.wait_timeout_on(&by_ref, LONG).await, Timed::Finished(Ok(vec![9])));
+        for at_deadline in [false, true] {
+            let group = ErrGroup::<&str, _>::builder().collect::<u32>().inline();
+            group.try_spawn(std::future::pending()).unwrap();
+            let timed = if at_deadline {
+                let deadline = Timer::checked_add(&by_ref, Timer::now(&by_ref), SHORT);
+                group.wait_deadline_on(&by_ref, deadline.expect("in range")).await
+            } else {
+                group.wait_timeout_on(&by_ref, SHORT).await
+            };
+            assert_eq!(timed, Timed::TimedOut(Ok(vec![None])));
+        }
     });
 }
 

@@ -17,7 +17,7 @@ use std::{
 
 use errgroup::{
     CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Policy, Rejected,
-    Spawn, SpawnError, TaskName, Timed, WaitGroup,
+    Spawn, SpawnError, TaskError, TaskName, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -173,9 +173,14 @@ pub fn wait_yields_the_first_error<X: Executor>() {
                 }),
             );
         }
-        spawn_ok::<X, _>(&group, task(async { Err("early") }));
+        let early = X::try_spawn(&group, task(async { Err("early") })).unwrap();
         if use_wait_all {
-            assert_eq!(X::block_on(group.wait_all()), Err(vec!["early"]));
+            let errors = X::block_on(group.wait_all()).unwrap_err();
+            let errors: Vec<_> = errors.into_iter().map(TaskError::into_parts).collect();
+            assert!(
+                matches!(&errors[..], [(Some(task), "early")] if task.id() == early),
+                "{errors:?}"
+            );
         } else {
             assert_eq!(X::block_on(group.wait()), Err("early"));
         }
@@ -339,7 +344,14 @@ where
         );
     }
     gates[FAILING - 1].open();
-    assert_eq!(X::block_on(group.wait_all()), Err(vec![4, 3, 2, 1, 0]));
+    let errors = X::block_on(group.wait_all()).unwrap_err();
+    let codes: Vec<usize> = errors.iter().map(|error| *error.error()).collect();
+    assert_eq!(codes, [4, 3, 2, 1, 0]);
+    // Each error comes with its task: spawned in order of its code, after the sibling.
+    for error in &errors {
+        let task = error.task().expect("a task's error names its task");
+        assert_eq!(task.id().index(), error.error() + 1, "{error:?}");
+    }
     assert_eq!(sibling_finished.get(), 1, "the sibling did not run to its end");
     assert!(!handle.is_cancelled());
 
@@ -940,6 +952,10 @@ pub fn a_panic_after_an_error_is_never_lost<X: Executor>() {
     );
     spawn_ok::<X, _>(&group, holding(gate.open_on_drop(), task(async { Err(Failure::Task(1)) })));
     let errors = X::block_on(group.wait_all()).unwrap_err();
+    let tasks: Vec<_> =
+        errors.iter().map(|error| error.task().map(|task| task.id().index())).collect();
+    assert_eq!(tasks, [Some(1), Some(0)]);
+    let errors: Vec<_> = errors.into_iter().map(TaskError::into_error).collect();
     assert!(
         matches!(&errors[..], [Failure::Task(1), Failure::Panicked(panicked)] if panicked.task().id().index() == 0),
         "{errors:?}"
@@ -1271,7 +1287,9 @@ where
             Err(Failure::Task(1))
         }),
     );
-    match X::block_on(group.wait_all()) {
+    match X::block_on(group.wait_all())
+        .map_err(|errors| errors.into_iter().map(TaskError::into_error).collect::<Vec<_>>())
+    {
         Err(errors) => match errors.as_slice() {
             [Failure::Task(1), Failure::Panicked(panicked)] => {
                 assert_eq!(panicked.message(), Some("second"));
@@ -1689,4 +1707,73 @@ pub fn task_ids_follow_spawn_order_and_travel_with_panics<X: Executor>() {
         }
         other => panic!("expected a Panicked error, got {other:?}"),
     }
+}
+
+/// A cooperative task cancelled because a sibling failed learns why from its token:
+/// which task (id and name), what kind of failure, and the error's message; so does a
+/// child group, whose own reason is its parent.
+pub fn cooperative_tasks_learn_the_cause_of_the_cancellation<X: Executor>() {
+    let group = X::group(ErrGroup::<String, _>::builder().error_messages().cooperative());
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let child = ErrGroup::<String, _>::builder().child_of(&group.token()).inline();
+    {
+        let (token, seen) = (group.token(), seen.clone());
+        X::try_spawn_named(
+            &group,
+            TaskName::from("watcher"),
+            task(async move {
+                token.cancelled().await;
+                *seen.lock().unwrap() = token.cause();
+                Ok(())
+            }),
+        )
+        .unwrap();
+    }
+    let failing = X::try_spawn_named(
+        &group,
+        TaskName::from("billing"),
+        task(async { Err("card declined".to_owned()) }),
+    )
+    .unwrap();
+    let token = group.token();
+    assert_eq!(X::block_on(group.wait()), Err("card declined".to_owned()));
+    let cause = seen.lock().unwrap().take().expect("the watcher saw the cancellation");
+    assert_eq!(cause.reason(), CancelReason::Error);
+    let failed = cause.task().expect("a failure names its task");
+    assert_eq!((failed.id(), failed.name()), (failing, Some("billing")));
+    assert_eq!(cause.message(), Some("card declined"));
+    assert_eq!(cause.to_string(), "task 1 `billing` failed: card declined");
+    assert_eq!(token.cause(), Some(cause.clone()), "the group's token says the same");
+    // The child group's own reason is its parent; its cause is where it started.
+    assert_eq!(child.token().reason(), Some(CancelReason::Parent));
+    assert_eq!(child.cause(), Some(cause));
+
+    // A panic's cause keeps its message without being asked.
+    let group = X::group(ErrGroup::<Error, _>::builder().cooperative());
+    let token = group.token();
+    spawn_ok::<X, _>(&group, task(async { Ok(()) }));
+    let panicking =
+        X::try_spawn(&group, task::<(), Error, _>(async { panic!("disk full") })).unwrap();
+    let reraised = catch_unwind(AssertUnwindSafe(|| X::block_on(group.wait())));
+    assert!(reraised.is_err(), "the panic is re-raised");
+    let cause = token.cause().unwrap();
+    assert_eq!(
+        (cause.reason(), cause.task().map(|task| task.id())),
+        (CancelReason::Panic, Some(panicking))
+    );
+    assert_eq!(cause.to_string(), "task 1 panicked: disk full");
+
+    // Without `error_messages`, the cause names the task, not the message; an explicit
+    // cancel has no task.
+    let group = fail_fast::<X, Error>();
+    let token = group.token();
+    let id = X::try_spawn(&group, task::<(), Error, _>(async { Err("nope") })).unwrap();
+    assert_eq!(X::block_on(group.wait()), Err("nope"));
+    let cause = token.cause().unwrap();
+    assert_eq!((cause.task().map(|task| task.id()), cause.message()), (Some(id), None));
+    assert_eq!(cause.to_string(), "task 0 failed");
+    let group = fail_fast::<X, Error>();
+    group.cancel();
+    let cause = group.cause().unwrap();
+    assert_eq!((cause.reason(), cause.task()), (CancelReason::Explicit, None));
 }

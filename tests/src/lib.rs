@@ -417,6 +417,7 @@ macro_rules! conformance_suite {
                 a_collecting_group_cancelled_from_outside_never_returns_a_short_vec,
                 a_discard_group_cancelled_from_outside,
                 task_ids_follow_spawn_order_and_travel_with_panics,
+                cooperative_tasks_learn_the_cause_of_the_cancellation,
                 $($runtime,)*
             );
             $(

@@ -21,7 +21,7 @@ use std::{
     time::Duration,
 };
 
-use errgroup::{ErrGroup, Panicked, Policy};
+use errgroup::{ErrGroup, Panicked, Policy, TaskError};
 
 const TASKS: usize = if cfg!(miri) { 200 } else { 1_000_000 };
 const LIMIT: usize = 64;
@@ -129,8 +129,18 @@ fn closer(finishing: usize, counters: Arc<Counters>, cancel: impl Fn() + Send + 
     })
 }
 
-fn check(plans: &[Plan], counters: &Counters, errors: Vec<Failure>) {
+fn check(plans: &[Plan], counters: &Counters, errors: Vec<TaskError<Failure>>) {
     let count = |wanted| plans.iter().filter(|&&plan| plan == wanted).count();
+    // Ids are spawn order, so each error names the task whose plan made it.
+    for error in &errors {
+        let task = error.task().expect("a task's error names its task");
+        let expected = match error.error() {
+            Failure::Failed => Plan::Fail,
+            Failure::Panicked => Plan::Panic,
+        };
+        assert_eq!(plans[task.id().index()], expected, "{task} reported the wrong error");
+    }
+    let errors: Vec<Failure> = errors.into_iter().map(TaskError::into_error).collect();
     let failed = errors.iter().filter(|error| matches!(error, Failure::Failed)).count();
     let panicked = errors.iter().filter(|error| matches!(error, Failure::Panicked)).count();
     assert_eq!(failed, count(Plan::Fail), "every error is accounted for");

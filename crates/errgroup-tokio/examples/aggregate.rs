@@ -4,8 +4,10 @@
 //! same time, as tasks of one group that collects their values in spawn order; the answer
 //! takes as long as the slowest request, not the sum of all three. In the second run the
 //! coupons service is down: its error cancels the two requests still in flight — their
-//! futures are dropped, which their guards print — and is what the group returns. Nobody
-//! waits for answers that can no longer be used.
+//! futures are dropped, which their guards print, with the cause their group's token gives
+//! them — and is what the group returns. Nobody waits for answers that can no longer be
+//! used. Each task is named after its service, so the cause reads
+//! ``task 2 `coupons` failed: connection refused``.
 //!
 //! One current-thread runtime is enough: the requests wait on timers, not on the CPU.
 //!
@@ -17,7 +19,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use errgroup_tokio::{Spawner, errgroup::ErrGroup};
+use errgroup_tokio::{
+    Spawner,
+    errgroup::{CancelToken, Cause, ErrGroup},
+};
 use tokio::time::sleep;
 
 fn main() {
@@ -68,17 +73,31 @@ enum Part {
     Coupons(Vec<&'static str>),
 }
 
-/// Runs the three requests as one group: all three answers, or the first failure.
-async fn load_dashboard(coupons: Coupons) -> Result<Dashboard, Unavailable> {
-    let group = ErrGroup::builder().collect().spawner(Spawner::current());
+/// Runs the three requests as one group: all three answers, or the first failure, as the
+/// cause of the group's cancellation (which task failed, and why).
+async fn load_dashboard(coupons: Coupons) -> Result<Dashboard, Cause> {
+    // `error_messages`: the cause keeps the failed task's error text.
+    let group = ErrGroup::builder().error_messages().collect().spawner(Spawner::current());
+    let token = group.token();
     // Without a limit, a spawn is refused only if the group has already failed, and then
     // the `await` below returns that failure: nothing to handle here.
-    let _ = group.try_spawn(in_flight("profile", fetch_profile()));
-    let _ = group.try_spawn(in_flight("orders", fetch_orders()));
-    let _ = group.try_spawn(in_flight("coupons", fetch_coupons(coupons)));
+    let _ = group.task().name("profile").try_spawn(in_flight(
+        token.clone(),
+        "profile",
+        fetch_profile(),
+    ));
+    let _ =
+        group.task().name("orders").try_spawn(in_flight(token.clone(), "orders", fetch_orders()));
+    let _ = group.task().name("coupons").try_spawn(in_flight(
+        token.clone(),
+        "coupons",
+        fetch_coupons(coupons),
+    ));
 
-    // Values come back in spawn order, whatever order the requests finished in.
-    let parts: [Part; 3] = group.await?.try_into().expect("three tasks, three values");
+    // Values come back in spawn order, whatever order the requests finished in. On a
+    // failure, the token's cause names the task that failed.
+    let parts = group.await.map_err(|_| token.cause().expect("a failed group is cancelled"))?;
+    let parts: [Part; 3] = parts.try_into().expect("three tasks, three values");
     let [Part::Profile(profile), Part::Orders(orders), Part::Coupons(coupons)] = parts else {
         unreachable!("values come back in spawn order")
     };
@@ -106,22 +125,19 @@ enum Coupons {
 
 async fn fetch_coupons(coupons: Coupons) -> Result<Part, Unavailable> {
     if let Coupons::Down = coupons {
-        return Err(Unavailable { service: "coupons", reason: "connection refused" });
+        return Err(Unavailable("connection refused"));
     }
     sleep(Duration::from_millis(2)).await;
     Ok(Part::Coupons(vec!["ENGINE10", "NOTE-G"]))
 }
 
-/// A service that did not answer; it names the service.
+/// A service that did not answer, and why. Which service is the task's name.
 #[derive(Debug)]
-struct Unavailable {
-    service: &'static str,
-    reason: &'static str,
-}
+struct Unavailable(&'static str);
 
 impl fmt::Display for Unavailable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the {} service is unavailable: {}", self.service, self.reason)
+        f.write_str(self.0)
     }
 }
 
@@ -137,12 +153,16 @@ impl fmt::Display for Dashboard {
 
 // ---- showing cancellation ----
 
-/// `request`, carrying a guard that prints if the request is dropped before it answered:
-/// that is what cancellation looks like from inside a task. The guard is made here, not in
-/// the async block, so that it exists even if the group drops the task before its first
-/// poll.
-fn in_flight<F: Future>(name: &'static str, request: F) -> impl Future<Output = F::Output> {
-    let guard = InFlight { name, answered: false };
+/// `request`, carrying a guard that prints if the request is dropped before it answered,
+/// and why (its group's `token` says): that is what cancellation looks like from inside a
+/// task. The guard is made here, not in the async block, so that it exists even if the
+/// group drops the task before its first poll.
+fn in_flight<F: Future>(
+    token: CancelToken,
+    name: &'static str,
+    request: F,
+) -> impl Future<Output = F::Output> {
+    let guard = InFlight { name, token, answered: false };
     async move {
         let answer = request.await;
         guard.answered();
@@ -152,6 +172,7 @@ fn in_flight<F: Future>(name: &'static str, request: F) -> impl Future<Output = 
 
 struct InFlight {
     name: &'static str,
+    token: CancelToken,
     answered: bool,
 }
 
@@ -165,7 +186,9 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.answered {
-            println!("   {}: cancelled, its future dropped before it answered", self.name);
+            let cause =
+                self.token.cause().map_or("its group was dropped".into(), |c| c.to_string());
+            println!("   {}: cancelled before it answered, because {cause}", self.name);
         }
     }
 }

@@ -266,3 +266,64 @@ where
         self.spawn_blocking_on(self.mode.spawner(), f)
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use alloc::format;
+    use core::{future::Future, pin::pin, task::Context};
+
+    use super::*;
+
+    /// Runs each job at once, on the calling thread.
+    #[derive(Clone)]
+    struct AtOnce;
+
+    impl BlockingPool for AtOnce {
+        type Job<T: Send + 'static> = core::future::Ready<T>;
+
+        fn spawn_blocking<T, F>(&self, job: F) -> Self::Job<T>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            core::future::ready(job())
+        }
+
+        fn joined<T: Send + 'static>(output: T) -> Option<T> {
+            Some(output)
+        }
+    }
+
+    /// Never runs a job.
+    #[derive(Clone)]
+    struct Never;
+
+    impl BlockingPool for Never {
+        type Job<T: Send + 'static> = core::future::Pending<T>;
+
+        fn spawn_blocking<T, F>(&self, _: F) -> Self::Job<T>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            core::future::pending()
+        }
+
+        fn joined<T: Send + 'static>(output: T) -> Option<T> {
+            Some(output)
+        }
+    }
+
+    #[test]
+    fn debug_says_where_the_closure_is() {
+        let mut cx = Context::from_waker(core::task::Waker::noop());
+        let mut waiting = pin!(Blocking::<_, u32, _>::new(|| 1, Never));
+        assert_eq!(format!("{waiting:?}"), r#"Blocking("not handed to the pool")"#);
+        assert!(waiting.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(format!("{waiting:?}"), r#"Blocking("on the pool")"#);
+
+        let mut done = pin!(Blocking::<_, u32, _>::new(|| 2, AtOnce));
+        assert_eq!(done.as_mut().poll(&mut cx), Poll::Ready(2));
+        assert_eq!(format!("{done:?}"), r#"Blocking("finished")"#);
+    }
+}

@@ -204,6 +204,66 @@ impl<E, R: Results> Builder<E, R> {
         self
     }
 
+    /// Keeps the text of the error that cancels the group (`E: Display`) in the cause of
+    /// the cancellation ([`Cause::message`](crate::Cause::message)), so that a cooperative
+    /// task, a child group or the caller learns why, and not only which task: one `String`,
+    /// made once, for the group's first failure. A panic's message is kept without it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let mut group = ErrGroup::<String, _>::builder().error_messages().cooperative().inline();
+    /// let token = group.token();
+    /// let watcher = group.token();
+    /// group
+    ///     .try_spawn(async move {
+    ///         watcher.cancelled().await;
+    ///         // A cooperative sibling learns why it is told to stop.
+    ///         let cause = watcher.cause().unwrap();
+    ///         assert_eq!(cause.to_string(), "task 1 `billing` failed: card declined");
+    ///         Ok(())
+    ///     })
+    ///     .unwrap();
+    /// group.task().name("billing").try_spawn(async { Err("card declined".to_string()) }).unwrap();
+    /// let error = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(error, "card declined");
+    /// assert_eq!(token.cause().unwrap().message(), Some("card declined"));
+    /// ```
+    #[must_use]
+    pub fn error_messages(self) -> Self
+    where
+        E: fmt::Display,
+    {
+        self.error_messages_with(|error| alloc::string::ToString::to_string(error))
+    }
+
+    /// Like [`error_messages`](Self::error_messages), with the message made by `describe`:
+    /// for an error type without `Display`, or to keep less (or more) of it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// #[derive(Debug)]
+    /// struct Status(u16);
+    ///
+    /// let group = ErrGroup::<Status, _>::builder()
+    ///     .error_messages_with(|status| format!("HTTP {}", status.0))
+    ///     .inline();
+    /// group.try_spawn(async { Err(Status(503)) }).unwrap();
+    /// let token = group.token();
+    /// let _ = futures_executor::block_on(group.wait());
+    /// assert_eq!(token.cause().unwrap().to_string(), "task 0 failed: HTTP 503");
+    /// ```
+    #[must_use]
+    pub fn error_messages_with(mut self, describe: fn(&E) -> alloc::string::String) -> Self {
+        self.config.rules.describe = Some(describe);
+        self
+    }
+
     /// Calls `report` with each failure the group recorded and nobody saw, when the group
     /// is dropped without a waiting form having finished (the last of the group, its
     /// handles and its tasks is gone): its first error (and every later one, with
@@ -407,7 +467,8 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     }
 
     /// Like [`wait`](Self::wait), but returns every error the policy kept, in order of
-    /// arrival: all of them with [`Policy::CollectAll`], the first one otherwise.
+    /// arrival, each with the task it came from ([`TaskError`](crate::TaskError)): all of
+    /// them with [`Policy::CollectAll`], the first one otherwise.
     ///
     /// # Examples
     ///

@@ -20,7 +20,7 @@ use crate::{
     results::{Discard, Results},
     shared::Shared,
     sync::Arc,
-    token::{CancelReason, CancelToken},
+    token::{CancelReason, CancelToken, Cause},
 };
 
 /// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or
@@ -208,6 +208,28 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// ```
     pub fn token(&self) -> CancelToken {
         self.shared.token.clone()
+    }
+
+    /// Why the group was cancelled, in full: the reason, the task that caused it (the one
+    /// that failed, panicked, was lost or won), and a message; `None` while it is not
+    /// cancelled. Its token's [`cause`](CancelToken::cause).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup};
+    ///
+    /// let mut group = ErrGroup::<&str, _>::inline();
+    /// let handle = group.handle();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.task().name("inventory").try_spawn(async { Err("no stock") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("no stock"));
+    /// let cause = handle.cause().unwrap();
+    /// assert_eq!(cause.reason(), CancelReason::Error);
+    /// assert_eq!(cause.to_string(), "task 1 `inventory` failed");
+    /// ```
+    pub fn cause(&self) -> Option<Cause> {
+        self.shared.token.cause()
     }
 
     /// Cancels the group: no task starts any more, and (unless the group is cooperative)

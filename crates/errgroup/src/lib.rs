@@ -228,7 +228,7 @@ pub use group::{Builder, ErrGroup};
 pub use handle::{GroupHandle, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};
 pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
-pub use outcome::{Interrupted, Lost, Outcome, Timed, TimedOutcome};
+pub use outcome::{Interrupted, Lost, Outcome, TaskError, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
 pub use policy::Policy;
@@ -237,7 +237,7 @@ pub use results::{Collect, Discard, FirstOk, Results};
 pub use rt::BlockingPool;
 pub use rt::Timer;
 pub use spawn::{LocalSpawn, Spawn};
-pub use token::{CancelReason, CancelToken};
+pub use token::{CancelReason, CancelToken, Cause};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
 /// The named futures (and the stream) returned by this crate's async methods.

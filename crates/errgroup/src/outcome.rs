@@ -304,3 +304,120 @@ impl<O> Timed<O> {
 /// ```
 pub type TimedOutcome<E, R> =
     Timed<Result<<R as Results>::Output, E>, Result<<R as Results>::Partial, E>>;
+
+/// A task's error, with the task it came from: what [`wait_all`](crate::ErrGroup::wait_all)
+/// and [`race`](crate::ErrGroup::race) return for each error they keep, so that a report
+/// can say which task failed. Its message is ``task 3 `billing` failed: <the error>``; for
+/// an error the group made from a panic or a lost task
+/// ([`panics_as_errors`](crate::Builder::panics_as_errors),
+/// [`interruptions_as_errors`](crate::Builder::interruptions_as_errors)), whose own message
+/// names the task already, it is the error's message alone.
+///
+/// The task is `None` only for the error that stands for a group cancelled from outside
+/// ([`Interrupted::Cancelled`], with
+/// [`interruptions_as_errors`](crate::Builder::interruptions_as_errors)): no task caused it.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Policy};
+///
+/// let mut group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+/// group.task().name("billing").try_spawn(async { Err("card declined") }).unwrap();
+/// group.try_spawn(async { Ok(()) }).unwrap();
+/// group.try_spawn(async { Err("no stock") }).unwrap();
+/// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+/// let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+/// assert_eq!(shown, ["task 0 `billing` failed: card declined", "task 2 failed: no stock"]);
+/// assert_eq!(errors[1].task().map(|task| task.id().index()), Some(2));
+/// assert_eq!(errors.into_iter().map(|error| error.into_error()).collect::<Vec<_>>(), [
+///     "card declined",
+///     "no stock"
+/// ]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskError<E> {
+    task: Option<TaskInfo>,
+    error: E,
+    /// The group made the error from a panic or a loss: its message names the task.
+    named: bool,
+}
+
+impl<E> TaskError<E> {
+    pub(crate) const fn new(task: Option<TaskInfo>, error: E) -> Self {
+        Self { task, error, named: false }
+    }
+
+    /// An error the group made from `task`'s panic or loss, whose message names the task.
+    pub(crate) const fn converted(task: TaskInfo, error: E) -> Self {
+        Self { task: Some(task), error, named: true }
+    }
+
+    /// The task that failed; `None` for a group cancelled from outside.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskError`].
+    pub const fn task(&self) -> Option<&TaskInfo> {
+        self.task.as_ref()
+    }
+
+    /// The error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Policy};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// group.try_spawn(async { Err::<(), _>(404) }).unwrap();
+    /// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+    /// assert_eq!(errors[0].error(), &404);
+    /// ```
+    pub const fn error(&self) -> &E {
+        &self.error
+    }
+
+    /// The error, without its task.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskError`].
+    pub fn into_error(self) -> E {
+        self.error
+    }
+
+    /// The task and the error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Policy};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// let id = group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
+    /// let mut errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+    /// let (task, error) = errors.remove(0).into_parts();
+    /// assert_eq!((task.map(|task| task.id()), error), (Some(id), "boom"));
+    /// ```
+    pub fn into_parts(self) -> (Option<TaskInfo>, E) {
+        (self.task, self.error)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for TaskError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.task {
+            Some(task) if !self.named => write!(f, "{task} failed: {}", self.error),
+            _ => self.error.fmt(f),
+        }
+    }
+}
+
+/// Its message already holds the error's, so its source is the error's source (not the
+/// error itself, whose message would then be shown twice in a chain).
+impl<E: core::error::Error> core::error::Error for TaskError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.error.source()
+    }
+}

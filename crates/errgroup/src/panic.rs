@@ -93,7 +93,7 @@ impl Panicked {
     }
 }
 
-fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
+pub(crate) fn payload_message(payload: &(dyn Any + Send)) -> Option<&str> {
     payload
         .downcast_ref::<&'static str>()
         .copied()

@@ -22,13 +22,15 @@ use alloc::vec::Vec;
 
 use errgroup_core::ErrorSlot;
 
+use alloc::string::String;
+
 #[cfg(feature = "std")]
 use crate::id::TaskInfo;
 use crate::{
-    outcome::{Interrupted, Lost, Outcome},
+    outcome::{Interrupted, Lost, Outcome, TaskError},
     results::Results,
     sync::{AtomicUsize, Lock, Ordering},
-    token::CancelReason,
+    token::{CancelReason, Cause},
 };
 
 /// What a group does when a task fails.
@@ -41,7 +43,9 @@ use crate::{
 /// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
 /// group.try_spawn(async { Err::<(), _>("first") }).unwrap();
 /// group.try_spawn(async { Err::<(), _>("second") }).unwrap();
-/// assert_eq!(futures_executor::block_on(group.wait_all()), Err(vec!["first", "second"]));
+/// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+/// let errors: Vec<_> = errors.into_iter().map(|error| error.into_error()).collect();
+/// assert_eq!(errors, ["first", "second"]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Policy {
@@ -58,9 +62,9 @@ pub enum Policy {
 #[cfg(feature = "std")]
 pub(crate) type Payload = Box<dyn core::any::Any + Send>;
 
-/// A task's failure, as stored by the group.
+/// A task's failure, as stored by the group, with the task.
 pub(crate) enum Failure<E> {
-    Error(E),
+    Error(TaskError<E>),
     /// A panic's payload, with its task.
     #[cfg(feature = "std")]
     Panic(TaskInfo, Payload),
@@ -72,10 +76,52 @@ impl<E> Failure<E> {
     /// The reason a fail-fast group is cancelled with when this is its first failure.
     fn cancel_reason(&self) -> CancelReason {
         match self {
-            Self::Error(_) => CancelReason::Error,
+            Self::Error(..) => CancelReason::Error,
             #[cfg(feature = "std")]
             Self::Panic(..) => CancelReason::Panic,
             Self::Lost(_) => CancelReason::Lost,
+        }
+    }
+
+    /// The cause a fail-fast group is cancelled for when this is its first failure: the
+    /// reason, the task, and the message (an error's, by `describe`; a panic's).
+    fn cause(&self, describe: Option<fn(&E) -> String>) -> Cause {
+        let cause = Cause::new(self.cancel_reason());
+        match self {
+            Self::Error(error) => {
+                let cause = match error.task() {
+                    Some(task) => cause.with_task(task.clone()),
+                    None => cause,
+                };
+                match describe {
+                    Some(describe) => cause.with_message(describe(error.error())),
+                    None => cause,
+                }
+            }
+            #[cfg(feature = "std")]
+            Self::Panic(task, payload) => {
+                let cause = cause.with_task(task.clone());
+                match crate::panic::payload_message(&**payload) {
+                    Some(message) => cause.with_message(message),
+                    None => cause,
+                }
+            }
+            Self::Lost(lost) => cause.with_task(lost.task().clone()),
+        }
+    }
+
+    /// The error a failure is reported as, with its task: a lost task the group does not
+    /// turn into an error is re-raised as a panic naming it; so is a panic.
+    #[track_caller]
+    fn into_task_error(self) -> TaskError<E> {
+        match self {
+            Self::Error(error) => error,
+            Self::Lost(lost) => panic!(
+                "errgroup: {lost} (a runtime shutting down, or a spawner that drops tasks); \
+                 `Builder::interruptions_as_errors` makes this an error instead of a panic"
+            ),
+            #[cfg(feature = "std")]
+            Self::Panic(_, payload) => std::panic::resume_unwind(payload),
         }
     }
 }
@@ -86,6 +132,8 @@ pub(crate) struct Rules<E> {
     #[cfg(feature = "std")]
     pub(crate) panic_to_error: Option<fn(crate::panic::Panicked) -> E>,
     pub(crate) interrupted_to_error: Option<fn(Interrupted) -> E>,
+    /// What an error's message is, for the cause of the cancellation it starts.
+    pub(crate) describe: Option<fn(&E) -> String>,
 }
 
 impl<E> Rules<E> {
@@ -95,6 +143,7 @@ impl<E> Rules<E> {
             #[cfg(feature = "std")]
             panic_to_error: None,
             interrupted_to_error: None,
+            describe: None,
         }
     }
 
@@ -115,8 +164,9 @@ pub(crate) struct Failures<E> {
     /// The first panic that came after another failure: re-raised all the same.
     #[cfg(feature = "std")]
     panic: ErrorSlot<(TaskInfo, Payload)>,
-    /// Every later error, with [`Policy::CollectAll`]. Only failures take this lock.
-    later: Lock<Vec<E>>,
+    /// Every later error, with its task, with [`Policy::CollectAll`]. Only failures take
+    /// this lock.
+    later: Lock<Vec<TaskError<E>>>,
     /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
     /// ended with an error that the cancellation made no longer the cause. Only the
     /// cancellation path touches it.
@@ -140,11 +190,10 @@ impl<E> Failures<E> {
     }
 
     /// Records a task's failure according to the policy, given whether the group was
-    /// `cancelled` by then. Returns the reason to cancel the group with, if this failure
+    /// `cancelled` by then. Returns the cause to cancel the group for, if this failure
     /// must cancel it.
-    pub(crate) fn record(&self, failure: Failure<E>, cancelled: bool) -> Option<CancelReason> {
+    pub(crate) fn record(&self, failure: Failure<E>, cancelled: bool) -> Option<Cause> {
         let reason = failure.cancel_reason();
-        let failure = self.convert(failure);
         match self.rules.policy {
             Policy::FailFast | Policy::NoCancel => {
                 if reason == CancelReason::Error && cancelled {
@@ -155,15 +204,17 @@ impl<E> Failures<E> {
                     self.task_cancelled();
                     return None;
                 }
-                match self.first.try_set(failure) {
-                    Ok(()) if self.rules.policy == Policy::FailFast => return Some(reason),
-                    Ok(()) => {}
+                // Taken before the failure is converted: its cause is what it was.
+                let cause = (self.rules.policy == Policy::FailFast && !cancelled)
+                    .then(|| failure.cause(self.rules.describe));
+                match self.first.try_set(self.convert(failure)) {
+                    Ok(()) => return cause,
                     // Only the first error is reported; a panic is never lost.
                     Err(failure) => self.keep_panic(failure),
                 }
             }
             Policy::CollectAll => {
-                if let Err(failure) = self.first.try_set(failure) {
+                if let Err(failure) = self.first.try_set(self.convert(failure)) {
                     match failure {
                         Failure::Error(error) => self.later.with(|later| later.push(error)),
                         other => self.keep_panic(other),
@@ -191,13 +242,17 @@ impl<E> Failures<E> {
         match failure {
             #[cfg(feature = "std")]
             Failure::Panic(task, payload) => match self.rules.panic_to_error {
-                Some(convert) => {
-                    Failure::Error(convert(crate::panic::Panicked::new(task, payload)))
-                }
+                Some(convert) => Failure::Error(TaskError::converted(
+                    task.clone(),
+                    convert(crate::panic::Panicked::new(task, payload)),
+                )),
                 None => Failure::Panic(task, payload),
             },
             Failure::Lost(lost) => match self.rules.interrupted_to_error {
-                Some(convert) => Failure::Error(convert(Interrupted::Lost(lost))),
+                Some(convert) => Failure::Error(TaskError::converted(
+                    lost.task().clone(),
+                    convert(Interrupted::Lost(lost)),
+                )),
                 None => Failure::Lost(lost),
             },
             Failure::Error(error) => Failure::Error(error),
@@ -227,19 +282,18 @@ impl<E> Failures<E> {
         first
     }
 
-    /// The error a failure is reported as: a lost task the group does not turn into an
-    /// error is re-raised as a panic naming it.
+    /// The error a failure is reported as (see [`Failure::into_task_error`]).
     #[track_caller]
     fn into_error(failure: Failure<E>) -> E {
-        match failure {
-            Failure::Error(error) => error,
-            Failure::Lost(lost) => panic!(
-                "errgroup: {lost} (a runtime shutting down, or a spawner that drops tasks); \
-                 `Builder::interruptions_as_errors` makes this an error instead of a panic"
-            ),
-            #[cfg(feature = "std")]
-            Failure::Panic(_, payload) => std::panic::resume_unwind(payload),
-        }
+        failure.into_task_error().into_error()
+    }
+
+    /// The first failure and every later error, each with its task.
+    #[track_caller]
+    fn all_errors(&self, first: Failure<E>) -> Vec<TaskError<E>> {
+        let mut all = self.later.with(core::mem::take);
+        all.insert(0, first.into_task_error());
+        all
     }
 
     /// The group was cancelled from outside (for `reason`) while tasks were unfinished
@@ -300,18 +354,21 @@ impl<E> Failures<E> {
         }
     }
 
-    /// Like [`outcome`](Self::outcome), with every error kept by the policy.
+    /// Like [`outcome`](Self::outcome), with every error kept by the policy, each with
+    /// its task.
     #[track_caller]
     pub(crate) fn outcome_all<R: Results>(
         &self,
         results: &R::Store,
         reason: Option<CancelReason>,
-    ) -> Result<R::Output, Vec<E>> {
-        self.outcome::<R>(results, reason).map_err(|first| {
-            let mut all = self.later.with(core::mem::take);
-            all.insert(0, first);
-            all
-        })
+    ) -> Result<R::Output, Vec<TaskError<E>>> {
+        if let Some(failure) = self.take_first() {
+            return Err(self.all_errors(failure));
+        }
+        match self.interrupted_error::<R>(reason) {
+            Some(error) => Err(alloc::vec![TaskError::new(None, error)]),
+            None => Ok(R::output(results)),
+        }
     }
 
     /// The decided race: the winner's value (losers' errors are dropped), or every error.
@@ -321,17 +378,19 @@ impl<E> Failures<E> {
         &self,
         results: &R::Store,
         reason: Option<CancelReason>,
-    ) -> Result<T, Vec<E>> {
+    ) -> Result<T, Vec<TaskError<E>>> {
         let first = self.take_first();
         if let Some(value) = R::output(results) {
             return Ok(value);
         }
-        let mut errors = self.later.with(core::mem::take);
         match first {
-            Some(failure) => errors.insert(0, Self::into_error(failure)),
-            None => errors.extend(self.interrupted_error::<R>(reason)),
+            Some(failure) => Err(self.all_errors(failure)),
+            None => Err(self
+                .interrupted_error::<R>(reason)
+                .map(|error| TaskError::new(None, error))
+                .into_iter()
+                .collect()),
         }
-        Err(errors)
     }
 
     /// The next failure for a stream of outcomes: the first failure, once.
@@ -344,7 +403,8 @@ impl<E> Failures<E> {
     /// (of a group cancelled for `reason`) turned into an error, if the group had no
     /// failure.
     pub(crate) fn take_later_errors(&self, failed: bool, reason: Option<CancelReason>) -> Vec<E> {
-        let mut later = self.later.with(core::mem::take);
+        let later = self.later.with(core::mem::take);
+        let mut later: Vec<E> = later.into_iter().map(TaskError::into_error).collect();
         if !failed {
             if let Some(interrupted) = self.interruption(reason) {
                 later.extend(self.rules.interrupted_to_error.map(|convert| convert(interrupted)));
@@ -361,14 +421,16 @@ impl<E> Failures<E> {
         let panic = self.panic.take();
         let later = self.later.with(core::mem::take);
         let failures = first.into_iter().map(|failure| match failure {
-            Failure::Error(error) => Outcome::Failed(error),
+            Failure::Error(error) => Outcome::Failed(error.into_error()),
             Failure::Lost(lost) => Outcome::Lost(lost),
             #[cfg(feature = "std")]
             Failure::Panic(task, payload) => {
                 Outcome::Panicked(crate::panic::Panicked::new(task, payload))
             }
         });
-        failures.chain(later.into_iter().map(Outcome::Failed)).for_each(report);
+        failures
+            .chain(later.into_iter().map(|error| Outcome::Failed(error.into_error())))
+            .for_each(report);
         #[cfg(feature = "std")]
         if let Some((task, payload)) = panic {
             report(Outcome::Panicked(crate::panic::Panicked::new(task, payload)));

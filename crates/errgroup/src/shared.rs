@@ -45,11 +45,11 @@ use event_listener::EventListener;
 
 use crate::{
     id::TaskInfo,
-    outcome::{Lost, Outcome},
+    outcome::{Lost, Outcome, TaskError},
     policy::{Failure, Failures, Rules},
     results::Results,
     sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
-    token::{CancelReason, CancelToken},
+    token::{CancelReason, CancelToken, Cause},
     wakers::{Relay, TaskWakers},
 };
 
@@ -171,8 +171,17 @@ impl<E, R: Results> Shared<E, R> {
     /// Cancels the group: no task starts any more, and (unless cooperative) every task is
     /// dropped at its next wake-up, which cancelling the token arranges.
     pub(crate) fn cancel(&self, reason: CancelReason) -> bool {
+        self.cancel_for(Err(reason))
+    }
+
+    /// Cancels the group as [`cancel`](Self::cancel) does, for a full `cause` (or a reason
+    /// alone): what the token's `cause` then says.
+    pub(crate) fn cancel_for(&self, cause: Result<Cause, CancelReason>) -> bool {
         self.state.cancel();
-        let first = self.token.cancel_with(reason);
+        let first = match cause {
+            Ok(cause) => self.token.cancel_with_cause(cause),
+            Err(reason) => self.token.cancel_with(reason),
+        };
         // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
         // its last task.
         // A `spawn` waiting for a slot is woken by the token's relay, which drains the
@@ -190,8 +199,8 @@ impl<E, R: Results> Shared<E, R> {
     /// Records a task's failure according to the policy (a fail-fast group's first one
     /// cancels it), and wakes the waiter, which may be streaming outcomes as they arrive.
     pub(crate) fn fail(&self, failure: Failure<E>) {
-        if let Some(reason) = self.failures.record(failure, self.is_cancelled()) {
-            self.cancel(reason);
+        if let Some(cause) = self.failures.record(failure, self.is_cancelled()) {
+            self.cancel_for(Ok(cause));
         }
         self.waiter.wake();
     }
@@ -224,13 +233,13 @@ impl<E, R: Results> Shared<E, R> {
 
     /// Like [`outcome`](Self::outcome), with every error kept by the policy.
     #[track_caller]
-    pub(crate) fn outcome_all(&self) -> Result<R::Output, Vec<E>> {
+    pub(crate) fn outcome_all(&self) -> Result<R::Output, Vec<TaskError<E>>> {
         self.failures.outcome_all::<R>(&self.results, self.token.reason())
     }
 
     /// The decided race: the winner's value, or every error.
     #[track_caller]
-    pub(crate) fn race_outcome<T>(&self) -> Result<T, Vec<E>>
+    pub(crate) fn race_outcome<T>(&self) -> Result<T, Vec<TaskError<E>>>
     where
         R: Results<Output = Option<T>>,
     {

@@ -31,11 +31,12 @@ use pin_project_lite::pin_project;
 use crate::{
     error::{Rejected, SpawnError},
     id::{Label, TaskId, TaskInfo},
+    outcome::TaskError,
     policy::Failure,
     results::Results,
     shared::Shared,
     sync::Arc,
-    token::CancelReason,
+    token::{CancelReason, Cause},
     wakers::NO_SLOT,
 };
 
@@ -255,12 +256,14 @@ where
             Ok(Poll::Ready(Ok(value))) => {
                 R::store(&shared.results, index, value);
                 if R::CANCEL_ON_VALUE {
-                    shared.cancel(CancelReason::Won);
+                    shared.cancel_for(Ok(Cause::new(CancelReason::Won).with_task(guard.info())));
                 } else if R::WAKE_ON_VALUE {
                     shared.waiter.wake();
                 }
             }
-            Ok(Poll::Ready(Err(error))) => shared.fail(Failure::Error(error)),
+            Ok(Poll::Ready(Err(error))) => {
+                shared.fail(Failure::Error(TaskError::new(Some(guard.info()), error)));
+            }
             Ok(Poll::Pending) => {
                 if K::LISTEN && !shared.cooperative && !live.waker.will_wake(cx.waker()) {
                     // Record where to wake this task on cancellation. Refused: the group

@@ -21,6 +21,7 @@
 //!   a worklist, never recursion.
 
 use alloc::collections::BTreeMap;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
@@ -29,7 +30,10 @@ use core::task::{Context, Poll};
 
 use event_listener::{Event, EventListener};
 
-use crate::sync::{Arc, AtomicU8, AtomicUsize, Lock, Ordering};
+use crate::{
+    id::TaskInfo,
+    sync::{Arc, AtomicU8, AtomicUsize, Lock, Ordering},
+};
 
 /// Why a [`CancelToken`] was cancelled.
 ///
@@ -112,6 +116,143 @@ impl fmt::Display for CancelReason {
     }
 }
 
+/// Why a token was cancelled, in full: the [`CancelReason`], the task that caused it (the
+/// one that failed, panicked, was lost or won a race) and a message. What
+/// [`CancelToken::cause`] returns: Go's `context.Cause`, without a context type.
+///
+/// A group cancelled by its first failure records that task; its error's text is the
+/// message if the group was built with
+/// [`Builder::error_messages`](crate::Builder::error_messages) (or
+/// [`error_messages_with`](crate::Builder::error_messages_with)), and a panic's message is
+/// always kept.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{CancelReason, CancelToken, Cause};
+///
+/// let token = CancelToken::new();
+/// token.cancel_with_cause(Cause::new(CancelReason::Explicit).with_message("shutting down"));
+/// let cause = token.cause().unwrap();
+/// assert_eq!(cause.reason(), CancelReason::Explicit);
+/// assert_eq!(cause.message(), Some("shutting down"));
+/// assert_eq!(cause.to_string(), "cancelled explicitly: shutting down");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cause {
+    reason: CancelReason,
+    task: Option<TaskInfo>,
+    message: Option<String>,
+}
+
+impl Cause {
+    /// A cause with this reason, and no task or message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, Cause};
+    ///
+    /// let cause = Cause::new(CancelReason::Timeout);
+    /// assert_eq!((cause.task(), cause.message()), (None, None));
+    /// assert_eq!(cause.to_string(), "a timeout expired");
+    /// ```
+    pub const fn new(reason: CancelReason) -> Self {
+        Self { reason, task: None, message: None }
+    }
+
+    /// The same cause, with a message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, Cause};
+    ///
+    /// let cause = Cause::new(CancelReason::Explicit).with_message(format!("user {} left", 7));
+    /// assert_eq!(cause.message(), Some("user 7 left"));
+    /// ```
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// The same cause, naming the task that caused it.
+    pub(crate) fn with_task(mut self, task: TaskInfo) -> Self {
+        self.task = Some(task);
+        self
+    }
+
+    /// The reason.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, Cause};
+    ///
+    /// assert_eq!(Cause::new(CancelReason::Won).reason(), CancelReason::Won);
+    /// ```
+    pub const fn reason(&self) -> CancelReason {
+        self.reason
+    }
+
+    /// The task that caused the cancellation, if a task did: the one that failed,
+    /// panicked, was lost, or won the race.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup};
+    ///
+    /// let mut group = ErrGroup::<&str, _>::inline();
+    /// group.task().name("billing").try_spawn(async { Err("card declined") }).unwrap();
+    /// let token = group.token();
+    /// let _ = futures_executor::block_on(group.wait());
+    /// let cause = token.cause().unwrap();
+    /// assert_eq!(cause.reason(), CancelReason::Error);
+    /// assert_eq!(cause.task().and_then(|task| task.name()), Some("billing"));
+    /// ```
+    pub const fn task(&self) -> Option<&TaskInfo> {
+        self.task.as_ref()
+    }
+
+    /// The message: the failed task's error or panic message, or the one given to
+    /// [`with_message`](Self::with_message).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<String, _>::builder().error_messages().inline();
+    /// group.try_spawn(async { Err("card declined".to_string()) }).unwrap();
+    /// let token = group.token();
+    /// let _ = futures_executor::block_on(group.wait());
+    /// let cause = token.cause().unwrap();
+    /// assert_eq!(cause.message(), Some("card declined"));
+    /// assert_eq!(cause.to_string(), "task 0 failed: card declined");
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.task, self.reason) {
+            (Some(task), CancelReason::Error) => write!(f, "{task} failed")?,
+            (Some(task), CancelReason::Panic) => write!(f, "{task} panicked")?,
+            (Some(task), CancelReason::Lost) => write!(f, "{task} was lost by its executor")?,
+            (Some(task), CancelReason::Won) => write!(f, "{task} won the race")?,
+            (_, reason) => write!(f, "{reason}")?,
+        }
+        match &self.message {
+            Some(message) => write!(f, ": {message}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The registry key of a node: its address, unique while the registry holds it.
 fn key(node: &Node) -> usize {
     core::ptr::from_ref(node).addr()
@@ -129,6 +270,10 @@ struct Node {
     parent: Option<Arc<Node>>,
     /// Children not yet cancelled by this node, keyed by [`key`].
     children: Lock<BTreeMap<usize, Arc<Node>>>,
+    /// The full cause, if the cancellation gave one: written under this lock in the same
+    /// critical section as the `state` it goes with, so a reader that sees the state and
+    /// then takes the lock sees the cause.
+    cause: Lock<Option<Cause>>,
 }
 
 impl Node {
@@ -139,6 +284,7 @@ impl Node {
             refs: AtomicUsize::new(1),
             parent,
             children: Lock::new(BTreeMap::new()),
+            cause: Lock::new(None),
         }
     }
 
@@ -151,16 +297,50 @@ impl Node {
 
     /// Sets the state and wakes every listener; `false` if it was already set.
     fn set(&self, reason: CancelReason) -> bool {
-        // SeqCst on success: publishes the cancellation to `reason` (above) and is ordered
-        // before `notify`'s SeqCst fence. Failure only needs to see the winner's value: Relaxed.
-        let won = self
-            .state
-            .compare_exchange(0, reason.to_state(), Ordering::SeqCst, Ordering::Relaxed)
-            .is_ok();
+        let won = self.try_set(reason);
         if won {
             self.event.notify(usize::MAX);
         }
         won
+    }
+
+    /// Sets the state with its full `cause`, and wakes every listener; `false` if it was
+    /// already set.
+    fn set_with_cause(&self, cause: Cause) -> bool {
+        let won = self.cause.with(|slot| {
+            let won = self.try_set(cause.reason);
+            if won {
+                *slot = Some(cause);
+            }
+            won
+        });
+        if won {
+            self.event.notify(usize::MAX);
+        }
+        won
+    }
+
+    fn try_set(&self, reason: CancelReason) -> bool {
+        // SeqCst on success: publishes the cancellation to `reason` (above) and is ordered
+        // before `notify`'s SeqCst fence. Failure only needs to see the winner's value: Relaxed.
+        self.state
+            .compare_exchange(0, reason.to_state(), Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// The full cause of this node's cancellation, if it is cancelled: where it started
+    /// (a parent's cause, for a node cancelled by its parent).
+    fn cause(&self) -> Option<Cause> {
+        let mut node = self;
+        loop {
+            let reason = node.reason()?;
+            if let (CancelReason::Parent, Some(parent)) = (reason, &node.parent) {
+                node = parent;
+                continue;
+            }
+            let cause = node.cause.with(|cause| cause.clone());
+            return Some(cause.unwrap_or(Cause::new(reason)));
+        }
     }
 
     /// Moves every registered child into `work`, and takes them off `refs`.
@@ -196,10 +376,15 @@ impl Drop for Node {
     }
 }
 
-/// Cancels `node` with `reason` and then its whole subtree with [`CancelReason::Parent`],
-/// using a worklist. Returns whether `node` itself was cancelled by this call.
-fn cancel_tree(node: &Arc<Node>, reason: CancelReason) -> bool {
-    if !node.set(reason) {
+/// Cancels `node` for `cause` (a reason alone, or in full) and then its whole subtree
+/// with [`CancelReason::Parent`], using a worklist. Returns whether `node` itself was
+/// cancelled by this call.
+fn cancel_tree(node: &Arc<Node>, cause: Result<Cause, CancelReason>) -> bool {
+    let set = match cause {
+        Ok(cause) => node.set_with_cause(cause),
+        Err(reason) => node.set(reason),
+    };
+    if !set {
         return false;
     }
     let mut work = Vec::new();
@@ -361,7 +546,49 @@ impl CancelToken {
     /// assert_eq!(token.reason(), Some(CancelReason::Timeout));
     /// ```
     pub fn cancel_with(&self, reason: CancelReason) -> bool {
-        cancel_tree(&self.node, reason)
+        cancel_tree(&self.node, Err(reason))
+    }
+
+    /// Cancels the token (and its children), as [`cancel_with`](Self::cancel_with), with a
+    /// full [`Cause`]: what [`cause`](Self::cause) returns. Returns `true` if this call
+    /// cancelled it; a later cause, like a later reason, is not kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken, Cause};
+    ///
+    /// let token = CancelToken::new();
+    /// let child = token.child();
+    /// assert!(token.cancel_with_cause(Cause::new(CancelReason::Explicit).with_message("deploy")));
+    /// assert!(!token.cancel_with_cause(Cause::new(CancelReason::Timeout)));
+    /// assert_eq!(child.reason(), Some(CancelReason::Parent));
+    /// assert_eq!(child.cause().unwrap().message(), Some("deploy")); // where it started
+    /// ```
+    pub fn cancel_with_cause(&self, cause: Cause) -> bool {
+        cancel_tree(&self.node, Ok(cause))
+    }
+
+    /// Why the token was cancelled, in full (see [`Cause`]); `None` while it is not.
+    ///
+    /// A token cancelled by its parent returns the cause where the cancellation started,
+    /// as Go's `context.Cause` does: the parent's (or its parent's) cause, while
+    /// [`reason`](Self::reason) says [`CancelReason::Parent`]. A token cancelled with a
+    /// reason alone has a cause with no task and no message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken};
+    ///
+    /// let token = CancelToken::new();
+    /// assert_eq!(token.cause(), None);
+    /// token.cancel_with(CancelReason::Timeout);
+    /// let cause = token.cause().unwrap();
+    /// assert_eq!((cause.reason(), cause.task()), (CancelReason::Timeout, None));
+    /// ```
+    pub fn cause(&self) -> Option<Cause> {
+        self.node.cause()
     }
 
     /// Returns `true` if the token has been cancelled.

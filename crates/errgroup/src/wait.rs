@@ -23,7 +23,7 @@ use crate::{
     handle::{GroupHandle, leave_slot_queue, poll_spawn},
     id::{Label, TaskId},
     mode::{Inline, Launch, Mode},
-    outcome::{Timed, TimedOutcome},
+    outcome::{TaskError, Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
     shared::Shared,
     task::TaskKind,
@@ -233,7 +233,7 @@ wait_future! {
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
-    WaitAll<E, M, R: Results>, results R => Result<R::Output, Vec<E>>, Shared::outcome_all
+    WaitAll<E, M, R: Results>, results R => Result<R::Output, Vec<TaskError<E>>>, Shared::outcome_all
 }
 
 wait_future! {
@@ -247,7 +247,7 @@ wait_future! {
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
-    Race<E, M, T>, results FirstOk<T> => Result<T, Vec<E>>, Shared::race_outcome
+    Race<E, M, T>, results FirstOk<T> => Result<T, Vec<TaskError<E>>>, Shared::race_outcome
 }
 
 /// Spawns a task into an inline group once it has a free slot, running the group's tasks

@@ -36,6 +36,21 @@ fn recording_group() -> (Group, RecordingSpawner) {
     (ErrGroup::builder().collect().spawner(spawner.clone()), spawner)
 }
 
+/// Every error of a waiting form that keeps them all, as `(task index, error)`.
+fn with_tasks<T, E>(
+    outcome: Result<T, Vec<errgroup::TaskError<E>>>,
+) -> Result<T, Vec<(Option<usize>, E)>> {
+    outcome.map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|error| {
+                let (task, error) = error.into_parts();
+                (task.map(|task| task.id().index()), error)
+            })
+            .collect()
+    })
+}
+
 fn spawn_gates<R>(group: &ErrGroup<u32, Spawned<RecordingSpawner>, R>, n: usize) -> Vec<Gate>
 where
     R: errgroup::Results<Value = u32> + 'static,
@@ -125,7 +140,7 @@ fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_o
     let errors = block_on(group.wait_all()).unwrap_err();
     let lost: Vec<_> = errors
         .iter()
-        .map(|error| match error.downcast_ref::<errgroup::Interrupted>() {
+        .map(|error| match error.error().downcast_ref::<errgroup::Interrupted>() {
             Some(errgroup::Interrupted::Lost(lost)) => lost.task().id().index(),
             other => panic!("{other:?}"),
         })
@@ -169,7 +184,7 @@ fn a_lost_task_keeps_its_id_and_name_on_every_path() {
     let errors = block_on(group.wait_all()).unwrap_err();
     let lost: Vec<_> = errors
         .iter()
-        .map(|error| match error {
+        .map(|error| match error.error() {
             errgroup::Interrupted::Lost(lost) => (lost.task().id(), lost.task().name()),
             other => panic!("{other:?}"),
         })
@@ -430,7 +445,8 @@ fn collect_all_keeps_every_error_in_order_of_arrival_and_siblings_keep_running()
         assert!(!group.is_cancelled());
     }
     assert_eq!(gates[1].polls(), 1, "the sibling ran to completion");
-    assert_eq!(block_on(group.wait_all()), Err(vec![2, 0]));
+    // Each error with its task.
+    assert_eq!(with_tasks(block_on(group.wait_all())), Err(vec![(Some(2), 2), (Some(0), 0)]));
 }
 
 #[test]
@@ -445,7 +461,7 @@ fn no_cancel_records_the_first_error_and_cancels_nothing() {
     assert!(!group.is_cancelled());
     assert!(group.try_spawn(async { Ok(5) }).is_ok(), "still accepting tasks");
     assert!(spawner.poll(3));
-    assert_eq!(block_on(group.wait_all()), Err(vec![1]));
+    assert_eq!(with_tasks(block_on(group.wait_all())), Err(vec![(Some(1), 1)]));
 }
 
 #[test]
@@ -822,12 +838,62 @@ fn race_first_success_wins_and_cancels_the_rest() {
 }
 
 #[test]
+fn a_race_is_decided_by_a_task_the_cause_names() {
+    let mut group = ErrGroup::<u32, _>::builder().race::<u32>().inline();
+    let token = group.token();
+    group.task().name("mirror a").try_spawn(std::future::pending()).unwrap();
+    let winner = group.task().name("mirror b").try_spawn(async { Ok(2) }).unwrap();
+    assert_eq!(block_on(group.race()), Ok(2));
+    let cause = token.cause().unwrap();
+    assert_eq!(cause.reason(), CancelReason::Won);
+    assert_eq!(cause.task().map(|task| (task.id(), task.name())), Some((winner, Some("mirror b"))));
+    assert_eq!(cause.to_string(), "task 1 `mirror b` won the race");
+
+    // A timeout has no task.
+    let group = ErrGroup::<u32, _>::inline();
+    let token = group.token();
+    group.try_spawn(std::future::pending()).unwrap();
+    assert!(block_on(group.wait_until(async {})).is_timed_out());
+    let cause = token.cause().unwrap();
+    assert_eq!(
+        (cause.reason(), cause.task(), cause.to_string()),
+        (CancelReason::Timeout, None, "a timeout expired".to_owned())
+    );
+}
+
+#[test]
+fn a_cause_goes_to_every_descendant_and_the_first_one_sticks() {
+    use errgroup::Cause;
+    let root = CancelToken::new();
+    let grandchild = root.child().child();
+    assert_eq!(grandchild.cause(), None);
+    assert!(root.cancel_with_cause(Cause::new(CancelReason::Explicit).with_message("deploy")));
+    assert!(!root.cancel_with_cause(Cause::new(CancelReason::Timeout).with_message("late")));
+    assert!(!root.cancel());
+    let expected = Cause::new(CancelReason::Explicit).with_message("deploy");
+    assert_eq!(root.cause(), Some(expected.clone()));
+    assert_eq!(grandchild.reason(), Some(CancelReason::Parent));
+    assert_eq!(grandchild.cause(), Some(expected.clone()), "where it started");
+    // A child made after the cancel is cancelled at once, with the same cause.
+    assert_eq!(root.child().cause(), Some(expected));
+    // A child's own cancel does not reach up; a plain cancel has a bare cause.
+    let parent = CancelToken::new();
+    let child = parent.child();
+    child.cancel_with(CancelReason::Timeout);
+    assert_eq!(child.cause(), Some(Cause::new(CancelReason::Timeout)));
+    assert_eq!(parent.cause(), None);
+}
+
+#[test]
 fn race_returns_every_error_when_all_fail() {
     let group = ErrGroup::builder().race::<u32>().inline();
     for error in [3, 1, 2] {
         group.try_spawn(async move { Err::<u32, u32>(error) }).unwrap();
     }
-    assert_eq!(block_on(group.race()), Err(vec![3, 1, 2]));
+    assert_eq!(
+        with_tasks(block_on(group.race())),
+        Err(vec![(Some(0), 3), (Some(1), 1), (Some(2), 2)])
+    );
 }
 
 #[test]
@@ -1178,6 +1244,9 @@ fn futures_builders_and_modes_show_their_state_in_debug() {
     assert!(shown.contains("interruptions_as_errors: false"), "{shown}");
     let shown = format!("{:?}", ErrGroup::<u32, _>::builder());
     assert!(shown.contains("panics_as_errors: false"), "{shown}");
+    let group = ErrGroup::<u32, _>::builder().policy(Policy::CollectAll).inline();
+    let shown = format!("{group:?}");
+    assert!(shown.contains("policy: CollectAll"), "{shown}");
 
     let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
     group.try_spawn(std::future::pending()).unwrap();

@@ -88,3 +88,53 @@ fn parent_cancel_races_a_child_waiter() {
     assert!(seen.contains("found cancelled at once"), "{seen:?}");
     assert!(seen.contains("woken"), "{seen:?}");
 }
+
+static SEEN_CAUSE: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+
+/// A cancel with a full cause races a cancel with a reason alone: whatever wins, the
+/// cause each canceller reads right after its own cancel returned (the other may be
+/// anywhere) is the winner's (its reason, and its message only if it had one), never a
+/// mix, and it is there as soon as the token reads cancelled. Preemptions bounded to 3,
+/// as the wait-group models: unbounded, the lock and the event's list take minutes.
+#[test]
+fn a_cause_races_a_plain_cancel() {
+    use errgroup::{CancelReason, Cause};
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let token = CancelToken::new();
+        let read = |token: &CancelToken| {
+            let cause = token.cause().expect("a cancelled token has a cause");
+            assert_eq!(Some(cause.reason()), token.reason());
+            cause
+        };
+        let with_cause = {
+            let token = token.clone();
+            thread::spawn(move || {
+                let won = token
+                    .cancel_with_cause(Cause::new(CancelReason::Explicit).with_message("deploy"));
+                (won, read(&token))
+            })
+        };
+        let plain = {
+            let token = token.clone();
+            thread::spawn(move || {
+                let won = token.cancel_with(CancelReason::Timeout);
+                (won, read(&token))
+            })
+        };
+        let (cause_won, seen_by_cause) = with_cause.join().unwrap();
+        let (plain_won, seen_by_plain) = plain.join().unwrap();
+        assert!(cause_won != plain_won, "exactly one cancel wins");
+        let expected = if cause_won {
+            SEEN_CAUSE.lock().unwrap().insert("the cause won");
+            Cause::new(CancelReason::Explicit).with_message("deploy")
+        } else {
+            SEEN_CAUSE.lock().unwrap().insert("the plain cancel won");
+            Cause::new(CancelReason::Timeout)
+        };
+        assert_eq!((seen_by_cause, seen_by_plain), (expected.clone(), expected));
+    });
+    let seen = SEEN_CAUSE.lock().unwrap();
+    assert!(seen.contains("the cause won") && seen.contains("the plain cancel won"), "{seen:?}");
+}
