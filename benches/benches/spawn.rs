@@ -31,7 +31,9 @@
 //! `-- spawn_tokio_current/errgroup/10000`).
 //!
 //! Profile one tokio peer without criterion, e.g. under `valgrind --tool=callgrind`:
-//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `floor`, `joinset`, `tasktracker`, `mpsc`),
+//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `floor`, `joinset`, `tasktracker`, `mpsc`; or
+//! `errgroup_named` and `errgroup_named_shared`, errgroup's tasks named with a
+//! `&'static str` and with one `Arc<str>` shared by every task: what a name costs),
 //! `ERRGROUP_BENCH_RUNS` (default 10), `ERRGROUP_BENCH_FLAVOR=current_thread` or
 //! `multi_thread` (the default), `ERRGROUP_BENCH_TASKS` (default 100000).
 
@@ -80,6 +82,27 @@ fn tokio_errgroup<const COUNT: bool>(rt: &Runtime, n: usize) {
         let group = errgroup_tokio::group::<Error>();
         for _ in 0..n {
             if group.try_spawn(work::<COUNT>()).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// As [`tokio_errgroup`], every task named: with a `&'static str` (`SHARED = false`), or
+/// with one `Arc<str>` name that every task shares (`SHARED = true`, one reference count
+/// per task). Profiled only (what a name costs), not compared.
+fn tokio_errgroup_named<const SHARED: bool>(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let group = errgroup_tokio::group::<Error>();
+        let shared: Arc<str> = Arc::from("worker");
+        for _ in 0..n {
+            let name = if SHARED {
+                errgroup::TaskName::from(shared.clone())
+            } else {
+                errgroup::TaskName::from("worker")
+            };
+            if group.task().name(name).try_spawn(work::<false>()).is_err() {
                 unreachable!("an unlimited, uncancelled group refused a task");
             }
         }
@@ -347,12 +370,14 @@ fn spawn_smol(c: &mut Criterion) {
 
 type TokioPeer = fn(&Runtime, usize);
 
-const TOKIO_PEERS: [(&str, TokioPeer); 5] = [
+const TOKIO_PEERS: [(&str, TokioPeer); 7] = [
     ("errgroup", tokio_errgroup::<false>),
     ("floor", tokio_floor::<false>),
     ("joinset", tokio_joinset::<false>),
     ("tasktracker", tokio_tasktracker::<false>),
     ("mpsc", tokio_mpsc::<false>),
+    ("errgroup_named", tokio_errgroup_named::<false>),
+    ("errgroup_named_shared", tokio_errgroup_named::<true>),
 ];
 
 fn profile(run: TokioPeer, runs: u64) {

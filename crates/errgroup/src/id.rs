@@ -271,6 +271,9 @@ pub trait Label: Clone + Send + Sync + 'static {
     /// The task's name, if it has one.
     fn name(&self) -> Option<TaskName>;
 
+    /// The task's name, taken out (for a task about to be dropped): no reference count.
+    fn take_name(&mut self) -> Option<TaskName>;
+
     /// The task at `id`, as outcomes name it.
     #[inline]
     fn info(&self, id: TaskId) -> TaskInfo {
@@ -283,10 +286,19 @@ impl Label for () {
     fn name(&self) -> Option<TaskName> {
         None
     }
+
+    #[inline]
+    fn take_name(&mut self) -> Option<TaskName> {
+        None
+    }
 }
 
 impl Label for TaskName {
     fn name(&self) -> Option<TaskName> {
         Some(self.clone())
+    }
+
+    fn take_name(&mut self) -> Option<TaskName> {
+        Some(core::mem::replace(self, TaskName::from("")))
     }
 }

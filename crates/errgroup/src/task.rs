@@ -71,30 +71,26 @@ pub(crate) fn launch<F, E, R: Results, K: TaskKind, L: Label>(
     spawn: impl FnOnce(Task<F, E, R, K, L>) -> Result<(), SpawnError>,
 ) -> Result<TaskId, SpawnError> {
     /// Ends the launch even if `spawn` panics (as a refusal: the panic propagates).
-    struct Launching<'s, E, R: Results, L: Label> {
+    struct Launching<'s, E, R: Results> {
         shared: &'s Shared<E, R>,
         index: usize,
-        // A copy of the task's label, to name it if it is lost inside `spawn`: free for an
-        // unnamed task (`()`) and a `&'static str` name, a reference count otherwise.
-        label: L,
         outer: launching::Mark,
         accepted: bool,
     }
 
-    impl<E, R: Results, L: Label> Drop for Launching<'_, E, R, L> {
+    impl<E, R: Results> Drop for Launching<'_, E, R> {
         #[inline]
         fn drop(&mut self) {
-            if let Some(slot) = launching::exit(self.outer) {
-                let task = self.label.info(TaskId::new(self.index));
+            if let Some((slot, name)) = launching::exit(self.outer) {
+                let task = TaskInfo::new(TaskId::new(self.index), name);
                 dropped_while_launched(self.shared, task, slot, self.accepted);
             }
         }
     }
 
     let index = task.guard.index;
-    let label = task.guard.label.clone();
     let outer = launching::enter(shared, index);
-    let mut launch = Launching { shared, index, label, outer, accepted: false };
+    let mut launch = Launching { shared, index, outer, accepted: false };
     let spawned = spawn(task);
     launch.accepted = spawned.is_ok();
     drop(launch);
@@ -200,7 +196,9 @@ pin_project! {
                 return; // finished in `poll`, outcome recorded
             }
             let guard = this.guard;
-            if launching::hand_back(&guard.shared, guard.index, guard.slot) {
+            // Handed back with its name, which its launcher needs if the task was accepted.
+            let label = &mut guard.label;
+            if launching::hand_back(&guard.shared, guard.index, guard.slot, || label.take_name()) {
                 guard.slot = HANDED_BACK;
             } else {
                 guard.shared.ended_unfinished(|| guard.info());
@@ -334,10 +332,11 @@ mod launching {
     use core::cell::Cell;
 
     use super::Shared;
-    use crate::results::Results;
+    use crate::{id::TaskName, results::Results};
 
     /// The launch in progress on this thread: `(group address, task index)`; or, once
-    /// that task was dropped, `(HANDED_BACK, its registry slot)`; `IDLE` if none.
+    /// that task was dropped, `(HANDED_BACK, its registry slot)`; `IDLE` if none. The
+    /// name of a task handed back waits in `HANDED_NAME`, touched only then.
     pub(super) type Mark = (usize, usize);
 
     /// No group lives at address 0.
@@ -348,11 +347,13 @@ mod launching {
     #[cfg(not(loom))]
     std::thread_local! {
         static LAUNCHING: Cell<Mark> = const { Cell::new(IDLE) };
+        static HANDED_NAME: Cell<Option<TaskName>> = const { Cell::new(None) };
     }
 
     #[cfg(loom)]
     loom::thread_local! {
         static LAUNCHING: Cell<Mark> = Cell::new(IDLE);
+        static HANDED_NAME: Cell<Option<TaskName>> = Cell::new(None);
     }
 
     fn group<E, R: Results>(shared: &Shared<E, R>) -> usize {
@@ -367,15 +368,17 @@ mod launching {
     }
 
     /// Called by a task dropped unfinished: `true` if it is being launched on this thread,
-    /// in which case its launcher counts it out (and gets its registry `slot`).
+    /// in which case its launcher counts it out (and gets its registry `slot`, and its
+    /// `name`, taken only then).
     pub(super) fn hand_back<E, R: Results>(
         shared: &Shared<E, R>,
         index: usize,
         slot: usize,
+        name: impl FnOnce() -> Option<TaskName>,
     ) -> bool {
         // `try_with`: a task dropped while this thread's locals are being destroyed is not
         // being launched.
-        LAUNCHING
+        let mine = LAUNCHING
             .try_with(|launching| {
                 let mine = launching.get() == (group(shared), index);
                 if mine {
@@ -383,15 +386,19 @@ mod launching {
                 }
                 mine
             })
-            .unwrap_or(false)
+            .unwrap_or(false);
+        if mine {
+            HANDED_NAME.with(|handed| handed.set(name()));
+        }
+        mine
     }
 
-    /// Ends the launch: puts back `outer`, and returns the slot of the task if it was
-    /// dropped inside `spawn`.
+    /// Ends the launch: puts back `outer`, and returns the slot and the name of the task
+    /// if it was dropped inside `spawn`.
     #[inline]
-    pub(super) fn exit(outer: Mark) -> Option<usize> {
+    pub(super) fn exit(outer: Mark) -> Option<(usize, Option<TaskName>)> {
         let (group, slot) = LAUNCHING.with(|launching| launching.replace(outer));
-        (group == HANDED_BACK).then_some(slot)
+        (group == HANDED_BACK).then(|| (slot, HANDED_NAME.with(Cell::take)))
     }
 }
 
@@ -400,18 +407,23 @@ mod launching {
 #[cfg(not(any(feature = "std", loom)))]
 mod launching {
     use super::Shared;
-    use crate::results::Results;
+    use crate::{id::TaskName, results::Results};
 
     /// Nothing to mark.
     pub(super) type Mark = ();
 
     pub(super) fn enter<E, R: Results>(_: &Shared<E, R>, _: usize) -> Mark {}
 
-    pub(super) fn hand_back<E, R: Results>(_: &Shared<E, R>, _: usize, _: usize) -> bool {
+    pub(super) fn hand_back<E, R: Results>(
+        _: &Shared<E, R>,
+        _: usize,
+        _: usize,
+        _: impl FnOnce() -> Option<TaskName>,
+    ) -> bool {
         false
     }
 
-    pub(super) fn exit((): Mark) -> Option<usize> {
+    pub(super) fn exit((): Mark) -> Option<(usize, Option<TaskName>)> {
         None
     }
 }
