@@ -114,10 +114,26 @@ pub fn blocking_panic_becomes_an_error_with_panics_as_errors<A: Adapter>() {
     A::block_on(async {
         let group = ErrGroup::builder().panics_as_errors().spawner(A::spawner());
         group.try_spawn(async { Ok::<(), Panicked>(()) }).unwrap();
-        group.spawn_blocking(|| panic!("blocking boom")).unwrap();
+        let id = group.spawn_blocking(|| panic!("blocking boom")).unwrap();
         let panicked = group.await.unwrap_err();
         assert_eq!(panicked.message(), Some("blocking boom"));
-        assert_eq!(panicked.task().id().index(), 1);
+        assert_eq!((panicked.task().id(), id.index()), (id, 1));
+
+        // A named closure is named in its panic, on the runtime's pool or another one.
+        for on_pool in [false, true] {
+            let spawner = A::spawner();
+            let group =
+                ErrGroup::<Panicked, _>::builder().panics_as_errors().spawner(spawner.clone());
+            let task = group.task().name("hash");
+            let id = if on_pool {
+                task.spawn_blocking_on(&spawner, || panic!("bad block")).map_err(drop)
+            } else {
+                task.spawn_blocking(|| panic!("bad block")).map_err(drop)
+            };
+            let id = id.expect("the group takes the closure");
+            let panicked = group.await.unwrap_err();
+            assert_eq!((panicked.task().id(), panicked.task().name()), (id, Some("hash")));
+        }
     });
 }
 

@@ -1777,3 +1777,51 @@ pub fn cooperative_tasks_learn_the_cause_of_the_cancellation<X: Executor>() {
     let cause = group.cause().unwrap();
     assert_eq!((cause.reason(), cause.task()), (CancelReason::Explicit, None));
 }
+
+/// A stream `with_tasks` gives each value with its task's id and each error with its task
+/// (id and name), whatever order the tasks finish in (here: the reverse of spawn order).
+pub fn streamed_items_carry_their_task<X: Executor>()
+where
+    X::Mode: Send + Sync,
+{
+    use errgroup::TaskId;
+    const TASKS: usize = 5;
+    let group = X::group(ErrGroup::builder().policy(Policy::CollectAll).collect::<usize>());
+    let handle = group.handle();
+    let gates = Gate::many(TASKS);
+    let mut ids = Vec::new();
+    for index in 0..TASKS {
+        let (gate, own) = (gates[index].clone(), handle.clone());
+        let next = index.checked_sub(1).map(|previous| gates[previous].open_on_drop());
+        let value = task(async move {
+            let _next = next;
+            gate.opened().await;
+            until(|| own.active() <= index + 1).await;
+            if index == 2 { Err::<usize, Error>("two failed") } else { Ok(index * 10) }
+        });
+        ids.push(X::try_spawn_named(&handle, TaskName::from(format!("n{index}")), value).unwrap());
+    }
+    drop(handle);
+    gates[TASKS - 1].open();
+    let items: Vec<_> = X::block_on(group.into_stream().with_tasks().collect());
+    let mut seen: Vec<TaskId> = Vec::new();
+    for item in &items {
+        match item {
+            Ok((id, value)) => {
+                assert_eq!(*value, id.index() * 10, "{items:?}");
+                seen.push(*id);
+            }
+            Err(error) => {
+                let task = error.task().expect("a task's error names its task");
+                assert_eq!(
+                    (task.id(), task.name(), *error.error()),
+                    (ids[2], Some("n2"), "two failed")
+                );
+                assert_eq!(error.to_string(), "task 2 `n2` failed: two failed");
+                seen.push(task.id());
+            }
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ids, "one item per task: {items:?}");
+}

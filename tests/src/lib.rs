@@ -369,6 +369,7 @@ macro_rules! conformance_suite {
             panics_as_errors_carry_message_and_task,
             ordered_collect_returns_values_in_spawn_order,
             handles_spawn_siblings_from_inside_tasks,
+            streamed_items_carry_their_task,
         ], []);
     };
     // A local group is `!Send`: the bodies whose tasks carry a handle of their own group
@@ -383,6 +384,7 @@ macro_rules! conformance_suite {
             panics_as_errors_carry_message_and_task,
             ordered_collect_returns_values_in_spawn_order,
             handles_spawn_siblings_from_inside_tasks,
+            streamed_items_carry_their_task,
         ], [
             inline_tasks_may_borrow,
         ]);

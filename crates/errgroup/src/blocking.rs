@@ -26,8 +26,8 @@ use pin_project_lite::pin_project;
 
 use crate::{
     error::Rejected,
-    handle::GroupHandle,
-    id::TaskId,
+    handle::{GroupHandle, TaskBuilder},
+    id::{Label, TaskId},
     mode::{Launch, Mode, WithSpawner},
     policy::Payload,
     results::Results,
@@ -174,8 +174,117 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
         E: Send + 'static,
         M: Launch<Blocking<F, Result<R::Value, E>, P>, E, R>,
     {
-        self.try_spawn(Blocking::new(f, pool.clone()))
+        TaskBuilder::new(self).spawn_blocking_on(pool, f)
+    }
+}
+
+impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>, L> {
+    /// Spawns the blocking closure `f` as the task, to run on `pool`, as
+    /// [`GroupHandle::spawn_blocking_on`] does; returns its id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use errgroup::BlockingPool;
+    /// # use futures_channel::oneshot;
+    /// # #[derive(Clone, Copy)]
+    /// # struct ThreadPerJob;
+    /// # impl BlockingPool for ThreadPerJob {
+    /// #     type Job<T: Send + 'static> = oneshot::Receiver<T>;
+    /// #     fn spawn_blocking<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(&self, job: F) -> Self::Job<T> {
+    /// #         let (done, joined) = oneshot::channel();
+    /// #         std::thread::spawn(move || { let _ = done.send(job()); });
+    /// #         joined
+    /// #     }
+    /// #     fn joined<T: Send + 'static>(output: Result<T, oneshot::Canceled>) -> Option<T> { output.ok() }
+    /// # }
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// let handle = group.handle();
+    /// let id = handle
+    ///     .task()
+    ///     .name("checksum")
+    ///     .spawn_blocking_on(&ThreadPerJob, || panic!("bad block"))
+    ///     .unwrap();
+    /// let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.task().id(), id);
+    /// assert_eq!(panicked.to_string(), "task 0 `checksum` panicked: bad block");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn_blocking_on`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`GroupHandle::spawn_blocking`].
+    pub fn spawn_blocking_on<P, F>(self, pool: &P, f: F) -> Result<TaskId, Rejected<F>>
+    where
+        P: BlockingPool + Clone,
+        F: FnOnce() -> Result<R::Value, E> + Send + 'static,
+        R::Value: Send + 'static,
+        E: Send + 'static,
+        M: Launch<Blocking<F, Result<R::Value, E>, P>, E, R>,
+    {
+        let (group, label) = self.into_parts();
+        group
+            .mode
+            .launch(&group.shared, Blocking::new(f, pool.clone()), label)
             .map_err(|refused| refused.map(Blocking::into_closure))
+    }
+
+    /// Spawns the blocking closure `f` as the task, on the blocking pool of the group's
+    /// runtime, as [`GroupHandle::spawn_blocking`] does; returns its id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use errgroup::{BlockingPool, Spawn, SpawnError};
+    /// # use futures_channel::oneshot;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Threads;
+    /// # impl Spawn for Threads {
+    /// #     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
+    /// #         std::thread::spawn(move || futures_executor::block_on(task));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # impl BlockingPool for Threads {
+    /// #     type Job<T: Send + 'static> = oneshot::Receiver<T>;
+    /// #     fn spawn_blocking<T: Send + 'static, F: FnOnce() -> T + Send + 'static>(&self, job: F) -> Self::Job<T> {
+    /// #         let (done, joined) = oneshot::channel();
+    /// #         std::thread::spawn(move || { let _ = done.send(job()); });
+    /// #         joined
+    /// #     }
+    /// #     fn joined<T: Send + 'static>(output: Result<T, oneshot::Canceled>) -> Option<T> { output.ok() }
+    /// # }
+    /// use errgroup::{ErrGroup, Policy};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::CollectAll).spawner(Threads);
+    /// group.task().name("compress").spawn_blocking(|| Err::<(), _>("disk full")).unwrap();
+    /// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+    /// assert_eq!(errors[0].to_string(), "task 0 `compress` failed: disk full");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn_blocking`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`GroupHandle::spawn_blocking`].
+    pub fn spawn_blocking<F>(self, f: F) -> Result<TaskId, Rejected<F>>
+    where
+        M: WithSpawner,
+        M::Spawner: BlockingPool + Clone,
+        F: FnOnce() -> Result<R::Value, E> + Send + 'static,
+        R::Value: Send + 'static,
+        E: Send + 'static,
+        M: Launch<Blocking<F, Result<R::Value, E>, M::Spawner>, E, R>,
+    {
+        let group: &'h GroupHandle<E, M, R> = *self.group();
+        self.spawn_blocking_on(group.mode.spawner(), f)
     }
 }
 
@@ -263,7 +372,7 @@ where
         E: Send + 'static,
         M: Launch<Blocking<F, Result<R::Value, E>, M::Spawner>, E, R>,
     {
-        self.spawn_blocking_on(self.mode.spawner(), f)
+        TaskBuilder::new(self).spawn_blocking(f)
     }
 }
 

@@ -536,7 +536,8 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
 }
 
 impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
-    /// Turns the group into a stream of its tasks' outcomes, as they complete.
+    /// Turns the group into a stream of its tasks' outcomes, as they complete. Its
+    /// [`with_tasks`](Completions::with_tasks) yields each with the task it came from.
     ///
     /// # Examples
     ///

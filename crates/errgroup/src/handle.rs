@@ -515,6 +515,11 @@ impl<G, L: Label> TaskBuilder<G, L> {
     pub(crate) fn into_parts(self) -> (G, L) {
         (self.group, self.label)
     }
+
+    /// What it spawns into.
+    pub(crate) const fn group(&self) -> &G {
+        &self.group
+    }
 }
 
 impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>, L> {

@@ -247,6 +247,8 @@ pub mod future {
     pub use crate::handle::Spawning;
     pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned};
-    pub use crate::wait::{Completions, InlineSpawning, Race, Wait, WaitAll, WaitUntil};
+    pub use crate::wait::{
+        Completions, InlineSpawning, Race, TaskCompletions, Wait, WaitAll, WaitUntil,
+    };
     pub use crate::wait_group::WaitGroupWait;
 }

@@ -395,19 +395,23 @@ impl<E> Failures<E> {
 
     /// The next failure for a stream of outcomes: the first failure, once.
     #[track_caller]
-    pub(crate) fn take_error(&self) -> Option<E> {
-        self.take_first().map(Self::into_error)
+    pub(crate) fn take_error(&self) -> Option<TaskError<E>> {
+        self.take_first().map(Failure::into_task_error)
     }
 
     /// The errors kept after the first one ([`Policy::CollectAll`]), then an interruption
     /// (of a group cancelled for `reason`) turned into an error, if the group had no
     /// failure.
-    pub(crate) fn take_later_errors(&self, failed: bool, reason: Option<CancelReason>) -> Vec<E> {
-        let later = self.later.with(core::mem::take);
-        let mut later: Vec<E> = later.into_iter().map(TaskError::into_error).collect();
+    pub(crate) fn take_later_errors(
+        &self,
+        failed: bool,
+        reason: Option<CancelReason>,
+    ) -> Vec<TaskError<E>> {
+        let mut later = self.later.with(core::mem::take);
         if !failed {
             if let Some(interrupted) = self.interruption(reason) {
-                later.extend(self.rules.interrupted_to_error.map(|convert| convert(interrupted)));
+                let convert = self.rules.interrupted_to_error;
+                later.extend(convert.map(|convert| TaskError::new(None, convert(interrupted))));
             }
         }
         later

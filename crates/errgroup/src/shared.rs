@@ -248,13 +248,13 @@ impl<E, R: Results> Shared<E, R> {
 
     /// The next failure for a stream of outcomes: the first failure, once.
     #[track_caller]
-    pub(crate) fn take_error(&self) -> Option<E> {
+    pub(crate) fn take_error(&self) -> Option<TaskError<E>> {
         self.failures.take_error()
     }
 
     /// The errors kept after the first one, then an interruption turned into an error, if
     /// the group had no failure.
-    pub(crate) fn take_later_errors(&self, failed: bool) -> Vec<E> {
+    pub(crate) fn take_later_errors(&self, failed: bool) -> Vec<TaskError<E>> {
         self.failures.take_later_errors(failed, self.token.reason())
     }
 

@@ -347,6 +347,8 @@ impl<E, R: Results, F, L: Label> fmt::Debug for InlineSpawning<'_, '_, E, R, F, 
 /// and otherwise just ends: a stream has no positions to shift, and its items are each
 /// task's own.
 ///
+/// To learn which task each item came from, stream [`with_tasks`](Self::with_tasks).
+///
 /// # Examples
 ///
 /// See [`ErrGroup::into_stream`](crate::ErrGroup::into_stream).
@@ -361,7 +363,7 @@ pub struct Completions<E, M: Mode, T> {
     finished: Option<Owner<E, M, Collect<T>>>,
     /// Whether an error was yielded (an interruption is reported only if none was).
     failed: bool,
-    errors: alloc::vec::IntoIter<E>,
+    errors: alloc::vec::IntoIter<TaskError<E>>,
 }
 
 impl<E, M: Mode, T> Unpin for Completions<E, M, T> {}
@@ -377,26 +379,52 @@ impl<E, M: Mode, T> Completions<E, M, T> {
     }
 }
 
+/// One item of a stream of outcomes, with its task: a value with its task's index, or an
+/// error with its task.
+type Tagged<T, E> = Result<(usize, T), TaskError<E>>;
+
 impl<E, M: Mode, T> Completions<E, M, T> {
+    /// Yields each item with the task it came from: `Ok((id, value))`, or a
+    /// [`TaskError`] (whose task is `None` only for the interruption of a group cancelled
+    /// from outside). The same items, in the same order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Policy};
+    /// use futures_util::StreamExt;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::builder().policy(Policy::CollectAll).collect().inline();
+    /// let fast = group.task().name("fast").try_spawn(async { Ok::<u32, &str>(1) }).unwrap();
+    /// group.task().name("broken").try_spawn(async { Err("no route") }).unwrap();
+    /// let items: Vec<_> = group.into_stream().with_tasks().collect().await;
+    /// let Ok((id, 1)) = items[0] else { panic!("{items:?}") };
+    /// assert_eq!(id, fast);
+    /// let Err(error) = &items[1] else { panic!("{items:?}") };
+    /// assert_eq!(error.to_string(), "task 1 `broken` failed: no route");
+    /// # });
+    /// ```
+    pub fn with_tasks(self) -> TaskCompletions<E, M, T> {
+        TaskCompletions(self)
+    }
+
     /// A value, or the first failure, if one arrived while the group runs.
     #[track_caller]
-    fn next_outcome(&mut self) -> Option<Result<T, E>> {
+    fn next_outcome(&mut self) -> Option<Tagged<T, E>> {
         let shared = self.waiting.shared().expect("not finished, so the group is there");
-        if let Ok((_, value)) = shared.results.pop() {
+        if let Ok(value) = shared.results.pop() {
             return Some(Ok(value));
         }
         let error = shared.take_error()?;
         self.failed = true;
         Some(Err(error))
     }
-}
 
-impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
-    type Item = Result<T, E>;
-
+    /// The next item, with its task.
     #[track_caller]
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
+    fn poll_tagged(&mut self, cx: &mut Context<'_>) -> Poll<Option<Tagged<T, E>>> {
+        let this = self;
         if this.finished.is_none() {
             let group = this.waiting.group.as_ref().expect("not finished, so the group is there");
             // Register before looking, so that an outcome stored after the look wakes us.
@@ -414,17 +442,58 @@ impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
             };
             // Finished: every outcome is stored by now. The values left come first, then
             // the first error (if it came last), the later ones and an interruption.
-            let mut errors: Vec<E> = group.shared().take_error().into_iter().collect();
+            let mut errors: Vec<TaskError<E>> = group.shared().take_error().into_iter().collect();
             this.failed |= !errors.is_empty();
             errors.extend(group.shared().take_later_errors(this.failed));
             this.errors = errors.into_iter();
             this.finished = Some(group);
         }
         let group = this.finished.as_ref().expect("set above");
-        if let Ok((_, value)) = group.shared().results.pop() {
+        if let Ok(value) = group.shared().results.pop() {
             return Poll::Ready(Some(Ok(value)));
         }
         Poll::Ready(this.errors.next().map(Err))
+    }
+}
+
+impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
+    type Item = Result<T, E>;
+
+    #[track_caller]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_tagged(cx).map(|item| {
+            item.map(|item| item.map(|(_, value)| value).map_err(TaskError::into_error))
+        })
+    }
+}
+
+/// The outcomes of a collecting group's tasks, as they complete, each with its task: made
+/// by [`Completions::with_tasks`], which says what it yields.
+///
+/// # Examples
+///
+/// See [`Completions::with_tasks`].
+///
+/// # Cancel safety
+///
+/// Dropping the stream drops the group, which cancels the remaining tasks.
+#[must_use = "streams do nothing unless polled"]
+pub struct TaskCompletions<E, M: Mode, T>(Completions<E, M, T>);
+
+impl<E, M: Mode, T> futures_core::Stream for TaskCompletions<E, M, T> {
+    type Item = Result<(TaskId, T), TaskError<E>>;
+
+    #[track_caller]
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.0
+            .poll_tagged(cx)
+            .map(|item| item.map(|item| item.map(|(index, value)| (TaskId::new(index), value))))
+    }
+}
+
+impl<E, M: Mode, T> fmt::Debug for TaskCompletions<E, M, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TaskCompletions").field(&self.0).finish()
     }
 }
 

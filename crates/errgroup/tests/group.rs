@@ -1202,6 +1202,29 @@ fn a_stream_that_failed_reports_no_interruption_after_its_error() {
     assert_eq!(block_on(stream.next()), None);
 }
 
+#[test]
+fn a_stream_with_tasks_ends_with_an_interruption_no_task_caused() {
+    use futures_util::StreamExt;
+    let group = ErrGroup::<errgroup::Interrupted, _>::builder()
+        .interruptions_as_errors()
+        .collect::<u32>()
+        .inline();
+    let first = group.try_spawn(async { Ok(1) }).unwrap();
+    group.try_spawn(std::future::pending()).unwrap();
+    let token = group.token();
+    let mut stream = group.into_stream().with_tasks();
+    assert!(format!("{stream:?}").starts_with("TaskCompletions("), "{stream:?}");
+    assert_eq!(block_on(stream.next()).map(|item| item.map_err(drop)), Some(Ok((first, 1))));
+    token.cancel();
+    let Some(Err(interrupted)) = block_on(stream.next()) else { panic!("no interruption") };
+    assert_eq!(interrupted.task(), None);
+    assert_eq!(
+        interrupted.to_string(),
+        "the group was cancelled (cancelled explicitly) with 1 task unfinished"
+    );
+    assert!(block_on(stream.next()).is_none());
+}
+
 /// A `Lost` to put in an error, made the only way a user can: by losing a task.
 fn lost_task() -> errgroup::Lost {
     let group = ErrGroup::<errgroup::Interrupted, _>::builder()
