@@ -283,7 +283,7 @@ impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>,
         E: Send + 'static,
         M: Launch<Blocking<F, Result<R::Value, E>, M::Spawner>, E, R>,
     {
-        let group: &'h GroupHandle<E, M, R> = *self.group();
+        let group: &'h GroupHandle<E, M, R> = self.group();
         self.spawn_blocking_on(group.mode.spawner(), f)
     }
 }
