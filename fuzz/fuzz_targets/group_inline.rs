@@ -196,7 +196,7 @@ impl WaitingSpawn<'_> {
                 );
                 false
             }
-            Poll::Ready(Ok(())) => true,
+            Poll::Ready(Ok(_)) => true,
             Poll::Ready(Err(Rejected::Cancelled(task))) => {
                 assert!(handle.is_cancelled() && !finished);
                 drop(task);
@@ -250,7 +250,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 let index = model.lock().unwrap().created;
                 let task = TaskFuture::new(index, behaviour, &cancelled, &model, &handle);
                 match handle.try_spawn(task) {
-                    Ok(()) => {}
+                    Ok(_) => {}
                     Err(Rejected::Full(task)) => {
                         let active = handle.active();
                         assert!(

@@ -60,14 +60,14 @@ enum Error {
 
 impl From<Panicked> for Error {
     fn from(panicked: Panicked) -> Self {
-        Self::Panicked(panicked.task())
+        Self::Panicked(panicked.task().id().index())
     }
 }
 
 impl From<Interrupted> for Error {
     fn from(interrupted: Interrupted) -> Self {
         match interrupted {
-            Interrupted::Lost(lost) => Self::Lost(lost.task()),
+            Interrupted::Lost(lost) => Self::Lost(lost.task().id().index()),
             Interrupted::Cancelled { reason, unfinished } => Self::Interrupted(reason, unfinished),
             other => panic!("unknown interruption {other:?}"),
         }
@@ -188,7 +188,10 @@ fuzz_target!(|input: Input| {
                 ends.lock().unwrap().push(None);
                 let task = Gated { index, end: ends.clone(), polled: polled.clone() };
                 match group.try_spawn(task) {
-                    Ok(()) => assert!(model.cancelled.is_none(), "a cancelled group took a task"),
+                    Ok(id) => {
+                        assert!(model.cancelled.is_none(), "a cancelled group took a task");
+                        assert_eq!(id.index(), index, "ids follow spawn order");
+                    }
                     Err(rejected) => {
                         assert!(model.cancelled.is_some(), "refused: {rejected}");
                         ends.lock().unwrap().pop();
@@ -276,7 +279,23 @@ fuzz_target!(|input: Input| {
     let wait_all = input.wait_all;
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if wait_all {
-            futures_executor_block_on(group.wait_all())
+            futures_executor_block_on(group.wait_all()).map_err(|errors| {
+                let errors = errors.into_iter().map(errgroup::TaskError::into_parts);
+                // Each error names the task it came from; only an interruption has none.
+                errors
+                    .map(|(task, error)| {
+                        match (&error, task) {
+                            (
+                                Error::Failed(index) | Error::Panicked(index) | Error::Lost(index),
+                                Some(task),
+                            ) => assert_eq!(task.id().index(), *index, "{error:?}"),
+                            (Error::Interrupted(..), None) => {}
+                            (error, task) => panic!("{error:?} came with {task:?}"),
+                        }
+                        error
+                    })
+                    .collect()
+            })
         } else {
             futures_executor_block_on(group.wait()).map_err(|error| vec![error])
         }
