@@ -696,8 +696,8 @@ impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>
         Inline<'a>: Launch<F, E, R>,
     {
         let (group, label) = self.into_parts();
-        let handle = &group.owner.handle;
-        handle.mode.launch(&handle.shared, future, label)
+        // A spawn that does not wait runs no task: the handle's does it all.
+        TaskBuilder::labelled(&group.owner.handle, label).try_spawn(future)
     }
 
     /// Spawns `future` as the task, waiting for a free slot if a limit is set and running

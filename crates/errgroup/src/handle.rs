@@ -511,6 +511,11 @@ impl<G> TaskBuilder<G> {
 }
 
 impl<G, L: Label> TaskBuilder<G, L> {
+    /// A builder for `group` with the task's `label` already chosen.
+    pub(crate) const fn labelled(group: G, label: L) -> Self {
+        Self { group, label }
+    }
+
     /// What it spawns into, and the task's name (`()` if unnamed).
     pub(crate) fn into_parts(self) -> (G, L) {
         (self.group, self.label)
