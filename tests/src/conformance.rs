@@ -16,8 +16,8 @@ use std::{
 };
 
 use errgroup::{
-    CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Policy, Rejected,
-    Spawn, SpawnError, TaskError, TaskName, Timed, WaitGroup,
+    CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Outcome, Policy,
+    Rejected, Spawn, SpawnError, TaskError, TaskName, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -1824,4 +1824,136 @@ where
     }
     seen.sort();
     assert_eq!(seen, ids, "one item per task: {items:?}");
+}
+
+/// A task spawned with a handle gives its outcome to the handle: its value, its error and
+/// its panic (named by its task) are the handle's, and do not fail the group or cancel its
+/// siblings; tasks without a handle beside it are counted as always.
+pub fn a_task_with_a_handle_gives_its_outcome_to_the_handle<X: Executor>() {
+    let group = X::group(ErrGroup::<String, _>::builder());
+    let tally = Tally::new();
+    let config = X::try_spawn_handle(&group, None, task(async { Ok("config") })).unwrap();
+    let broken = X::try_spawn_handle(
+        &group,
+        Some(TaskName::from("broken")),
+        task(async { Err::<(), _>("disk gone".to_owned()) }),
+    )
+    .unwrap();
+    let panicking = X::try_spawn_handle(
+        &group,
+        Some(TaskName::from("parser")),
+        task(async { panic!("bad input") as Result<u8, String> }),
+    )
+    .unwrap();
+    {
+        let tally = tally.clone();
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                tally.add();
+                Ok(())
+            }),
+        );
+    }
+    assert_eq!((config.id().index(), broken.id().index(), panicking.id().index()), (0, 1, 2));
+    assert_eq!(broken.task().to_string(), "task 1 `broken`");
+    assert_eq!(X::block_on(group.wait()), Ok(()), "the failures went to their handles");
+    assert_eq!(tally.get(), 1, "the sibling ran to its end");
+    assert!(config.is_finished() && broken.is_finished() && panicking.is_finished());
+    assert_eq!(X::block_on(config).succeeded(), Some("config"));
+    match X::block_on(broken) {
+        Outcome::Failed(error) => assert_eq!(error, "disk gone"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    match X::block_on(panicking) {
+        Outcome::Panicked(panicked) => {
+            assert_eq!(panicked.to_string(), "task 2 `parser` panicked: bad input");
+        }
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+}
+
+/// Aborting one task drops its future (its handle resolves only after that, to
+/// `Cancelled(Aborted)`), while its siblings keep running and the group ends as if the
+/// task had never failed: not an error, not an interruption. An abort after the task ended
+/// changes nothing.
+pub fn aborting_one_task_leaves_its_siblings_running<X: Executor>() {
+    let group = X::group(ErrGroup::<Failure, _>::builder().panics_as_errors());
+    let (dropped, finished, gate) = (Tally::new(), Tally::new(), Gate::new());
+    let slow = {
+        let guard = dropped.on_drop();
+        X::try_spawn_handle(
+            &group,
+            Some(TaskName::from("slow")),
+            task(async move {
+                let _guard = guard;
+                pending::<()>().await;
+                Ok(())
+            }),
+        )
+        .unwrap()
+    };
+    let done = X::try_spawn_handle(&group, None, task(async { Ok(7u32) })).unwrap();
+    {
+        let (gate, finished) = (gate.clone(), finished.clone());
+        spawn_ok::<X, _>(
+            &group,
+            task(async move {
+                gate.opened().await;
+                finished.add();
+                Ok(())
+            }),
+        );
+    }
+    let abort = slow.abort_handle();
+    assert_eq!(abort.task().name(), Some("slow"));
+    abort.abort();
+    abort.abort(); // twice: no different
+    assert!(!group.is_cancelled(), "an abort does not cancel the group");
+    gate.open();
+    let waited = X::block_on(group.wait());
+    assert!(waited.is_ok(), "{waited:?}");
+    assert_eq!(finished.get(), 1, "the sibling ran to its end");
+    assert_eq!(dropped.get(), 1, "the aborted task's future was dropped");
+    assert!(abort.is_finished());
+    assert!(matches!(X::block_on(slow), Outcome::Cancelled(CancelReason::Aborted)));
+    // The task had ended: the abort came too late to change its outcome.
+    assert!(X::block_on(poll_fn_ready(&done)));
+    done.abort();
+    assert_eq!(X::block_on(done).succeeded(), Some(7));
+}
+
+/// Whether `handle`'s task has ended (resolves at once).
+async fn poll_fn_ready<T, E>(handle: &errgroup::TaskHandle<T, E>) -> bool {
+    handle.is_finished()
+}
+
+/// A handle dropped before its task ended detaches the task: its error fails the group as
+/// any task's does. A task cancelled by its group (a sibling failed) ends as every task of
+/// the group does, and its handle says why.
+pub fn a_dropped_handle_detaches_its_task_and_group_cancels_reach_handles<X: Executor>() {
+    let group = X::group(ErrGroup::<String, _>::builder());
+    let gate = Gate::new();
+    let detached = {
+        let gate = gate.clone();
+        X::try_spawn_handle(
+            &group,
+            None,
+            task(async move {
+                gate.opened().await;
+                Err::<(), _>("nobody holds my handle".to_owned())
+            }),
+        )
+        .unwrap()
+    };
+    drop(detached);
+    gate.open();
+    assert_eq!(X::block_on(group.wait()), Err("nobody holds my handle".to_owned()));
+
+    let group = X::group(ErrGroup::<String, _>::builder());
+    let watched = X::try_spawn_handle(&group, None, task(pending::<Result<(), String>>())).unwrap();
+    let failing = X::try_spawn(&group, task(async { Err("sibling failed".to_owned()) }));
+    assert!(failing.is_ok());
+    assert_eq!(X::block_on(group.wait()), Err("sibling failed".to_owned()));
+    assert!(matches!(X::block_on(watched), Outcome::Cancelled(CancelReason::Error)));
 }

@@ -23,8 +23,8 @@ use std::{
 };
 
 use errgroup::{
-    Builder, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError, Spawned,
-    TaskId, TaskName,
+    Builder, Discard, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError,
+    Spawned, TaskHandle, TaskId, TaskName,
 };
 
 pub mod adapter;
@@ -36,6 +36,9 @@ use support::Task;
 
 /// What spawning a [`Task`] gives back.
 pub type SpawnResult<T, E> = Result<TaskId, Rejected<Task<T, E>>>;
+
+/// What spawning a [`Task`] with a handle gives back.
+pub type HandleResult<T, E> = Result<TaskHandle<T, E>, Rejected<Task<T, E>>>;
 
 /// An executor the conformance bodies run on: how a group is made, how tasks reach it and
 /// how a future is run to completion on the calling thread.
@@ -74,6 +77,16 @@ pub trait Executor: 'static {
         R: Results + 'static,
         R::Value: Send + 'static,
         R::Store: Send + Sync;
+
+    /// `handle.task().try_spawn_handle(task)`, named `name` if given.
+    fn try_spawn_handle<E, T>(
+        handle: &GroupHandle<E, Self::Mode>,
+        name: Option<TaskName>,
+        task: Task<T, E>,
+    ) -> HandleResult<T, E>
+    where
+        E: Send + 'static,
+        T: Send + 'static;
 
     /// `handle.spawn(task)`: waits for a slot, relying on someone else to run the tasks.
     fn spawn<'h, E, R>(
@@ -159,6 +172,18 @@ impl<X: RuntimeExecutor> Executor for X {
         handle.task().name(name).try_spawn(task)
     }
 
+    fn try_spawn_handle<E, T>(
+        handle: &GroupHandle<E, Self::Mode>,
+        name: Option<TaskName>,
+        task: Task<T, E>,
+    ) -> HandleResult<T, E>
+    where
+        E: Send + 'static,
+        T: Send + 'static,
+    {
+        spawn_handle_with(handle, name, task)
+    }
+
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
@@ -231,6 +256,18 @@ impl Executor for InlineExecutor {
         R::Store: Send + Sync,
     {
         handle.task().name(name).try_spawn(task)
+    }
+
+    fn try_spawn_handle<E, T>(
+        handle: &GroupHandle<E, Self::Mode>,
+        name: Option<TaskName>,
+        task: Task<T, E>,
+    ) -> HandleResult<T, E>
+    where
+        E: Send + 'static,
+        T: Send + 'static,
+    {
+        spawn_handle_with(handle, name, task)
     }
 
     fn spawn<'h, E, R>(
@@ -420,6 +457,9 @@ macro_rules! conformance_suite {
                 a_discard_group_cancelled_from_outside,
                 task_ids_follow_spawn_order_and_travel_with_panics,
                 cooperative_tasks_learn_the_cause_of_the_cancellation,
+                a_task_with_a_handle_gives_its_outcome_to_the_handle,
+                aborting_one_task_leaves_its_siblings_running,
+                a_dropped_handle_detaches_its_task_and_group_cancels_reach_handles,
                 $($runtime,)*
             );
             $(
@@ -444,6 +484,22 @@ macro_rules! conformance_suite {
             }
         )*
     };
+}
+
+/// `handle.task()`, named `name` if given, `.try_spawn_handle(task)`: what every executor's
+/// [`Executor::try_spawn_handle`] does.
+pub fn spawn_handle_with<E, T, M>(
+    handle: &GroupHandle<E, M, Discard>,
+    name: Option<TaskName>,
+    task: Task<T, E>,
+) -> HandleResult<T, E>
+where
+    M: errgroup::Launch<errgroup::future::Handled<Task<T, E>, T, E>, E, Discard>,
+{
+    match name {
+        Some(name) => handle.task().name(name).try_spawn_handle(task),
+        None => handle.task().try_spawn_handle(task),
+    }
 }
 
 #[cfg(test)]

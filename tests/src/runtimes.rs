@@ -105,6 +105,18 @@ impl Executor for TokioLocalSet {
         handle.task().name(name).try_spawn(task)
     }
 
+    fn try_spawn_handle<E, T>(
+        handle: &GroupHandle<E, Self::Mode>,
+        name: Option<TaskName>,
+        task: Task<T, E>,
+    ) -> crate::HandleResult<T, E>
+    where
+        E: Send + 'static,
+        T: Send + 'static,
+    {
+        crate::spawn_handle_with(handle, name, task)
+    }
+
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,

@@ -19,6 +19,7 @@ use crate::{
     shared::{Config, Shared},
     spawn::{LocalSpawn, Spawn},
     sync::Arc,
+    task_handle::{Handled, TaskHandle},
     token::CancelToken,
     wait::{Completions, InlineSpawning, Owner, Race, Wait, WaitAll, WaitUntil},
 };
@@ -722,5 +723,34 @@ impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>
     {
         let (group, label) = self.into_parts();
         InlineSpawning::new(&mut group.owner, future, label)
+    }
+}
+
+impl<'a, E, L: Label> TaskBuilder<&mut ErrGroup<E, Inline<'a>, Discard>, L> {
+    /// Spawns `future` as the task with a [`TaskHandle`], as
+    /// [`TaskBuilder::try_spawn_handle`] does on a group's handle. The task runs while the
+    /// group is awaited: await its handle with the group, or after it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// let mut group = errgroup::ErrGroup::<(), _>::inline();
+    /// let answer = group.task().name("answer").try_spawn_handle(async { Ok(42) }).unwrap();
+    /// group.await.unwrap();
+    /// assert_eq!(answer.await.succeeded(), Some(42));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]: the future is handed back inside the [`Rejected`].
+    pub fn try_spawn_handle<F, T>(self, future: F) -> Result<TaskHandle<T, E>, Rejected<F>>
+    where
+        F: Future<Output = Result<T, E>>,
+        Inline<'a>: Launch<Handled<F, T, E>, E, Discard>,
+    {
+        let (group, label) = self.into_parts();
+        TaskBuilder::labelled(&group.owner.handle, label).try_spawn_handle(future)
     }
 }

@@ -15,11 +15,12 @@ use core::{
 
 use crate::{
     error::{LimitError, Rejected},
-    id::{Label, TaskId, TaskName},
+    id::{Label, TaskId, TaskInfo, TaskName},
     mode::{Launch, Mode},
     results::{Discard, Results},
     shared::Shared,
     sync::Arc,
+    task_handle::{self, Handled, TaskHandle, Unlaunched},
     token::{CancelReason, CancelToken, Cause},
 };
 
@@ -577,6 +578,149 @@ impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>,
         M: Launch<F, E, R>,
     {
         Spawning::new(self.group, future, self.label)
+    }
+}
+
+impl<'h, E, M: Mode, L: Label> TaskBuilder<&'h GroupHandle<E, M, Discard>, L> {
+    /// Spawns `future` as the task, as [`try_spawn`](Self::try_spawn) does, and returns
+    /// its [`TaskHandle`]: a future of the task's [`Outcome`](crate::Outcome), which takes
+    /// the task's value and error (they do not go to the group while the handle lives),
+    /// and a way to abort this task alone. The task may return any `T`: its value goes to
+    /// the handle. Only for groups that discard values (the default): a collecting group
+    /// keeps each task's value at its position, which a handle would leave empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<String, _>::inline();
+    /// let handle = group.handle();
+    /// let size = handle
+    ///     .task()
+    ///     .name("size")
+    ///     .try_spawn_handle(async { Ok::<usize, String>(42) })
+    ///     .unwrap();
+    /// let (waited, size) = futures_util::future::join(group.wait(), size).await; // inline: together
+    /// waited.unwrap();
+    /// assert_eq!(size.succeeded(), Some(42));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]: the future is handed back inside the [`Rejected`].
+    pub fn try_spawn_handle<F, T>(self, future: F) -> Result<TaskHandle<T, E>, Rejected<F>>
+    where
+        F: Future<Output = Result<T, E>>,
+        M: Launch<Handled<F, T, E>, E, Discard>,
+    {
+        let (handled, handle) = task_handle::link(future, self.group.token());
+        let name = self.label.name();
+        match self.group.mode.launch(&self.group.shared, handled, self.label) {
+            Ok(id) => Ok(handle.launched(TaskInfo::new(id, name))),
+            Err(rejected) => Err(rejected.map(Handled::into_future)),
+        }
+    }
+
+    /// Spawns `future` as the task, waiting for a free slot if a limit is set, as
+    /// [`spawn`](Self::spawn) does, and returns its [`TaskHandle`] (see
+    /// [`try_spawn_handle`](Self::try_spawn_handle)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// let handle = group.handle();
+    /// handle.limit(1).unwrap();
+    /// let first = handle.task().spawn_handle(async { Ok(1) }).await.unwrap();
+    /// assert_eq!(first.id().index(), 0);
+    /// let (waited, first) = futures_util::future::join(group.wait(), first).await;
+    /// waited.unwrap();
+    /// assert_eq!(first.succeeded(), Some(1));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves drops `future` unspawned.
+    pub fn spawn_handle<F, T>(self, future: F) -> SpawningHandle<'h, E, M, F, T, L>
+    where
+        F: Future<Output = Result<T, E>>,
+        M: Launch<Handled<F, T, E>, E, Discard>,
+    {
+        let (handled, handle) = task_handle::link(future, self.group.token());
+        let name = self.label.name();
+        SpawningHandle {
+            spawning: Spawning::new(self.group, handled, self.label),
+            handle: Some(handle),
+            name,
+        }
+    }
+}
+
+/// Spawns a task with a [`TaskHandle`] once the group has a free slot. Returned by
+/// [`TaskBuilder::spawn_handle`].
+///
+/// # Examples
+///
+/// ```
+/// # futures_executor::block_on(async {
+/// use errgroup::{ErrGroup, future::SpawningHandle};
+///
+/// let group = ErrGroup::<(), _>::inline();
+/// let handle = group.handle();
+/// let spawning: SpawningHandle<'_, _, _, _, _> = handle.task().spawn_handle(async { Ok("done") });
+/// let task = spawning.await.unwrap(); // no limit: ready at once
+/// let (waited, outcome) = futures_util::future::join(group.wait(), task).await;
+/// waited.unwrap();
+/// assert_eq!(outcome.succeeded(), Some("done"));
+/// # });
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping it before it resolves drops the future unspawned.
+#[must_use = "futures do nothing unless awaited"]
+pub struct SpawningHandle<'h, E, M: Mode, F, T, L: Label = ()> {
+    spawning: Spawning<'h, E, M, Discard, Handled<F, T, E>, L>,
+    handle: Option<Unlaunched<T, E>>,
+    name: Option<TaskName>,
+}
+
+impl<E, M, F, T, L> Future for SpawningHandle<'_, E, M, F, T, L>
+where
+    M: Launch<Handled<F, T, E>, E, Discard>,
+    L: Label,
+{
+    type Output = Result<TaskHandle<T, E>, Rejected<F>>;
+
+    #[track_caller]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let spawned = core::task::ready!(Pin::new(&mut this.spawning).poll(cx));
+        Poll::Ready(match spawned {
+            Ok(id) => {
+                let handle =
+                    this.handle.take().expect("errgroup: spawn future polled after it completed");
+                Ok(handle.launched(TaskInfo::new(id, this.name.take())))
+            }
+            Err(rejected) => Err(rejected.map(Handled::into_future)),
+        })
+    }
+}
+
+impl<E, M: Mode, F, T, L: Label> fmt::Debug for SpawningHandle<'_, E, M, F, T, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SpawningHandle").field(&self.spawning).finish()
     }
 }
 

@@ -186,6 +186,7 @@ pub use errgroup_core as raw;
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
 //   panic        `Panicked`: a task's panic as an error value (feature `std`)
 //   outcome      `Outcome`, `Lost`, `Interrupted`, `Timed`: how tasks and groups ended
+//   task_handle  `TaskHandle`, `AbortHandle`: one task's outcome, and its abort (opt-in)
 //   spawn        `Spawn`, `LocalSpawn`: the caller's executor
 //   rt           `Timer`, `BlockingPool`: the rest of a runtime, after hyper's `rt`
 //   policy       `Policy`, the failures a group keeps and what becomes of them
@@ -217,6 +218,7 @@ mod shared;
 mod spawn;
 mod sync;
 mod task;
+mod task_handle;
 mod timeout;
 mod token;
 mod wait;
@@ -237,6 +239,7 @@ pub use results::{Collect, Discard, FirstOk, Results};
 pub use rt::BlockingPool;
 pub use rt::Timer;
 pub use spawn::{LocalSpawn, Spawn};
+pub use task_handle::{AbortHandle, TaskHandle};
 pub use token::{CancelReason, CancelToken, Cause};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
@@ -244,7 +247,8 @@ pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 pub mod future {
     #[cfg(feature = "std")]
     pub use crate::blocking::Blocking;
-    pub use crate::handle::Spawning;
+    pub use crate::handle::{Spawning, SpawningHandle};
+    pub use crate::task_handle::Handled;
     pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned};
     pub use crate::wait::{

@@ -70,6 +70,25 @@ pub enum Outcome<T, E> {
     Lost(Lost),
 }
 
+impl<T, E> Outcome<T, E> {
+    /// The task's value, if it succeeded (as [`Result::ok`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::Outcome;
+    ///
+    /// assert_eq!(Outcome::<_, ()>::Succeeded(3).succeeded(), Some(3));
+    /// assert_eq!(Outcome::<u8, _>::Failed("no").succeeded(), None);
+    /// ```
+    pub fn succeeded(self) -> Option<T> {
+        match self {
+            Self::Succeeded(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
 /// A task was lost: its executor dropped it before it finished, and the group had not
 /// cancelled it. A runtime shutting down with tasks pending does this, and so does a
 /// spawner that accepts a task and then drops it unrun.

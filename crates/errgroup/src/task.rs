@@ -196,6 +196,9 @@ pin_project! {
                 return; // finished in `poll`, outcome recorded
             }
             let guard = this.guard;
+            // The future goes first: what it holds (a task handle's link) sees the group as
+            // it was when the task was dropped, not as the loss recorded below leaves it.
+            drop_future(this.live, guard);
             // Handed back with its name, which its launcher needs if the task was accepted.
             let label = &mut guard.label;
             if launching::hand_back(&guard.shared, guard.index, guard.slot, || label.take_name()) {
@@ -203,7 +206,6 @@ pin_project! {
             } else {
                 guard.shared.ended_unfinished(|| guard.info());
             }
-            drop_future(this.live, guard);
         }
     }
 }

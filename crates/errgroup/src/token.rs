@@ -69,6 +69,11 @@ pub enum CancelReason {
     Won,
     /// The owning group was dropped without being waited for.
     Dropped,
+    /// One task was aborted through its handle
+    /// ([`TaskHandle::abort`](crate::TaskHandle::abort)): the reason in that task's
+    /// [`Outcome::Cancelled`](crate::Outcome::Cancelled). A group never cancels itself for
+    /// it.
+    Aborted,
 }
 
 impl CancelReason {
@@ -83,6 +88,7 @@ impl CancelReason {
             Self::Lost => 6,
             Self::Won => 7,
             Self::Dropped => 8,
+            Self::Aborted => 9,
         }
     }
 
@@ -96,6 +102,7 @@ impl CancelReason {
             6 => Some(Self::Lost),
             7 => Some(Self::Won),
             8 => Some(Self::Dropped),
+            9 => Some(Self::Aborted),
             _ => None,
         }
     }
@@ -112,6 +119,7 @@ impl fmt::Display for CancelReason {
             Self::Lost => "a task was lost by its executor",
             Self::Won => "a task won the race",
             Self::Dropped => "the group was dropped without being waited for",
+            Self::Aborted => "the task was aborted through its handle",
         })
     }
 }

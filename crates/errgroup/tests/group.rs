@@ -1552,3 +1552,135 @@ fn debug_says_a_group_cancelled_by_its_parent_is_cancelled() {
     // Nothing has looked at the group since: only its token knows.
     assert!(format!("{group:?}").contains("cancelled: true"), "{group:?}");
 }
+
+#[test]
+fn a_handled_task_its_executor_loses_is_lost_for_the_handle_and_the_group() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let handle = group.task().name("fetch").try_spawn_handle(Gate::new().future()).unwrap();
+    spawner.drop_task(0);
+    assert!(handle.is_finished());
+    match block_on(handle) {
+        errgroup::Outcome::Lost(lost) => {
+            assert_eq!((lost.task().id().index(), lost.task().name()), (0, Some("fetch")));
+        }
+        other => panic!("expected Lost, got {other:?}"),
+    }
+    // The executor failed the group, not the task: the group hears of the loss too.
+    let message = panic_message(|| block_on(group.wait()));
+    assert!(message.starts_with("errgroup: task 0 `fetch` was lost"), "{message}");
+}
+
+#[test]
+fn an_abort_wakes_its_pending_task_which_then_drops_its_future() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let counted = Dropping(dropped.clone());
+    let handle = group
+        .task()
+        .try_spawn_handle(async move {
+            let _counted = counted;
+            std::future::pending::<Result<(), u32>>().await
+        })
+        .unwrap();
+    assert!(!spawner.poll(0), "pending");
+    assert_eq!(spawner.wakes(0), 0);
+    assert!(format!("{handle:?}").contains("aborted: false"), "{handle:?}");
+    handle.abort();
+    assert_eq!(spawner.wakes(0), 1, "the abort woke the task");
+    assert!(format!("{handle:?}").contains("aborted: true"), "{handle:?}");
+    assert!(!handle.is_finished(), "it ends at its next poll, not before");
+    assert_eq!(dropped.load(SeqCst), 0);
+    assert!(spawner.poll(0));
+    assert_eq!(dropped.load(SeqCst), 1, "its future was dropped by then");
+    assert!(matches!(block_on(handle), errgroup::Outcome::Cancelled(CancelReason::Aborted)));
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+/// Counts its drop.
+struct Dropping(Arc<AtomicUsize>);
+
+impl Drop for Dropping {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_handle_spawn_waits_for_a_slot_and_a_refusal_hands_the_future_back() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    group.limit(1).unwrap();
+    let gate = Gate::new();
+    group.try_spawn(gate.future().map_ok()).unwrap();
+    // Full: the future comes back, unrun, and can be spawned again later.
+    let Err(Rejected::Full(future)) = group.task().try_spawn_handle(async { Ok::<_, u32>("x") })
+    else {
+        panic!("the group is full")
+    };
+    let spawning_task = Counted::new();
+    let mut spawning = group.task().name("queued").spawn_handle(future);
+    assert!(spawning_task.poll(&mut spawning).is_pending());
+    assert!(format!("{spawning:?}").contains(r#"name: "queued""#), "{spawning:?}");
+    gate.open(Outcome::Ok(0));
+    assert!(spawner.poll(0));
+    let Poll::Ready(Ok(handle)) = spawning_task.poll(&mut spawning) else { panic!("not spawned") };
+    drop(spawning);
+    assert_eq!(handle.task().to_string(), "task 1 `queued`");
+    assert!(spawner.poll(1));
+    assert_eq!(block_on(handle).succeeded(), Some("x"));
+    assert_eq!(block_on(group.wait()), Ok(()));
+
+    // Cancelled, or finished: the future comes back too.
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    group.cancel();
+    let refused = group.task().try_spawn_handle(async { Ok::<_, u32>(1) }).unwrap_err();
+    assert!(matches!(refused, Rejected::Cancelled(_)));
+    assert_eq!(block_on(refused.into_future().unwrap()), Ok(1));
+    let spawned = block_on(group.task().spawn_handle(async { Ok::<_, u32>(2) }));
+    assert!(matches!(spawned, Err(Rejected::Cancelled(_))));
+}
+
+#[test]
+fn a_detached_task_fails_its_group_and_an_unread_outcome_goes_with_its_handle() {
+    quiet_panics();
+    // Detached before it ran: its panic is the group's.
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().spawner(spawner.clone());
+    let handle = group.task().name("p").try_spawn_handle(async { panic!("task exploded") });
+    drop::<errgroup::TaskHandle<(), Panicked>>(handle.unwrap());
+    assert!(spawner.poll(0));
+    let panicked = block_on(group.wait()).unwrap_err();
+    assert_eq!(panicked.to_string(), "task 0 `p` panicked: task exploded");
+
+    // Ended before the handle was dropped: the error was the handle's, and is dropped with it.
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let handle = group.task().try_spawn_handle(async { Err::<(), u32>(5) }).unwrap();
+    assert!(spawner.poll(0));
+    assert!(handle.is_finished());
+    drop(handle);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn a_handle_polled_after_its_outcome_panics_and_debug_shows_the_task() {
+    let mut group = ErrGroup::<u32, _>::inline();
+    let mut handle = group.task().name("once").try_spawn_handle(async { Ok::<_, u32>(1) }).unwrap();
+    let abort = handle.abort_handle();
+    assert_eq!(
+        format!("{abort:?}"),
+        r#"AbortHandle { task: Task { id: 0, name: "once" }, finished: false }"#
+    );
+    block_on(group.wait()).unwrap();
+    assert_eq!(block_on(&mut handle).succeeded(), Some(1));
+    assert_eq!(
+        format!("{handle:?}"),
+        r#"TaskHandle { task: Task { id: 0, name: "once" }, finished: true, aborted: false }"#
+    );
+    let message = panic_message(|| block_on(&mut handle));
+    assert_eq!(message, "a TaskHandle was polled after it returned its task's outcome");
+    abort.abort(); // too late: nothing happens
+    assert!(abort.is_finished());
+}

@@ -392,3 +392,64 @@ fn spawn_waiting_for_a_slot_against_the_task_freeing_it() {
     });
     assert_seen(&SEEN, &[SPAWNED_AT_ONCE, SPAWN_WOKEN]);
 }
+
+const HANDLE_TOOK_IT: &str = "the task ended first: its error was its handle's";
+const DETACHED: &str = "the handle was dropped first: the error was the group's";
+
+/// A task with a handle fails while its handle is dropped: the error goes to exactly one
+/// place (the handle, which drops it unread, or the group), and the group never waits
+/// forever for it.
+#[test]
+fn a_handle_dropped_while_its_task_fails_counts_the_error_once() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<u32, _> = ErrGroup::new(spawner.clone());
+        let handle = group.task().try_spawn_handle(async { Err::<(), u32>(7) }).unwrap();
+        let dropper = thread::spawn(move || drop(handle));
+        let waiter = thread::spawn(move || wait_and_classify(group).0);
+        dropper.join().unwrap();
+        let outcome = waiter.join().unwrap();
+        spawner.join();
+        record(
+            &SEEN,
+            match outcome {
+                Ok(()) => HANDLE_TOOK_IT,
+                Err(7) => DETACHED,
+                Err(other) => panic!("an error no task returned: {other}"),
+            },
+        );
+    });
+    assert_seen(&SEEN, &[HANDLE_TOOK_IT, DETACHED]);
+}
+
+const FINISHED_FIRST: &str = "the task finished before the abort";
+const ABORTED_FIRST: &str = "the abort came before the task's poll";
+
+/// An abort races the task's only poll: the handle gets one outcome, the value or the
+/// abort, and the group ends without a failure either way.
+#[test]
+fn an_abort_racing_the_task_gives_its_handle_one_outcome() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<u32, _> = ErrGroup::new(spawner.clone());
+        let handle = group.task().try_spawn_handle(async { Ok::<_, u32>(1) }).unwrap();
+        let abort = handle.abort_handle();
+        let aborter = thread::spawn(move || abort.abort());
+        let waiter = thread::spawn(move || wait_and_classify(group).0);
+        aborter.join().unwrap();
+        assert_eq!(waiter.join().unwrap(), Ok(()));
+        spawner.join();
+        assert!(handle.is_finished());
+        record(
+            &SEEN,
+            match loom::future::block_on(handle) {
+                errgroup::Outcome::Succeeded(1) => FINISHED_FIRST,
+                errgroup::Outcome::Cancelled(errgroup::CancelReason::Aborted) => ABORTED_FIRST,
+                other => panic!("{other:?}"),
+            },
+        );
+    });
+    assert_seen(&SEEN, &[FINISHED_FIRST, ABORTED_FIRST]);
+}
