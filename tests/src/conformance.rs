@@ -1957,3 +1957,67 @@ pub fn a_dropped_handle_detaches_its_task_and_group_cancels_reach_handles<X: Exe
     assert_eq!(X::block_on(group.wait()), Err("sibling failed".to_owned()));
     assert!(matches!(X::block_on(watched), Outcome::Cancelled(CancelReason::Error)));
 }
+
+/// Tasks spawned with keys come back as `(key, value)` pairs in spawn order, however their
+/// completions are ordered (here the reverse of spawn order), and streamed as they complete
+/// with their keys.
+pub fn keyed_results_come_back_in_spawn_order_under_reversed_completion<X: Executor>() {
+    const KEYS: [&str; 3] = ["alpha", "beta", "gamma"];
+    let gates = Gate::many(KEYS.len());
+    let group = X::group(ErrGroup::<Failure, _>::builder().keyed::<String, usize>());
+    for (index, key) in KEYS.into_iter().enumerate() {
+        // Task `index` waits for the one spawned after it: the last finishes first.
+        let (wait_for, open) = (gates.get(index + 1).cloned(), gates[index].clone());
+        let id = X::try_spawn_keyed(
+            &group,
+            key.to_owned(),
+            task(async move {
+                if let Some(gate) = wait_for {
+                    gate.opened().await;
+                }
+                open.open();
+                Ok(index * 10)
+            }),
+        )
+        .unwrap();
+        assert_eq!(id.index(), index);
+    }
+    let values = X::block_on(group.wait()).unwrap();
+    assert_eq!(
+        values,
+        [("alpha".to_owned(), 0), ("beta".to_owned(), 10), ("gamma".to_owned(), 20)]
+    );
+
+    // Streamed: in order of completion (the consumer opens each task's gate in reverse),
+    // each with its key.
+    let gates = Gate::many(KEYS.len());
+    let group = X::group(ErrGroup::<Failure, _>::builder().keyed::<&str, usize>());
+    for (index, key) in KEYS.into_iter().enumerate() {
+        let gate = gates[index].clone();
+        X::try_spawn_keyed(
+            &group,
+            key,
+            task(async move {
+                gate.opened().await;
+                Ok(index)
+            }),
+        )
+        .unwrap();
+    }
+    let mut stream = group.into_stream();
+    X::block_on(async {
+        for index in (0..KEYS.len()).rev() {
+            gates[index].open();
+            let item = stream.next().await.expect("an item per task").unwrap();
+            assert_eq!(item, (KEYS[index], index));
+        }
+        assert!(stream.next().await.is_none());
+    });
+
+    // A refused keyed spawn hands back its key and its future.
+    let group = X::group(ErrGroup::<Failure, _>::builder().keyed::<String, u8>());
+    group.cancel();
+    let refused = X::try_spawn_keyed(&group, "kept".to_owned(), task(async { Ok(1) }));
+    let Err(Rejected::Cancelled(refused)) = refused else { panic!("a cancelled group refuses") };
+    assert_eq!(refused.into_parts().0, "kept");
+}

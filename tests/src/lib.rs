@@ -37,6 +37,9 @@ use support::Task;
 /// What spawning a [`Task`] gives back.
 pub type SpawnResult<T, E> = Result<TaskId, Rejected<Task<T, E>>>;
 
+/// What spawning a [`Task`] with a key gives back.
+pub type KeyedResult<K, T, E> = Result<TaskId, Rejected<errgroup::future::WithKey<Task<T, E>, K>>>;
+
 /// What spawning a [`Task`] with a handle gives back.
 pub type HandleResult<T, E> = Result<TaskHandle<T, E>, Rejected<Task<T, E>>>;
 
@@ -77,6 +80,17 @@ pub trait Executor: 'static {
         R: Results + 'static,
         R::Value: Send + 'static,
         R::Store: Send + Sync;
+
+    /// `handle.task().key(key).try_spawn(task)`.
+    fn try_spawn_keyed<E, K, T>(
+        handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
+        key: K,
+        task: Task<T, E>,
+    ) -> KeyedResult<K, T, E>
+    where
+        E: Send + 'static,
+        K: Send + 'static,
+        T: Send + 'static;
 
     /// `handle.task().try_spawn_handle(task)`, named `name` if given.
     fn try_spawn_handle<E, T>(
@@ -172,6 +186,19 @@ impl<X: RuntimeExecutor> Executor for X {
         handle.task().name(name).try_spawn(task)
     }
 
+    fn try_spawn_keyed<E, K, T>(
+        handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
+        key: K,
+        task: Task<T, E>,
+    ) -> crate::KeyedResult<K, T, E>
+    where
+        E: Send + 'static,
+        K: Send + 'static,
+        T: Send + 'static,
+    {
+        handle.task().key(key).try_spawn(task)
+    }
+
     fn try_spawn_handle<E, T>(
         handle: &GroupHandle<E, Self::Mode>,
         name: Option<TaskName>,
@@ -256,6 +283,19 @@ impl Executor for InlineExecutor {
         R::Store: Send + Sync,
     {
         handle.task().name(name).try_spawn(task)
+    }
+
+    fn try_spawn_keyed<E, K, T>(
+        handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
+        key: K,
+        task: Task<T, E>,
+    ) -> crate::KeyedResult<K, T, E>
+    where
+        E: Send + 'static,
+        K: Send + 'static,
+        T: Send + 'static,
+    {
+        handle.task().key(key).try_spawn(task)
     }
 
     fn try_spawn_handle<E, T>(
@@ -460,6 +500,7 @@ macro_rules! conformance_suite {
                 a_task_with_a_handle_gives_its_outcome_to_the_handle,
                 aborting_one_task_leaves_its_siblings_running,
                 a_dropped_handle_detaches_its_task_and_group_cancels_reach_handles,
+                keyed_results_come_back_in_spawn_order_under_reversed_completion,
                 $($runtime,)*
             );
             $(

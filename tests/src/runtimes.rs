@@ -105,6 +105,19 @@ impl Executor for TokioLocalSet {
         handle.task().name(name).try_spawn(task)
     }
 
+    fn try_spawn_keyed<E, K, T>(
+        handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
+        key: K,
+        task: Task<T, E>,
+    ) -> crate::KeyedResult<K, T, E>
+    where
+        E: Send + 'static,
+        K: Send + 'static,
+        T: Send + 'static,
+    {
+        handle.task().key(key).try_spawn(task)
+    }
+
     fn try_spawn_handle<E, T>(
         handle: &GroupHandle<E, Self::Mode>,
         name: Option<TaskName>,

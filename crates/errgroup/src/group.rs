@@ -10,8 +10,9 @@ use core::{
 
 use crate::{
     error::Rejected,
-    handle::{GroupHandle, TaskBuilder},
+    handle::{GroupHandle, KeyedTask, TaskBuilder},
     id::{Label, TaskId},
+    keyed::WithKey,
     mode::{Inline, Launch, Mode, Spawned, SpawnedLocal},
     outcome::{Interrupted, Outcome},
     policy::{Policy, Rules},
@@ -297,6 +298,20 @@ impl<E, R: Results> Builder<E, R> {
     #[must_use]
     pub fn collect<T>(self) -> Builder<E, Collect<T>> {
         Builder { config: self.config, parent: self.parent, results: PhantomData }
+    }
+
+    /// Keeps the tasks' values paired with their keys: tasks spawned with
+    /// [`TaskBuilder::key`] return a `T`, and `wait` returns `(key, value)` pairs in spawn
+    /// order ([`Collect`]`<(K, T)>`; collect them into a map if you like), while
+    /// [`ErrGroup::into_stream`] yields them as they complete. tokio-util's `JoinMap`, on any
+    /// runtime. A failure names its task by id ([`TaskError`](crate::TaskError)); name the
+    /// task after its key ([`TaskBuilder::name`]) to see the key in the message too.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskBuilder::key`].
+    pub fn keyed<K, T>(self) -> Builder<E, Collect<(K, T)>> {
+        self.collect()
     }
 
     /// Makes the group a race: the first task to succeed wins and cancels the rest;
@@ -752,5 +767,62 @@ impl<'a, E, L: Label> TaskBuilder<&mut ErrGroup<E, Inline<'a>, Discard>, L> {
     {
         let (group, label) = self.into_parts();
         TaskBuilder::labelled(&group.owner.handle, label).try_spawn_handle(future)
+    }
+}
+
+impl<'g, 'a, E, R: Results, L: Label, K> KeyedTask<&'g mut ErrGroup<E, Inline<'a>, R>, L, K> {
+    /// Spawns `future` as the task, as [`KeyedTask::try_spawn`] does on a group's handle.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut group = errgroup::ErrGroup::<(), _>::builder().keyed().inline();
+    /// group.task().key("x").try_spawn(async { Ok(1) }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![("x", 1)]));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]; the key and the future come back in the [`Rejected`].
+    pub fn try_spawn<F, T>(self, future: F) -> Result<TaskId, Rejected<WithKey<F, K>>>
+    where
+        R: Results<Value = (K, T)>,
+        F: Future<Output = Result<T, E>>,
+        Inline<'a>: Launch<WithKey<F, K>, E, R>,
+    {
+        let (builder, keyed) = self.with_key(future);
+        builder.try_spawn(keyed)
+    }
+
+    /// Spawns `future` as the task, waiting for a free slot and running the group's tasks
+    /// meanwhile, as [`ErrGroup::spawn`] does; its value will be paired with the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// let mut group = errgroup::ErrGroup::<(), _>::builder().keyed().inline();
+    /// group.limit(1).unwrap();
+    /// group.task().key(1).spawn(async { Ok("one") }).await.unwrap();
+    /// group.task().key(2).spawn(async { Ok("two") }).await.unwrap(); // runs the first
+    /// assert_eq!(group.await, Ok(vec![(1, "one"), (2, "two")]));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn`].
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`TaskBuilder::spawn`] on an inline group: the tasks it ran stay in the group.
+    pub fn spawn<F, T>(self, future: F) -> InlineSpawning<'g, 'a, E, R, WithKey<F, K>, L>
+    where
+        R: Results<Value = (K, T)>,
+        F: Future<Output = Result<T, E>>,
+        Inline<'a>: Launch<WithKey<F, K>, E, R>,
+    {
+        let (builder, keyed) = self.with_key(future);
+        builder.spawn(keyed)
     }
 }

@@ -16,6 +16,7 @@ use core::{
 use crate::{
     error::{LimitError, Rejected},
     id::{Label, TaskId, TaskInfo, TaskName},
+    keyed::WithKey,
     mode::{Launch, Mode},
     results::{Discard, Results},
     shared::Shared,
@@ -525,6 +526,112 @@ impl<G, L: Label> TaskBuilder<G, L> {
     /// What it spawns into.
     pub(crate) const fn group(&self) -> &G {
         &self.group
+    }
+}
+
+impl<G, L: Label> TaskBuilder<G, L> {
+    /// Gives the task a key, which comes back paired with its value: in a group built with
+    /// [`Builder::keyed`](crate::Builder::keyed), `wait` returns `(key, value)` pairs in
+    /// spawn order and [`into_stream`](crate::ErrGroup::into_stream) yields them as they
+    /// complete (tokio-util's `JoinMap`); in a race of `(K, T)`, the winner's key says who
+    /// won. The task returns only its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::builder().keyed::<&str, usize>().inline();
+    /// let handle = group.handle();
+    /// for url in ["a.example", "bb.example"] {
+    ///     handle.task().key(url).try_spawn(async move { Ok(url.len()) }).unwrap();
+    /// }
+    /// let sizes: HashMap<_, _> = futures_executor::block_on(group.wait()).unwrap().into_iter().collect();
+    /// assert_eq!(sizes["bb.example"], 10);
+    /// ```
+    pub fn key<K>(self, key: K) -> KeyedTask<G, L, K> {
+        KeyedTask { builder: self, key }
+    }
+}
+
+/// A task about to be spawned with a key: made by [`TaskBuilder::key`]. Its value comes
+/// back paired with the key.
+///
+/// # Examples
+///
+/// See [`TaskBuilder::key`].
+#[must_use = "a task builder spawns nothing until `try_spawn` or `spawn` is called"]
+pub struct KeyedTask<G, L: Label, K> {
+    builder: TaskBuilder<G, L>,
+    key: K,
+}
+
+impl<G, L: Label, K> KeyedTask<G, L, K> {
+    /// The builder, and the task's future paired with its key.
+    pub(crate) fn with_key<F>(self, future: F) -> (TaskBuilder<G, L>, WithKey<F, K>) {
+        (self.builder, WithKey::new(self.key, future))
+    }
+}
+
+impl<'h, E, M: Mode, R: Results, L: Label, K> KeyedTask<&'h GroupHandle<E, M, R>, L, K> {
+    /// Spawns `future` as the task, as [`TaskBuilder::try_spawn`] does; its value will be
+    /// paired with the key.
+    ///
+    /// # Examples
+    ///
+    /// See [`TaskBuilder::key`].
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::try_spawn`]; the key and the future come back in the [`Rejected`]
+    /// ([`WithKey::into_parts`]).
+    pub fn try_spawn<F, T>(self, future: F) -> Result<TaskId, Rejected<WithKey<F, K>>>
+    where
+        R: Results<Value = (K, T)>,
+        F: Future<Output = Result<T, E>>,
+        M: Launch<WithKey<F, K>, E, R>,
+    {
+        let (builder, keyed) = self.with_key(future);
+        builder.try_spawn(keyed)
+    }
+
+    /// Spawns `future` as the task, waiting for a free slot if a limit is set, as
+    /// [`TaskBuilder::spawn`] does; its value will be paired with the key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// let group = errgroup::ErrGroup::<(), _>::builder().keyed().inline();
+    /// let handle = group.handle();
+    /// handle.task().key('b').spawn(async { Ok(2) }).await.unwrap();
+    /// handle.task().key('a').spawn(async { Ok(1) }).await.unwrap();
+    /// assert_eq!(group.await, Ok(vec![('b', 2), ('a', 1)])); // in spawn order
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GroupHandle::spawn`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it resolves drops `future` and its key unspawned.
+    pub fn spawn<F, T>(self, future: F) -> Spawning<'h, E, M, R, WithKey<F, K>, L>
+    where
+        R: Results<Value = (K, T)>,
+        F: Future<Output = Result<T, E>>,
+        M: Launch<WithKey<F, K>, E, R>,
+    {
+        let (builder, keyed) = self.with_key(future);
+        builder.spawn(keyed)
+    }
+}
+
+impl<G: fmt::Debug, L: Label, K: fmt::Debug> fmt::Debug for KeyedTask<G, L, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyedTask").field("key", &self.key).field("task", &self.builder).finish()
     }
 }
 

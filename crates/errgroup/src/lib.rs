@@ -184,6 +184,7 @@ pub use errgroup_core as raw;
 //   error        `Rejected`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
+//   keyed        `WithKey`: a task's value paired with the key it was spawned with
 //   panic        `Panicked`: a task's panic as an error value (feature `std`)
 //   outcome      `Outcome`, `Lost`, `Interrupted`, `Timed`: how tasks and groups ended
 //   task_handle  `TaskHandle`, `AbortHandle`: one task's outcome, and its abort (opt-in)
@@ -207,6 +208,7 @@ mod error;
 mod group;
 mod handle;
 mod id;
+mod keyed;
 mod mode;
 mod outcome;
 #[cfg(feature = "std")]
@@ -227,7 +229,7 @@ mod wakers;
 
 pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
 pub use group::{Builder, ErrGroup};
-pub use handle::{GroupHandle, TaskBuilder};
+pub use handle::{GroupHandle, KeyedTask, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};
 pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
 pub use outcome::{Interrupted, Lost, Outcome, TaskError, Timed, TimedOutcome};
@@ -248,6 +250,7 @@ pub mod future {
     #[cfg(feature = "std")]
     pub use crate::blocking::Blocking;
     pub use crate::handle::{Spawning, SpawningHandle};
+    pub use crate::keyed::WithKey;
     pub use crate::task_handle::Handled;
     pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned};

@@ -1284,6 +1284,7 @@ fn futures_builders_and_modes_show_their_state_in_debug() {
     assert!(shown.ends_with("timed_out: false }"), "{shown}");
 
     let group = ErrGroup::<(), _>::inline();
+    assert_eq!(format!("{:?}", group.mode()), "Inline { .. }");
     let handle = group.handle();
     assert!(format!("{handle:?}").starts_with("Group { active: 0"), "{handle:?}");
     let spawning = handle.spawn(async { Ok(()) });
@@ -1683,4 +1684,23 @@ fn a_handle_polled_after_its_outcome_panics_and_debug_shows_the_task() {
     assert_eq!(message, "a TaskHandle was polled after it returned its task's outcome");
     abort.abort(); // too late: nothing happens
     assert!(abort.is_finished());
+}
+
+#[test]
+fn a_keyed_race_says_which_key_won_and_a_keyed_task_shows_its_key() {
+    let mut group = ErrGroup::<&str, _>::builder().race::<(&str, u32)>().inline();
+    group.task().key("mirror a").try_spawn(async { Err("down") }).unwrap();
+    group.task().key("mirror b").try_spawn(async { Ok(200) }).unwrap();
+    group.task().key("mirror c").try_spawn(std::future::pending()).unwrap();
+    assert_eq!(block_on(group.race()), Ok(("mirror b", 200)));
+
+    let group = ErrGroup::<(), _>::builder().keyed::<u8, ()>().inline();
+    let handle = group.handle();
+    let keyed = handle.task().name("n").key(7u8);
+    let shown = format!("{keyed:?}");
+    assert!(shown.starts_with("KeyedTask { key: 7, task: TaskBuilder {"), "{shown}");
+    assert!(shown.contains(r#"name: Some("n")"#), "{shown}");
+    let id = keyed.try_spawn(async { Ok(()) }).unwrap();
+    drop(handle);
+    assert_eq!((id.index(), block_on(group.wait())), (0, Ok(vec![(7, ())])));
 }
