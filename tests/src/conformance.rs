@@ -2021,3 +2021,58 @@ pub fn keyed_results_come_back_in_spawn_order_under_reversed_completion<X: Execu
     let Err(Rejected::Cancelled(refused)) = refused else { panic!("a cancelled group refuses") };
     assert_eq!(refused.into_parts().0, "kept");
 }
+
+/// A group that tracks its tasks lists the ones still running, by id and name, and after
+/// its waiter's timer fired, names the ones it dropped unfinished; a named group shows its
+/// name. A group that does not track says so (`None`).
+pub fn a_tracking_group_names_its_pending_and_unfinished_tasks<X: Executor>() {
+    let group = X::group(ErrGroup::<Failure, _>::builder().name("ingest").track_pending());
+    let (go, finished, stuck_started) = (Gate::new(), Gate::new(), Gate::new());
+    {
+        let (go, finished) = (go.clone(), finished.clone());
+        X::try_spawn_named(
+            &group,
+            TaskName::from("quick"),
+            task(async move {
+                go.opened().await;
+                finished.open();
+                Ok(())
+            }),
+        )
+        .unwrap();
+    }
+    {
+        let started = stuck_started.clone();
+        X::try_spawn_named(
+            &group,
+            TaskName::from("stuck"),
+            task(async move {
+                started.open();
+                pending::<()>().await;
+                Ok(())
+            }),
+        )
+        .unwrap();
+    }
+    let handle = group.handle();
+    assert_eq!(handle.name(), Some("ingest"));
+    let shown: Vec<String> = handle.pending().unwrap().iter().map(ToString::to_string).collect();
+    assert_eq!(shown, ["task 0 `quick`", "task 1 `stuck`"]);
+    assert!(format!("{handle:?}").starts_with(r#"Group { name: "ingest", active: 2"#));
+    assert_eq!(handle.unfinished(), Some(vec![]));
+    go.open();
+    // The "timer" fires once the quick task has finished and the stuck one has started.
+    let timer = async move {
+        finished.opened().await;
+        stuck_started.opened().await;
+    };
+    let outcome = X::block_on(group.wait_until(timer));
+    assert!(outcome.is_timed_out());
+    let unfinished = handle.unfinished().unwrap();
+    assert_eq!(unfinished.len(), 1, "{unfinished:?}");
+    assert_eq!((unfinished[0].id().index(), unfinished[0].name()), (1, Some("stuck")));
+    assert_eq!(handle.pending(), Some(vec![]));
+
+    let untracked = X::group(ErrGroup::<Failure, _>::builder());
+    assert_eq!((untracked.pending(), untracked.unfinished(), untracked.name()), (None, None, None));
+}

@@ -6,6 +6,7 @@
 //! group's state word ([`crate::shared`]); a full group queues the spawn in the group's
 //! wake-up registry ([`crate::wakers`]) until a finishing task frees a slot.
 
+use alloc::vec::Vec;
 use core::{
     fmt,
     future::Future,
@@ -18,6 +19,7 @@ use crate::{
     id::{Label, TaskId, TaskInfo, TaskName},
     keyed::WithKey,
     mode::{Launch, Mode},
+    pending::Pending,
     results::{Discard, Results},
     shared::Shared,
     sync::Arc,
@@ -232,6 +234,50 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// ```
     pub fn cause(&self) -> Option<Cause> {
         self.shared.token.cause()
+    }
+
+    /// The group's name, if it was given one ([`Builder::name`](crate::Builder::name)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// assert_eq!(group.name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.shared.name.as_deref()
+    }
+
+    /// The tasks running now, in spawn order, by id and name; `None` unless the group was
+    /// built with [`Builder::track_pending`](crate::Builder::track_pending). For a hang:
+    /// print it from a watchdog, or from the branch that gave up waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::builder().track_pending().inline();
+    /// let handle = group.handle();
+    /// handle.task().name("reader").try_spawn(async { Ok(()) }).unwrap();
+    /// let pending = handle.pending().unwrap();
+    /// assert_eq!(pending[0].to_string(), "task 0 `reader`");
+    /// futures_executor::block_on(group.wait()).unwrap();
+    /// assert_eq!(handle.pending(), Some(vec![]));
+    /// assert_eq!(errgroup::ErrGroup::<(), _>::inline().pending(), None); // not tracked
+    /// ```
+    pub fn pending(&self) -> Option<Vec<TaskInfo>> {
+        self.shared.pending.as_ref().map(Pending::running)
+    }
+
+    /// The tasks the group dropped unfinished because it was cancelled (by a failure, a
+    /// cancel, a timeout, a parent), in spawn order: after a timeout, the tasks that were
+    /// still running when it fired. `None` unless the group was built with
+    /// [`Builder::track_pending`](crate::Builder::track_pending).
+    ///
+    /// # Examples
+    ///
+    /// See [`Builder::track_pending`](crate::Builder::track_pending).
+    pub fn unfinished(&self) -> Option<Vec<TaskInfo>> {
+        self.shared.pending.as_ref().map(Pending::unfinished)
     }
 
     /// Cancels the group: no task starts any more, and (unless the group is cooperative)

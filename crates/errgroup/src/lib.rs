@@ -192,6 +192,7 @@ pub use errgroup_core as raw;
 //   rt           `Timer`, `BlockingPool`: the rest of a runtime, after hyper's `rt`
 //   policy       `Policy`, the failures a group keeps and what becomes of them
 //   wakers       the registry of wake-ups owed to pending tasks and waiting spawns
+//   pending      the registry of running and unfinished tasks, for a hang (opt-in)
 //   shared       `Shared`: the state a group shares with its tasks and handles
 //   task         the task wrapper: counts a task in and out, records its outcome
 //   mode/inline  the inline driver: tasks run inside the group's own futures
@@ -213,6 +214,7 @@ mod mode;
 mod outcome;
 #[cfg(feature = "std")]
 mod panic;
+mod pending;
 mod policy;
 mod results;
 mod rt;

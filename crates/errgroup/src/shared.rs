@@ -44,8 +44,9 @@ use errgroup_core::{GroupState, StartError};
 use event_listener::EventListener;
 
 use crate::{
-    id::TaskInfo,
+    id::{TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
+    pending::Pending,
     policy::{Failure, Failures, Rules},
     results::Results,
     sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
@@ -60,11 +61,21 @@ pub(crate) struct Config<E> {
     pub(crate) cooperative: bool,
     /// Told what a group dropped without being waited for had recorded.
     pub(crate) on_unobserved: Option<fn(Outcome<(), E>)>,
+    /// The group's name, if it was given one.
+    pub(crate) name: Option<TaskName>,
+    /// Whether the group keeps a registry of its running tasks.
+    pub(crate) track_pending: bool,
 }
 
 impl<E> Config<E> {
     pub(crate) const fn new() -> Self {
-        Self { rules: Rules::new(), cooperative: false, on_unobserved: None }
+        Self {
+            rules: Rules::new(),
+            cooperative: false,
+            on_unobserved: None,
+            name: None,
+            track_pending: false,
+        }
     }
 }
 
@@ -93,6 +104,10 @@ pub struct Shared<E, R: Results> {
     pub(crate) cooperative: bool,
     /// Told what a group dropped without being waited for had recorded.
     on_unobserved: Option<fn(Outcome<(), E>)>,
+    /// The group's name, if it was given one.
+    pub(crate) name: Option<TaskName>,
+    /// The registry of running and unfinished tasks, if the group keeps one.
+    pub(crate) pending: Option<Pending>,
 }
 
 impl<E, R: Results> Shared<E, R> {
@@ -116,6 +131,8 @@ impl<E, R: Results> Shared<E, R> {
             _relay: relay_listener,
             cooperative: config.cooperative,
             on_unobserved: config.on_unobserved,
+            name: config.name,
+            pending: config.track_pending.then(Pending::new),
         }
     }
 
@@ -209,9 +226,17 @@ impl<E, R: Results> Shared<E, R> {
     /// the group was cancelled by then, otherwise lost.
     pub(crate) fn ended_unfinished(&self, task: impl FnOnce() -> TaskInfo) {
         if self.is_cancelled() {
-            self.failures.task_cancelled();
+            self.task_cancelled(task);
         } else {
             self.fail(Failure::Lost(Lost::new(task())));
+        }
+    }
+
+    /// A task was dropped unfinished because the group was cancelled.
+    pub(crate) fn task_cancelled(&self, task: impl FnOnce() -> TaskInfo) {
+        self.failures.task_cancelled();
+        if let Some(pending) = &self.pending {
+            pending.cancelled(task());
         }
     }
 
@@ -292,12 +317,19 @@ impl<E, R: Results> Drop for Shared<E, R> {
 impl<E, R: Results> fmt::Debug for Shared<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let now = self.state.load();
-        f.debug_struct("Group")
+        let mut group = f.debug_struct("Group");
+        if let Some(name) = &self.name {
+            group.field("name", name);
+        }
+        group
             .field("active", &now.active())
             .field("cancelled", &self.is_cancelled())
             .field("finished", &now.is_closed())
             .field("limit", &self.limit())
-            .field("policy", &self.failures.policy())
-            .finish_non_exhaustive()
+            .field("policy", &self.failures.policy());
+        if let Some(pending) = &self.pending {
+            group.field("pending", &pending.running());
+        }
+        group.finish_non_exhaustive()
     }
 }

@@ -52,7 +52,8 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
             live: Some(Live { future, waker: Waker::noop().clone() }),
             guard: TaskGuard { shared: shared.clone(), index, slot: NO_SLOT, label },
             _kind: PhantomData,
-        }),
+        }
+        .tracked()),
         Err(StartError::Cancelled) => Err(Rejected::Cancelled(future)),
         Err(StartError::Closed) => Err(Rejected::Closed(future)),
         Err(StartError::Full | StartError::TooManyTasks) => Err(Rejected::Full(future)),
@@ -138,6 +139,9 @@ const HANDED_BACK: usize = usize::MAX - 1;
 
 impl<E, R: Results, L> Drop for TaskGuard<E, R, L> {
     fn drop(&mut self) {
+        if let Some(pending) = &self.shared.pending {
+            pending.ended(self.index);
+        }
         if self.slot != HANDED_BACK {
             self.shared.task_finished(self.slot);
         }
@@ -222,6 +226,15 @@ pin_project! {
 }
 
 impl<F, E, R: Results, K: TaskKind, L: Label> Task<F, E, R, K, L> {
+    /// Enters the new task in its group's registry of running tasks, if it keeps one.
+    #[inline]
+    fn tracked(self) -> Self {
+        if let Some(pending) = &self.guard.shared.pending {
+            pending.started(self.guard.index, self.guard.label.name());
+        }
+        self
+    }
+
     /// The task's id.
     pub(crate) const fn id(&self) -> TaskId {
         TaskId::new(self.guard.index)
@@ -247,7 +260,7 @@ where
         };
         if !shared.cooperative && shared.is_cancelled() {
             // Aborted: never polled again.
-            shared.failures.task_cancelled();
+            shared.task_cancelled(|| guard.info());
             drop_future(this.live, guard);
             return Poll::Ready(());
         }
@@ -269,7 +282,7 @@ where
                     // Record where to wake this task on cancellation. Refused: the group
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
-                        shared.failures.task_cancelled();
+                        shared.task_cancelled(|| guard.info());
                         drop_future(this.live, guard);
                         return Poll::Ready(());
                     }

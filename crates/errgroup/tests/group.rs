@@ -1704,3 +1704,34 @@ fn a_keyed_race_says_which_key_won_and_a_keyed_task_shows_its_key() {
     drop(handle);
     assert_eq!((id.index(), block_on(group.wait())), (0, Ok(vec![(7, ())])));
 }
+
+#[test]
+fn a_tracking_group_lists_the_siblings_a_failure_cancelled_and_forgets_refused_tasks() {
+    let spawner = RecordingSpawner::default();
+    let builder = ErrGroup::<u32, _>::builder().name(String::from("jobs")).track_pending();
+    let shown = format!("{builder:?}");
+    assert!(shown.ends_with(r#"name: Some("jobs"), track_pending: true }"#), "{shown}");
+    let group = builder.spawner(spawner.clone());
+    group.task().name("fails").try_spawn(async { Err(1) }).unwrap();
+    group.task().name("waits").try_spawn(Gate::new().future().map_ok()).unwrap();
+    group.try_spawn(Gate::new().future().map_ok()).unwrap();
+    assert!(!spawner.poll(2), "the unnamed task waits");
+    assert!(spawner.poll(0), "the first one fails, and cancels the others");
+    assert!(spawner.poll(1) && spawner.poll(2));
+    let handle = group.handle();
+    assert_eq!(block_on(group.wait()), Err(1));
+    let unfinished = group_unfinished(&handle);
+    assert_eq!(unfinished, [(1, Some("waits".to_owned())), (2, None)]);
+
+    // A task its spawner refused is not left behind as running.
+    let group = ErrGroup::<u32, _>::builder().track_pending().spawner(RefusingSpawner);
+    assert!(group.try_spawn(async { Ok(()) }).is_err());
+    assert_eq!(group.pending(), Some(vec![]));
+}
+
+fn group_unfinished<M: errgroup::Mode>(
+    group: &GroupHandle<u32, M>,
+) -> Vec<(usize, Option<String>)> {
+    let unfinished = group.unfinished().unwrap();
+    unfinished.iter().map(|task| (task.id().index(), task.name().map(str::to_owned))).collect()
+}
