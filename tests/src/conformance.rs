@@ -2076,3 +2076,45 @@ pub fn a_tracking_group_names_its_pending_and_unfinished_tasks<X: Executor>() {
     let untracked = X::group(ErrGroup::<Failure, _>::builder());
     assert_eq!((untracked.pending(), untracked.unfinished(), untracked.name()), (None, None, None));
 }
+
+/// A dump shows a group and the groups nested in it as a tree: a child made from a token
+/// below the parent's (not the parent's own) still shows under it, an unnamed untracked
+/// child shows as such, a dropped child is gone, and a cancelled group says why.
+pub fn a_dump_shows_nested_groups_as_a_tree<X: Executor>() {
+    let parent = X::group(ErrGroup::<Failure, _>::builder().name("server").track_pending());
+    let gate = Gate::new();
+    X::try_spawn_named(&parent, TaskName::from("accept"), gated(&gate)).unwrap();
+    let below = parent.token().child(); // a plain token between the groups
+    let conn =
+        X::group(ErrGroup::<Failure, _>::builder().name("conn 7").track_pending().child_of(&below));
+    X::try_spawn_named(&conn, TaskName::from("read"), gated(&gate)).unwrap();
+    let plain = X::group(ErrGroup::<Failure, _>::builder().child_of(&parent.token()));
+    let gone = X::group(ErrGroup::<Failure, _>::builder().name("gone").child_of(&parent.token()));
+    drop(gone);
+
+    let dump = parent.dump();
+    assert_eq!(dump.name(), Some("server"));
+    let children: Vec<_> = dump.children().iter().map(|child| child.name()).collect();
+    assert_eq!(children, [Some("conn 7"), None]);
+    assert_eq!(
+        dump.to_string(),
+        "group `server`: 1 running\n\
+         ├── task 0 `accept`\n\
+         ├── group `conn 7`: 1 running\n\
+         │   └── task 0 `read`\n\
+         └── group: tasks not tracked\n"
+    );
+    // Cancelled: the dump says why (its task may or may not have been dropped yet).
+    conn.cancel();
+    let dump = parent.dump();
+    let cause = dump.children()[0].cancelled().expect("conn 7 was cancelled");
+    assert_eq!(cause.reason(), CancelReason::Explicit);
+    assert!(dump.to_string().contains("group `conn 7`: "), "{dump}");
+    assert!(dump.to_string().contains(", cancelled explicitly\n"), "{dump}");
+    gate.open();
+    X::block_on(conn.wait()).unwrap();
+    X::block_on(plain.wait()).unwrap();
+    let parent_handle = parent.handle();
+    X::block_on(parent.wait()).unwrap();
+    assert!(parent_handle.dump().to_string().starts_with("group `server`: 0 running\n"));
+}

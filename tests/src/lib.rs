@@ -502,6 +502,7 @@ macro_rules! conformance_suite {
                 a_dropped_handle_detaches_its_task_and_group_cancels_reach_handles,
                 keyed_results_come_back_in_spawn_order_under_reversed_completion,
                 a_tracking_group_names_its_pending_and_unfinished_tasks,
+                a_dump_shows_nested_groups_as_a_tree,
                 $($runtime,)*
             );
             $(

@@ -19,7 +19,7 @@ use crate::{
     id::{Label, TaskId, TaskInfo, TaskName},
     keyed::WithKey,
     mode::{Launch, Mode},
-    pending::Pending,
+    pending::{GroupDump, Pending},
     results::{Discard, Results},
     shared::Shared,
     sync::Arc,
@@ -245,7 +245,7 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// assert_eq!(group.name(), None);
     /// ```
     pub fn name(&self) -> Option<&str> {
-        self.shared.name.as_deref()
+        self.shared.name().map(|name| name.as_str())
     }
 
     /// The tasks running now, in spawn order, by id and name; `None` unless the group was
@@ -265,7 +265,20 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// assert_eq!(errgroup::ErrGroup::<(), _>::inline().pending(), None); // not tracked
     /// ```
     pub fn pending(&self) -> Option<Vec<TaskInfo>> {
-        self.shared.pending.as_ref().map(Pending::running)
+        self.shared.pending().map(Pending::running)
+    }
+
+    /// A snapshot of the group and the groups nested in it (made with
+    /// [`Builder::child_of`](crate::Builder::child_of) its token, or a token below it):
+    /// names, cancellations with their causes, and, for groups that
+    /// [track their tasks](crate::Builder::track_pending), the tasks still running. Prints
+    /// as a tree.
+    ///
+    /// # Examples
+    ///
+    /// See [`GroupDump`].
+    pub fn dump(&self) -> GroupDump {
+        self.shared.dump()
     }
 
     /// The tasks the group dropped unfinished because it was cancelled (by a failure, a
@@ -277,7 +290,7 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// See [`Builder::track_pending`](crate::Builder::track_pending).
     pub fn unfinished(&self) -> Option<Vec<TaskInfo>> {
-        self.shared.pending.as_ref().map(Pending::unfinished)
+        self.shared.pending().map(Pending::unfinished)
     }
 
     /// Cancels the group: no task starts any more, and (unless the group is cooperative)

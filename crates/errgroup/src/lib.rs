@@ -192,7 +192,7 @@ pub use errgroup_core as raw;
 //   rt           `Timer`, `BlockingPool`: the rest of a runtime, after hyper's `rt`
 //   policy       `Policy`, the failures a group keeps and what becomes of them
 //   wakers       the registry of wake-ups owed to pending tasks and waiting spawns
-//   pending      the registry of running and unfinished tasks, for a hang (opt-in)
+//   pending      the registry of running and unfinished tasks (opt-in), `GroupDump`
 //   shared       `Shared`: the state a group shares with its tasks and handles
 //   task         the task wrapper: counts a task in and out, records its outcome
 //   mode/inline  the inline driver: tasks run inside the group's own futures
@@ -237,6 +237,7 @@ pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
 pub use outcome::{Interrupted, Lost, Outcome, TaskError, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;
+pub use pending::GroupDump;
 pub use policy::Policy;
 pub use results::{Collect, Discard, FirstOk, Results};
 #[cfg(feature = "std")]

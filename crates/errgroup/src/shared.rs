@@ -46,7 +46,7 @@ use event_listener::EventListener;
 use crate::{
     id::{TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
-    pending::Pending,
+    pending::{GroupInfo, Pending},
     policy::{Failure, Failures, Rules},
     results::Results,
     sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
@@ -104,15 +104,17 @@ pub struct Shared<E, R: Results> {
     pub(crate) cooperative: bool,
     /// Told what a group dropped without being waited for had recorded.
     on_unobserved: Option<fn(Outcome<(), E>)>,
-    /// The group's name, if it was given one.
-    pub(crate) name: Option<TaskName>,
-    /// The registry of running and unfinished tasks, if the group keeps one.
-    pub(crate) pending: Option<Pending>,
+    /// The group's name and registry of tasks, for a group that is named, tracks its
+    /// tasks or has a parent (which finds it through it); `None` otherwise.
+    pub(crate) info: Option<AllocArc<GroupInfo>>,
 }
 
 impl<E, R: Results> Shared<E, R> {
     pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
         let token = parent.map_or_else(CancelToken::new, CancelToken::child);
+        token.host_groups();
+        let info = (config.name.is_some() || config.track_pending || parent.is_some())
+            .then(|| GroupInfo::new(config.name, config.track_pending, &token, parent.is_some()));
         let wakers = AllocArc::new(TaskWakers::default());
         let relay = Waker::from(AllocArc::new(Relay(wakers.clone())));
         let mut relay_listener = None;
@@ -131,8 +133,7 @@ impl<E, R: Results> Shared<E, R> {
             _relay: relay_listener,
             cooperative: config.cooperative,
             on_unobserved: config.on_unobserved,
-            name: config.name,
-            pending: config.track_pending.then(Pending::new),
+            info,
         }
     }
 
@@ -232,10 +233,26 @@ impl<E, R: Results> Shared<E, R> {
         }
     }
 
+    /// The group's registry of tasks, if it keeps one.
+    #[inline]
+    pub(crate) fn pending(&self) -> Option<&Pending> {
+        self.info.as_ref()?.pending.as_ref()
+    }
+
+    /// The group's name, if it was given one.
+    pub(crate) fn name(&self) -> Option<&TaskName> {
+        self.info.as_ref()?.name.as_ref()
+    }
+
+    /// A snapshot of the group and the groups nested in it.
+    pub(crate) fn dump(&self) -> crate::pending::GroupDump {
+        crate::pending::dump(self.name(), self.pending(), &self.token)
+    }
+
     /// A task was dropped unfinished because the group was cancelled.
     pub(crate) fn task_cancelled(&self, task: impl FnOnce() -> TaskInfo) {
         self.failures.task_cancelled();
-        if let Some(pending) = &self.pending {
+        if let Some(pending) = self.pending() {
             pending.cancelled(task());
         }
     }
@@ -318,7 +335,7 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let now = self.state.load();
         let mut group = f.debug_struct("Group");
-        if let Some(name) = &self.name {
+        if let Some(name) = self.name() {
             group.field("name", name);
         }
         group
@@ -327,7 +344,7 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
             .field("finished", &now.is_closed())
             .field("limit", &self.limit())
             .field("policy", &self.failures.policy());
-        if let Some(pending) = &self.pending {
+        if let Some(pending) = self.pending() {
             group.field("pending", &pending.running());
         }
         group.finish_non_exhaustive()

@@ -20,7 +20,7 @@ pub(crate) use loom_waker::AtomicWaker;
 /// `alloc`'s `Arc`, under loom too, where loom's cannot serve: what becomes a `Waker`
 /// (`alloc::task::Wake` takes `alloc`'s `Arc`), and what the public API takes from the
 /// caller.
-pub(crate) use alloc::sync::Arc as AllocArc;
+pub(crate) use alloc::sync::{Arc as AllocArc, Weak as AllocWeak};
 
 /// Atomics that loom does not see, for counters that only observe a protocol (in loom
 /// builds): they add no scheduling points to a model.

@@ -139,7 +139,7 @@ const HANDED_BACK: usize = usize::MAX - 1;
 
 impl<E, R: Results, L> Drop for TaskGuard<E, R, L> {
     fn drop(&mut self) {
-        if let Some(pending) = &self.shared.pending {
+        if let Some(pending) = self.shared.pending() {
             pending.ended(self.index);
         }
         if self.slot != HANDED_BACK {
@@ -229,7 +229,7 @@ impl<F, E, R: Results, K: TaskKind, L: Label> Task<F, E, R, K, L> {
     /// Enters the new task in its group's registry of running tasks, if it keeps one.
     #[inline]
     fn tracked(self) -> Self {
-        if let Some(pending) = &self.guard.shared.pending {
+        if let Some(pending) = self.guard.shared.pending() {
             pending.started(self.guard.index, self.guard.label.name());
         }
         self

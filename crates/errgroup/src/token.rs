@@ -32,7 +32,7 @@ use event_listener::{Event, EventListener};
 
 use crate::{
     id::TaskInfo,
-    sync::{Arc, AtomicU8, AtomicUsize, Lock, Ordering},
+    sync::{AllocArc, AllocWeak, Arc, AtomicU8, AtomicUsize, Lock, Ordering},
 };
 
 /// Why a [`CancelToken`] was cancelled.
@@ -282,7 +282,15 @@ struct Node {
     /// critical section as the `state` it goes with, so a reader that sees the state and
     /// then takes the lock sees the cause.
     cause: Lock<Option<Cause>>,
+    /// For a group's token: the groups nested under it (made with `child_of` this token or
+    /// a token below it that belongs to no group), type-erased for the layer that knows
+    /// them ([`crate::pending`]); `None` for a token that belongs to no group. Never
+    /// drained by a cancel: a dump after a timeout still finds them.
+    groups: Lock<Option<Vec<Nested>>>,
 }
+
+/// A group nested under a token, as [`crate::pending`] registers it.
+pub(crate) type Nested = AllocWeak<dyn core::any::Any + Send + Sync>;
 
 impl Node {
     fn new(parent: Option<Arc<Node>>) -> Self {
@@ -293,6 +301,7 @@ impl Node {
             parent,
             children: Lock::new(BTreeMap::new()),
             cause: Lock::new(None),
+            groups: Lock::new(None),
         }
     }
 
@@ -597,6 +606,41 @@ impl CancelToken {
     /// ```
     pub fn cause(&self) -> Option<Cause> {
         self.node.cause()
+    }
+
+    /// Marks this token as a group's: groups nested under it register here.
+    pub(crate) fn host_groups(&self) {
+        self.node.groups.with(|groups| {
+            groups.get_or_insert_with(Vec::new);
+        });
+    }
+
+    /// Registers `group` with the nearest group above this token (a group's own token is
+    /// not above it), if there is one.
+    pub(crate) fn nest_in_parent_group(&self, group: &Nested) {
+        let mut above = self.node.parent.as_ref();
+        while let Some(node) = above {
+            let hosted = node.groups.with(|groups| match groups {
+                Some(groups) => {
+                    // Forget the groups that are gone, so a long-lived parent does not grow.
+                    groups.retain(|nested| nested.strong_count() > 0);
+                    groups.push(group.clone());
+                    true
+                }
+                None => false,
+            });
+            if hosted {
+                return;
+            }
+            above = node.parent.as_ref();
+        }
+    }
+
+    /// The groups nested under this token that are still alive, in the order they were made.
+    pub(crate) fn nested_groups(&self) -> Vec<AllocArc<dyn core::any::Any + Send + Sync>> {
+        self.node
+            .groups
+            .with(|groups| groups.iter().flatten().filter_map(AllocWeak::upgrade).collect())
     }
 
     /// Returns `true` if the token has been cancelled.
