@@ -582,7 +582,8 @@ impl<G, L: Label> TaskBuilder<G, L> {
         (self.group, self.label)
     }
 
-    /// What it spawns into.
+    /// What it spawns into (for `spawn_blocking`, with `std`).
+    #[cfg(feature = "std")]
     pub(crate) const fn group(&self) -> &G {
         &self.group
     }

@@ -131,6 +131,11 @@
 //!   errors with [`Builder::panics_as_errors`]); [`WaitGroup::wait_blocking`]. Without it
 //!   the crate is `#![no_std]` + `alloc`, and a panicking task unwinds (or aborts) through
 //!   whatever polls it, as any panic there would: the group cannot catch it.
+//! - `tracing` (off by default): a [`tracing`](https://docs.rs/tracing) span per task
+//!   (`errgroup.task`, with fields `group`, `group.name`, `task`, `task.name`), entered
+//!   around each poll, so the task's own events carry them; an event for each failure
+//!   (`WARN`), panic and loss (`ERROR`), cancellation (`DEBUG`, with the reason) and timeout
+//!   (`WARN`, with the number of tasks still running). Without it, none of this is compiled.
 //! - `loom` (testing only): with `RUSTFLAGS="--cfg loom"`, the wake-up paths run on loom's
 //!   model-checked primitives.
 //!
@@ -183,6 +188,7 @@ pub use errgroup_core as raw;
 //   id           `TaskId`, `TaskName`, `TaskInfo`: which task
 //   error        `Rejected`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
+//   trace        the `tracing` feature: a span per task, events (no-ops without it)
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
 //   keyed        `WithKey`: a task's value paired with the key it was spawned with
 //   panic        `Panicked`: a task's panic as an error value (feature `std`)
@@ -225,6 +231,7 @@ mod task;
 mod task_handle;
 mod timeout;
 mod token;
+mod trace;
 mod wait;
 mod wait_group;
 mod wakers;

@@ -51,6 +51,7 @@ use crate::{
     results::Results,
     sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
     token::{CancelReason, CancelToken, Cause},
+    trace::GroupTrace,
     wakers::{Relay, TaskWakers},
 };
 
@@ -107,12 +108,15 @@ pub struct Shared<E, R: Results> {
     /// The group's name and registry of tasks, for a group that is named, tracks its
     /// tasks or has a parent (which finds it through it); `None` otherwise.
     pub(crate) info: Option<AllocArc<GroupInfo>>,
+    /// The group, as the `tracing` feature names it (zero-sized without it).
+    pub(crate) trace: GroupTrace,
 }
 
 impl<E, R: Results> Shared<E, R> {
     pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
         let token = parent.map_or_else(CancelToken::new, CancelToken::child);
         token.host_groups();
+        let trace = GroupTrace::new(config.name.as_ref());
         let info = (config.name.is_some() || config.track_pending || parent.is_some())
             .then(|| GroupInfo::new(config.name, config.track_pending, &token, parent.is_some()));
         let wakers = AllocArc::new(TaskWakers::default());
@@ -134,6 +138,7 @@ impl<E, R: Results> Shared<E, R> {
             cooperative: config.cooperative,
             on_unobserved: config.on_unobserved,
             info,
+            trace,
         }
     }
 
@@ -225,11 +230,14 @@ impl<E, R: Results> Shared<E, R> {
 
     /// A `task` ended without finishing (its future was dropped unfinished): cancelled if
     /// the group was cancelled by then, otherwise lost.
-    pub(crate) fn ended_unfinished(&self, task: impl FnOnce() -> TaskInfo) {
+    /// Returns `true` if it was lost.
+    pub(crate) fn ended_unfinished(&self, task: impl FnOnce() -> TaskInfo) -> bool {
         if self.is_cancelled() {
             self.task_cancelled(task);
+            false
         } else {
             self.fail(Failure::Lost(Lost::new(task())));
+            true
         }
     }
 

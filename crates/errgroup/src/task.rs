@@ -37,6 +37,7 @@ use crate::{
     shared::Shared,
     sync::Arc,
     token::{CancelReason, Cause},
+    trace::Span,
     wakers::NO_SLOT,
 };
 
@@ -50,7 +51,13 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
     match shared.try_start() {
         Ok(index) => Ok(Task {
             live: Some(Live { future, waker: Waker::noop().clone() }),
-            guard: TaskGuard { shared: shared.clone(), index, slot: NO_SLOT, label },
+            guard: TaskGuard {
+                shared: shared.clone(),
+                index,
+                slot: NO_SLOT,
+                span: shared.trace.task(index, &label),
+                label,
+            },
             _kind: PhantomData,
         }
         .tracked()),
@@ -107,8 +114,8 @@ fn dropped_while_launched<E, R: Results>(
     slot: usize,
     accepted: bool,
 ) {
-    if accepted {
-        shared.ended_unfinished(|| task);
+    if accepted && shared.ended_unfinished(|| task.clone()) {
+        shared.trace.lost_in_spawn(&task);
     }
     shared.task_finished(slot);
 }
@@ -124,6 +131,8 @@ struct TaskGuard<E, R: Results, L> {
     slot: usize,
     /// The task's name, if it has one (`()` if not).
     label: L,
+    /// The task's span (zero-sized without the `tracing` feature).
+    span: Span,
 }
 
 impl<E, R: Results, L: Label> TaskGuard<E, R, L> {
@@ -207,8 +216,10 @@ pin_project! {
             let label = &mut guard.label;
             if launching::hand_back(&guard.shared, guard.index, guard.slot, || label.take_name()) {
                 guard.slot = HANDED_BACK;
+            } else if guard.shared.ended_unfinished(|| guard.info()) {
+                guard.span.lost();
             } else {
-                guard.shared.ended_unfinished(|| guard.info());
+                guard.span.cancelled(guard.shared.token.reason());
             }
         }
     }
@@ -261,11 +272,16 @@ where
         if !shared.cooperative && shared.is_cancelled() {
             // Aborted: never polled again.
             shared.task_cancelled(|| guard.info());
+            guard.span.cancelled(shared.token.reason());
             drop_future(this.live, guard);
             return Poll::Ready(());
         }
         let live = live.project();
-        match poll_catching(live.future, cx) {
+        let polled = {
+            let _entered = guard.span.enter();
+            poll_catching(live.future, cx)
+        };
+        match polled {
             Ok(Poll::Ready(Ok(value))) => {
                 R::store(&shared.results, index, value);
                 if R::CANCEL_ON_VALUE {
@@ -275,6 +291,7 @@ where
                 }
             }
             Ok(Poll::Ready(Err(error))) => {
+                guard.span.failed();
                 shared.fail(Failure::Error(TaskError::new(Some(guard.info()), error)));
             }
             Ok(Poll::Pending) => {
@@ -283,6 +300,7 @@ where
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
                         shared.task_cancelled(|| guard.info());
+                        guard.span.cancelled(shared.token.reason());
                         drop_future(this.live, guard);
                         return Poll::Ready(());
                     }
@@ -291,7 +309,10 @@ where
                 return Poll::Pending;
             }
             #[cfg(feature = "std")]
-            Err(payload) => shared.fail(Failure::Panic(guard.info(), payload)),
+            Err(payload) => {
+                guard.span.panicked(&*payload);
+                shared.fail(Failure::Panic(guard.info(), payload));
+            }
         }
         drop_future(this.live, guard);
         Poll::Ready(())

@@ -13,7 +13,6 @@
 //!
 //! Tasks spawned without a handle never touch this file.
 
-use alloc::boxed::Box;
 use core::{
     fmt,
     future::Future,
@@ -32,7 +31,7 @@ use crate::{
 
 /// A panic's payload.
 #[cfg(feature = "std")]
-type Payload = Box<dyn core::any::Any + Send>;
+type Payload = alloc::boxed::Box<dyn core::any::Any + Send>;
 
 /// How a task with a handle ended, before its handle turns it into an [`Outcome`] (which
 /// names the task: the handle knows its id and name, the task does not need to).

@@ -562,6 +562,7 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
             this.timer.set(None);
             *this.timed_out = true;
             if let Some(shared) = this.waiting.shared() {
+                shared.trace.timed_out(shared.state.load().active());
                 shared.cancel(CancelReason::Timeout);
             }
         }
