@@ -1,4 +1,4 @@
-//! The tour: the nine examples of this directory, one after the other, under headings.
+//! The tour: the ten examples of this directory, one after the other, under headings.
 //!
 //! Each example is a file of its own, runnable alone (`cargo run -p errgroup-tokio
 //! --example aggregate`, ...); the tour includes the same files as modules and calls
@@ -27,9 +27,11 @@ mod shutdown;
 mod threads;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod try_spawn_fallback;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod watchdog;
 
 /// Each example: its name, what it shows, and its body.
-const EXAMPLES: [(&str, &str, fn()); 9] = [
+const EXAMPLES: [(&str, &str, fn()); 10] = [
     ("aggregate", "fan out to three services, fan in to one struct, fail as one", aggregate::run),
     ("batch", "1,000 items, at most 50 at a time: a limit with back-pressure", batch::run),
     ("health_check", "every failure reported, by service name (collect-all)", health_check::run),
@@ -43,6 +45,11 @@ const EXAMPLES: [(&str, &str, fn()); 9] = [
     ("deadline", "blocking work on tokio's pool, the batch under a deadline", deadline::run),
     ("shutdown", "stopped from outside: an error that says so, or what arrived", shutdown::run),
     ("threads", "`WaitGroup` across plain threads, with guards", threads::run),
+    (
+        "watchdog",
+        "one task's handle, one aborted; who was still running at the deadline",
+        watchdog::run,
+    ),
 ];
 
 fn main() {
