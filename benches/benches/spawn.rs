@@ -33,7 +33,9 @@
 //! Profile one tokio peer without criterion, e.g. under `valgrind --tool=callgrind`:
 //! `ERRGROUP_BENCH_PROFILE=errgroup` (or `floor`, `joinset`, `tasktracker`, `mpsc`; or
 //! `errgroup_named` and `errgroup_named_shared`, errgroup's tasks named with a
-//! `&'static str` and with one `Arc<str>` shared by every task: what a name costs),
+//! `&'static str` and with one `Arc<str>` shared by every task: what a name costs;
+//! `errgroup_handles`, every task with a `TaskHandle`, each awaited; `errgroup_tracked`, a
+//! group that tracks its running tasks),
 //! `ERRGROUP_BENCH_RUNS` (default 10), `ERRGROUP_BENCH_FLAVOR=current_thread` or
 //! `multi_thread` (the default), `ERRGROUP_BENCH_TASKS` (default 100000).
 
@@ -103,6 +105,40 @@ fn tokio_errgroup_named<const SHARED: bool>(rt: &Runtime, n: usize) {
                 errgroup::TaskName::from("worker")
             };
             if group.task().name(name).try_spawn(work::<false>()).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// Every task with a handle of its own (`try_spawn_handle`), each handle awaited after the
+/// group: what a per-task handle costs.
+fn tokio_errgroup_handles(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let group = errgroup_tokio::group::<Error>();
+        let mut handles = Vec::with_capacity(n);
+        for _ in 0..n {
+            match group.task().try_spawn_handle(work::<false>()) {
+                Ok(handle) => handles.push(handle),
+                Err(_) => unreachable!("an unlimited, uncancelled group refused a task"),
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+        for handle in handles {
+            assert!(matches!(handle.await, errgroup::Outcome::Succeeded(())));
+        }
+    });
+}
+
+/// A group that tracks its running tasks (`track_pending`): what the registry costs.
+fn tokio_errgroup_tracked(rt: &Runtime, n: usize) {
+    rt.block_on(async {
+        let group = errgroup::ErrGroup::<Error, _>::builder()
+            .track_pending()
+            .spawner(errgroup_tokio::Spawner::current());
+        for _ in 0..n {
+            if group.try_spawn(work::<false>()).is_err() {
                 unreachable!("an unlimited, uncancelled group refused a task");
             }
         }
@@ -370,7 +406,7 @@ fn spawn_smol(c: &mut Criterion) {
 
 type TokioPeer = fn(&Runtime, usize);
 
-const TOKIO_PEERS: [(&str, TokioPeer); 7] = [
+const TOKIO_PEERS: [(&str, TokioPeer); 9] = [
     ("errgroup", tokio_errgroup::<false>),
     ("floor", tokio_floor::<false>),
     ("joinset", tokio_joinset::<false>),
@@ -378,6 +414,8 @@ const TOKIO_PEERS: [(&str, TokioPeer); 7] = [
     ("mpsc", tokio_mpsc::<false>),
     ("errgroup_named", tokio_errgroup_named::<false>),
     ("errgroup_named_shared", tokio_errgroup_named::<true>),
+    ("errgroup_handles", tokio_errgroup_handles),
+    ("errgroup_tracked", tokio_errgroup_tracked),
 ];
 
 fn profile(run: TokioPeer, runs: u64) {

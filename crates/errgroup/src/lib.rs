@@ -109,6 +109,23 @@
 //! ([`Panicked`]) and a loss ([`Lost`]) name their task ([`TaskInfo`]), by id and name:
 //! ``task 3 `billing` panicked: …``. An unnamed task pays nothing for names.
 //!
+//! On request, per task or per group:
+//!
+//! - **A handle of its own** ([`TaskBuilder::try_spawn_handle`]): a [`TaskHandle`] to await
+//!   that task's [`Outcome`] and to [`abort`](TaskHandle::abort) it alone, tokio's
+//!   `JoinHandle` for a task that stays in its group. While the handle lives the task's
+//!   value, error and panic are the handle's (they do not fail the group); once it is
+//!   dropped, the task ends as any other. An abort is neither a failure nor an
+//!   interruption of the group.
+//! - **Keyed results** ([`Builder::keyed`], [`TaskBuilder::key`]): `(key, value)` pairs in
+//!   spawn order, or streamed as they complete; tokio-util's `JoinMap`.
+//! - **What is still running** ([`Builder::track_pending`]): [`GroupHandle::pending`] lists
+//!   the running tasks, [`GroupHandle::unfinished`] the ones the group dropped (after a
+//!   timeout: those still running when it fired), and [`GroupHandle::dump`] prints the group
+//!   and the groups nested in it ([`Builder::child_of`], [`Builder::name`]) as a tree.
+//! - **`tracing`** (feature): a span per task, events for failures, panics, losses,
+//!   cancellations and timeouts.
+//!
 //! ```
 //! # #[cfg(feature = "std")] {
 //! use errgroup::{ErrGroup, Panicked};

@@ -49,18 +49,22 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
     label: L,
 ) -> Result<Task<F, E, R, K, L>, Rejected<F>> {
     match shared.try_start() {
-        Ok(index) => Ok(Task {
-            live: Some(Live { future, waker: Waker::noop().clone() }),
-            guard: TaskGuard {
-                shared: shared.clone(),
-                index,
-                slot: NO_SLOT,
-                span: shared.trace.task(index, &label),
-                label,
-            },
-            _kind: PhantomData,
+        Ok(index) => {
+            if let Some(pending) = shared.pending() {
+                pending.started(index, label.name());
+            }
+            Ok(Task {
+                live: Some(Live { future, waker: Waker::noop().clone() }),
+                guard: TaskGuard {
+                    shared: shared.clone(),
+                    index,
+                    slot: NO_SLOT,
+                    span: shared.trace.task(index, &label),
+                    label,
+                },
+                _kind: PhantomData,
+            })
         }
-        .tracked()),
         Err(StartError::Cancelled) => Err(Rejected::Cancelled(future)),
         Err(StartError::Closed) => Err(Rejected::Closed(future)),
         Err(StartError::Full | StartError::TooManyTasks) => Err(Rejected::Full(future)),
@@ -237,15 +241,6 @@ pin_project! {
 }
 
 impl<F, E, R: Results, K: TaskKind, L: Label> Task<F, E, R, K, L> {
-    /// Enters the new task in its group's registry of running tasks, if it keeps one.
-    #[inline]
-    fn tracked(self) -> Self {
-        if let Some(pending) = self.guard.shared.pending() {
-            pending.started(self.guard.index, self.guard.label.name());
-        }
-        self
-    }
-
     /// The task's id.
     pub(crate) const fn id(&self) -> TaskId {
         TaskId::new(self.guard.index)
