@@ -16,10 +16,7 @@
 
 use std::time::Duration;
 
-use errgroup_tokio::{
-    Spawner,
-    errgroup::{ErrGroup, Outcome},
-};
+use errgroup_tokio::{Spawner, errgroup::ErrGroup};
 
 fn main() {
     run();
@@ -62,10 +59,9 @@ async fn crawl(limit: Duration) -> anyhow::Result<()> {
     }
     let site_handle = site.handle();
 
-    match index.await {
-        Outcome::Succeeded(body) => println!("   index: {body}"),
-        other => anyhow::bail!("the index page did not arrive: {other:?}"),
-    }
+    // Its value, its error, or (cancelled, lost) an `Interrupted` that `?` carries.
+    let body = index.await.into_result()?;
+    println!("   index: {body}");
     preview.abort(); // not needed after all: only this task stops
     println!("   the preview was aborted; its siblings run on");
 

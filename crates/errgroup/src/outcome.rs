@@ -87,6 +87,51 @@ impl<T, E> Outcome<T, E> {
             _ => None,
         }
     }
+
+    /// The task's value or its error, as `wait` would give them: a panic is re-raised,
+    /// and a task that did not finish (cancelled, aborted or lost) is the error
+    /// `E::from(`[`Interrupted`]`)`. What `?` wants from a [`TaskHandle`](crate::TaskHandle):
+    /// `handle.await.into_result()?` (with `anyhow`, or an error type with a
+    /// `From<Interrupted>`).
+    ///
+    /// # Errors
+    ///
+    /// The task's error, or its interruption.
+    ///
+    /// # Panics
+    ///
+    /// Re-raises the task's panic, with its original payload.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, Interrupted, Outcome};
+    ///
+    /// fn value(outcome: Outcome<u8, anyhow::Error>) -> anyhow::Result<u8> {
+    ///     let value = outcome.into_result()?;
+    ///     Ok(value)
+    /// }
+    /// assert_eq!(value(Outcome::Succeeded(7)).unwrap(), 7);
+    /// let aborted = value(Outcome::Cancelled(CancelReason::Aborted)).unwrap_err();
+    /// assert_eq!(aborted.to_string(), "the task was aborted through its handle");
+    /// assert!(matches!(
+    ///     aborted.downcast_ref::<Interrupted>(),
+    ///     Some(Interrupted::Cancelled { reason: CancelReason::Aborted, unfinished: 1 })
+    /// ));
+    /// ```
+    pub fn into_result(self) -> Result<T, E>
+    where
+        E: From<Interrupted>,
+    {
+        match self {
+            Self::Succeeded(value) => Ok(value),
+            Self::Failed(error) => Err(error),
+            #[cfg(feature = "std")]
+            Self::Panicked(panicked) => std::panic::resume_unwind(panicked.into_payload()),
+            Self::Cancelled(reason) => Err(Interrupted::Cancelled { reason, unfinished: 1 }.into()),
+            Self::Lost(lost) => Err(Interrupted::Lost(lost).into()),
+        }
+    }
 }
 
 /// A task was lost: its executor dropped it before it finished, and the group had not
@@ -211,6 +256,8 @@ impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Lost(lost) => lost.fmt(f),
+            // One task's own outcome (`Outcome::into_result`), not the group's.
+            Self::Cancelled { reason: CancelReason::Aborted, .. } => CancelReason::Aborted.fmt(f),
             Self::Cancelled { reason, unfinished } => {
                 let tasks = if *unfinished == 1 { "task" } else { "tasks" };
                 write!(f, "the group was cancelled ({reason}) with {unfinished} {tasks} unfinished")

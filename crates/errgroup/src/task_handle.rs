@@ -305,6 +305,15 @@ fn catching<R>(f: impl FnOnce() -> R) -> Result<R, core::convert::Infallible> {
 /// In an [`Inline`](crate::Inline) group the task runs only while the group is awaited, so
 /// await the handle alongside the group (or after it), never alone before it.
 ///
+/// [`Outcome::into_result`] turns what it resolves to into a `Result` for `?`:
+/// `handle.await.into_result()?`.
+///
+/// # Cancel safety
+///
+/// Awaiting it is cancel safe while the handle lives: a `select!` that drops the
+/// `.await` and keeps the handle loses nothing. Dropping the handle itself detaches the
+/// task (above).
+///
 /// # Examples
 ///
 /// ```

@@ -1735,3 +1735,45 @@ fn group_unfinished<M: errgroup::Mode>(
     let unfinished = group.unfinished().unwrap();
     unfinished.iter().map(|task| (task.id().index(), task.name().map(str::to_owned))).collect()
 }
+
+#[test]
+fn an_outcome_into_a_result_keeps_the_error_names_an_interruption_and_reraises_a_panic() {
+    use errgroup::{Interrupted, Outcome};
+    #[derive(Debug, PartialEq)]
+    enum Error {
+        Task(u8),
+        Interrupted(Interrupted),
+    }
+    impl From<Interrupted> for Error {
+        fn from(interrupted: Interrupted) -> Self {
+            Error::Interrupted(interrupted)
+        }
+    }
+    assert_eq!(Outcome::<u8, Error>::Failed(Error::Task(3)).into_result(), Err(Error::Task(3)));
+    let cancelled = Outcome::<u8, Error>::Cancelled(CancelReason::Error).into_result();
+    let Err(Error::Interrupted(interrupted)) = cancelled else { panic!("{cancelled:?}") };
+    assert_eq!(
+        interrupted.to_string(),
+        "the group was cancelled (a task failed) with 1 task unfinished"
+    );
+
+    // A lost task, through its handle.
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<Error, _>::new(spawner.clone());
+    let handle =
+        group.task().try_spawn_handle(std::future::pending::<Result<(), Error>>()).unwrap();
+    spawner.drop_task(0);
+    let lost = block_on(handle).into_result();
+    assert!(matches!(lost, Err(Error::Interrupted(Interrupted::Lost(_)))), "{lost:?}");
+    drop(catch_unwind(AssertUnwindSafe(|| block_on(group.wait()))));
+
+    // A panic, re-raised with its payload.
+    quiet_panics();
+    let group = ErrGroup::<Error, _>::inline();
+    let handle =
+        group.handle().task().try_spawn_handle(async { std::panic::panic_any(7_u32) }).unwrap();
+    block_on(group.wait()).unwrap();
+    let outcome: errgroup::Outcome<(), Error> = block_on(handle);
+    let payload = catch_unwind(AssertUnwindSafe(|| outcome.into_result())).unwrap_err();
+    assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
+}
