@@ -272,7 +272,8 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// [`Builder::child_of`](crate::Builder::child_of) its token, or a token below it):
     /// names, cancellations with their causes, and, for groups that
     /// [track their tasks](crate::Builder::track_pending), the tasks still running. Prints
-    /// as a tree.
+    /// as a tree. A group is found through the nearest group above it when it was made: one
+    /// whose middle group is gone while it lives is no longer reached from the top.
     ///
     /// # Examples
     ///

@@ -29,6 +29,11 @@ pub(crate) use core::sync::atomic::{
     AtomicUsize as UnmodelledAtomicUsize, Ordering as UnmodelledOrdering,
 };
 
+/// `core`'s atomic even under loom (loom's has no `const fn new`): for a `static` that
+/// only numbers things (the `tracing` feature's group ids).
+#[cfg(feature = "tracing")]
+pub(crate) use core::sync::atomic::AtomicUsize as StaticAtomicUsize;
+
 pub(crate) use errgroup_core::__const_fn as const_fn;
 
 /// loom's `AtomicWaker` with futures-util's signatures (`register` takes `&Waker`), so the

@@ -215,11 +215,13 @@ pin_project! {
             let guard = this.guard;
             // The future goes first: what it holds (a task handle's link) sees the group as
             // it was when the task was dropped, not as the loss recorded below leaves it.
-            drop_future(this.live, guard);
+            let panicked = drop_future(this.live, guard);
             // Handed back with its name, which its launcher needs if the task was accepted.
             let label = &mut guard.label;
             if launching::hand_back(&guard.shared, guard.index, guard.slot, || label.take_name()) {
                 guard.slot = HANDED_BACK;
+            } else if panicked {
+                // Its drop panicked: that is its outcome, recorded.
             } else if guard.shared.ended_unfinished(|| guard.info()) {
                 guard.span.lost();
             } else {
@@ -265,10 +267,11 @@ where
             return Poll::Ready(());
         };
         if !shared.cooperative && shared.is_cancelled() {
-            // Aborted: never polled again.
-            shared.task_cancelled(|| guard.info());
-            guard.span.cancelled(shared.token.reason());
-            drop_future(this.live, guard);
+            // Aborted: never polled again. A panic in its drop is its outcome instead.
+            if !drop_future(this.live, guard) {
+                shared.task_cancelled(|| guard.info());
+                guard.span.cancelled(shared.token.reason());
+            }
             return Poll::Ready(());
         }
         let live = live.project();
@@ -294,9 +297,10 @@ where
                     // Record where to wake this task on cancellation. Refused: the group
                     // was cancelled meanwhile, so abort now instead of waiting.
                     if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
-                        shared.task_cancelled(|| guard.info());
-                        guard.span.cancelled(shared.token.reason());
-                        drop_future(this.live, guard);
+                        if !drop_future(this.live, guard) {
+                            shared.task_cancelled(|| guard.info());
+                            guard.span.cancelled(shared.token.reason());
+                        }
                         return Poll::Ready(());
                     }
                     live.waker.clone_from(cx.waker());
@@ -309,7 +313,8 @@ where
                 shared.fail(Failure::Panic(guard.info(), payload));
             }
         }
-        drop_future(this.live, guard);
+        // Its outcome is recorded; a panic in its drop is recorded besides (never lost).
+        let _ = drop_future(this.live, guard);
         Poll::Ready(())
     }
 }
@@ -335,21 +340,27 @@ fn poll_catching<F: Future>(
 
 /// Drops the user's future now. With `std`, a panic in its `Drop` is caught and recorded
 /// as the task's panic, so the group's counts stay right and the panic is not lost.
+/// Returns `true` if it panicked: for a task dropped unfinished, the panic is then its one
+/// outcome (not a cancellation or a loss besides).
 fn drop_future<F, E, R: Results, L: Label>(
     mut future: Pin<&mut Option<F>>,
     guard: &TaskGuard<E, R, L>,
-) {
+) -> bool {
     #[cfg(feature = "std")]
     {
         let result = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| future.set(None)));
         if let Err(payload) = result {
+            guard.span.panicked(&*payload);
             guard.shared.fail(Failure::Panic(guard.info(), payload));
+            return true;
         }
+        false
     }
     #[cfg(not(feature = "std"))]
     {
         let _ = guard;
         future.set(None);
+        false
     }
 }
 

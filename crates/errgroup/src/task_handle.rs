@@ -44,6 +44,20 @@ enum Ended<T, E> {
     Lost,
 }
 
+impl<T, E> Ended<T, E> {
+    /// What kind of end, for a trace event.
+    const fn kind(&self) -> &'static str {
+        match self {
+            Self::Value(_) => "succeeded",
+            Self::Error(_) => "failed",
+            #[cfg(feature = "std")]
+            Self::Panic(_) => "panicked",
+            Self::Cancelled(_) => "cancelled",
+            Self::Lost => "lost",
+        }
+    }
+}
+
 /// Where a task's outcome goes: to its handle, or (once the handle is dropped) to the group.
 struct State<T, E> {
     /// The outcome, once the task ended and until the handle takes it.
@@ -54,6 +68,8 @@ struct State<T, E> {
     detached: bool,
     /// The handle has taken the outcome, or it was dropped with the handle.
     taken: bool,
+    /// The task has ended (whether its outcome went to the handle or to the group).
+    finished: bool,
     /// The task was asked to stop.
     aborted: bool,
     /// The task's waker, to wake it for an abort.
@@ -67,40 +83,44 @@ struct Link<T, E> {
 
 impl<T, E> Link<T, E> {
     /// Hands the task's outcome to the handle; `Err` gives it back if the handle is gone.
+    ///
+    /// No waker is woken or dropped, and no outcome dropped, under the lock: each may run
+    /// code that takes this lock again (an executor dropping a task that aborts this one).
     fn finish(&self, ended: Ended<T, E>) -> Result<(), Ended<T, E>> {
-        let waker = self.state.with(|state| {
+        let (handed, handle_waker, task_waker) = self.state.with(|state| {
+            state.finished = true;
+            let task_waker = state.task_waker.take();
             if state.detached {
-                return Err(ended);
+                return (Err(ended), None, task_waker);
             }
             state.ended = Some(ended);
-            state.task_waker = None;
-            Ok(state.handle_waker.take())
-        })?;
-        if let Some(waker) = waker {
+            (Ok(()), state.handle_waker.take(), task_waker)
+        });
+        drop(task_waker);
+        if let Some(waker) = handle_waker {
             waker.wake();
         }
-        Ok(())
+        handed
     }
 
     /// Records where to wake the task for an abort; `true` if it was aborted.
     fn watch(&self, waker: &Waker) -> bool {
-        self.state.with(|state| {
-            if !state.aborted {
-                match &mut state.task_waker {
-                    Some(known) => known.clone_from(waker),
-                    None => state.task_waker = Some(waker.clone()),
-                }
-            }
-            state.aborted
-        })
+        let (aborted, replaced) = self.state.with(|state| {
+            let replaced = match &state.task_waker {
+                _ if state.aborted => None,
+                Some(known) if known.will_wake(waker) => None,
+                _ => state.task_waker.replace(waker.clone()),
+            };
+            (state.aborted, replaced)
+        });
+        drop(replaced); // after the lock (see `finish`)
+        aborted
     }
-}
 
-impl<T, E> Link<T, E> {
     /// Asks the task to stop, unless it has ended.
     fn abort(&self) {
         let waker = self.state.with(|state| {
-            if state.ended.is_some() || state.taken || state.aborted {
+            if state.finished || state.aborted {
                 return None;
             }
             state.aborted = true;
@@ -112,7 +132,7 @@ impl<T, E> Link<T, E> {
     }
 
     fn is_finished(&self) -> bool {
-        self.state.with(|state| state.ended.is_some() || state.taken)
+        self.state.with(|state| state.finished)
     }
 }
 
@@ -140,6 +160,7 @@ pub(crate) fn link<F, T, E>(future: F, token: CancelToken) -> (Handled<F, T, E>,
             handle_waker: None,
             detached: false,
             taken: false,
+            finished: false,
             aborted: false,
             task_waker: None,
         }),
@@ -196,7 +217,8 @@ pin_project! {
 impl<F, T, E> Handled<F, T, E> {
     /// The task's future, for a spawn that was refused.
     pub(crate) fn into_future(self) -> F {
-        let Self { future, end } = self;
+        let Self { future, mut end } = self;
+        end.done = true; // never run: nobody is told anything
         drop(end);
         future.expect("a refused task was never polled")
     }
@@ -256,8 +278,12 @@ where
             }
         };
         this.end.done = true;
+        let kind = ended.kind();
         match this.end.link.finish(ended) {
-            Ok(()) => Poll::Ready(Ok(())),
+            Ok(()) => {
+                crate::trace::handed_to_handle(kind);
+                Poll::Ready(Ok(()))
+            }
             // Detached: the group gets what it gets from a task without a handle.
             Err(Ended::Error(error)) => Poll::Ready(Err(error)),
             #[cfg(feature = "std")]
@@ -291,7 +317,8 @@ fn catching<R>(f: impl FnOnce() -> R) -> Result<R, core::convert::Infallible> {
 /// it, and a group that cancels it (after a sibling's failure, a cancel, a timeout) ends it
 /// as any of its tasks, the handle seeing [`Outcome::Cancelled`] with the group's reason. A
 /// task its executor loses is lost for the group too ([`Outcome::Lost`] here as well: the
-/// executor failed the group, not the task). Once the handle is dropped before the task
+/// executor failed the group, not the task; if the group is cancelled at that very moment,
+/// the handle and the group may name it differently, lost or cancelled, each once). Once the handle is dropped before the task
 /// ended, the task is detached: it ends as a task spawned without a handle does (its error
 /// is the group's, its value is dropped). Dropping the handle after the task ended drops its
 /// unread outcome, as dropping any value does.
@@ -307,6 +334,9 @@ fn catching<R>(f: impl FnOnce() -> R) -> Result<R, core::convert::Infallible> {
 ///
 /// [`Outcome::into_result`] turns what it resolves to into a `Result` for `?`:
 /// `handle.await.into_result()?`.
+///
+/// It panics if polled again after it resolved (as most futures may); in a looping
+/// `select!`, `.fuse()` it or keep it in an `Option`.
 ///
 /// # Cancel safety
 ///
@@ -421,19 +451,19 @@ impl<T, E> Future for TaskHandle<T, E> {
     /// If polled again after it returned the outcome.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome<T, E>> {
         let this = self.get_mut();
-        let ended = this.link.state.with(|state| {
+        let (ended, replaced) = this.link.state.with(|state| {
             assert!(!state.taken, "a TaskHandle was polled after it returned its task's outcome");
             let ended = state.ended.take();
+            let mut replaced = None;
             if ended.is_some() {
                 state.taken = true;
-            } else {
-                match &mut state.handle_waker {
-                    Some(known) => known.clone_from(cx.waker()),
-                    None => state.handle_waker = Some(cx.waker().clone()),
-                }
+            } else if !state.handle_waker.as_ref().is_some_and(|known| known.will_wake(cx.waker()))
+            {
+                replaced = state.handle_waker.replace(cx.waker().clone());
             }
-            ended
+            (ended, replaced)
         });
+        drop(replaced); // after the lock (see `Link::finish`)
         let Some(ended) = ended else { return Poll::Pending };
         Poll::Ready(match ended {
             Ended::Value(value) => Outcome::Succeeded(value),
@@ -453,18 +483,16 @@ impl<T, E> Drop for TaskHandle<T, E> {
         // Taken out of the lock, to be dropped (it may be anything) after it.
         let unread = self.link.state.with(|state| {
             state.detached = true;
-            state.handle_waker = None;
             state.taken = true;
-            state.ended.take()
+            (state.ended.take(), state.handle_waker.take())
         });
-        drop(unread);
+        drop(unread); // the outcome (any `T`, `E`) and the waker, after the lock
     }
 }
 
 impl<T, E> fmt::Debug for TaskHandle<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (finished, aborted) =
-            self.link.state.with(|state| (state.ended.is_some() || state.taken, state.aborted));
+        let (finished, aborted) = self.link.state.with(|state| (state.finished, state.aborted));
         f.debug_struct("TaskHandle")
             .field("task", &self.task)
             .field("finished", &finished)
@@ -475,6 +503,9 @@ impl<T, E> fmt::Debug for TaskHandle<T, E> {
 
 /// Aborts one task of a group: made by [`TaskHandle::abort_handle`]. Cloneable, of any
 /// task's output type, and it does not keep the task's outcome (its [`TaskHandle`] does).
+/// It still aborts the task once the `TaskHandle` is dropped (the task is then detached:
+/// aborted, it ends as cancelled, which is neither a failure nor an interruption of the
+/// group).
 ///
 /// # Examples
 ///

@@ -622,8 +622,11 @@ impl CancelToken {
         while let Some(node) = above {
             let hosted = node.groups.with(|groups| match groups {
                 Some(groups) => {
-                    // Forget the groups that are gone, so a long-lived parent does not grow.
-                    groups.retain(|nested| nested.strong_count() > 0);
+                    // Forget the groups that are gone before the list grows, so a
+                    // long-lived parent does not: amortised O(1) per registration.
+                    if groups.len() == groups.capacity() {
+                        groups.retain(|nested| nested.strong_count() > 0);
+                    }
                     groups.push(group.clone());
                     true
                 }
@@ -638,9 +641,12 @@ impl CancelToken {
 
     /// The groups nested under this token that are still alive, in the order they were made.
     pub(crate) fn nested_groups(&self) -> Vec<AllocArc<dyn core::any::Any + Send + Sync>> {
-        self.node
-            .groups
-            .with(|groups| groups.iter().flatten().filter_map(AllocWeak::upgrade).collect())
+        // Forgets the groups that are gone. Weak references only are dropped under the lock.
+        self.node.groups.with(|groups| {
+            let Some(groups) = groups else { return Vec::new() };
+            groups.retain(|nested| nested.strong_count() > 0);
+            groups.iter().filter_map(AllocWeak::upgrade).collect()
+        })
     }
 
     /// Returns `true` if the token has been cancelled.

@@ -7,12 +7,18 @@
 mod on {
     use crate::{
         id::{Label, TaskInfo, TaskName},
-        sync::{AtomicUsize, Ordering},
+        sync::{Ordering, StaticAtomicUsize},
         token::CancelReason,
     };
 
     /// Numbers groups, for their spans, in order of creation.
-    static NEXT_GROUP: AtomicUsize = AtomicUsize::new(0);
+    static NEXT_GROUP: StaticAtomicUsize = StaticAtomicUsize::new(0);
+
+    /// A task with a handle ended (`kind`: succeeded, failed, panicked, ...) and its outcome
+    /// went to the handle, not the group; inside the task's span.
+    pub(crate) fn handed_to_handle(kind: &'static str) {
+        tracing::debug!(outcome = kind, "errgroup: task ended; its outcome went to its handle");
+    }
 
     /// A group, as its tasks' spans name it.
     pub(crate) struct GroupTrace {
@@ -105,6 +111,9 @@ mod off {
         token::CancelReason,
     };
 
+    #[inline(always)]
+    pub(crate) const fn handed_to_handle(_: &'static str) {}
+
     /// Nothing to trace.
     pub(crate) struct GroupTrace;
 
@@ -154,6 +163,6 @@ mod off {
 }
 
 #[cfg(not(feature = "tracing"))]
-pub(crate) use off::{GroupTrace, Span};
+pub(crate) use off::{GroupTrace, Span, handed_to_handle};
 #[cfg(feature = "tracing")]
-pub(crate) use on::{GroupTrace, Span};
+pub(crate) use on::{GroupTrace, Span, handed_to_handle};

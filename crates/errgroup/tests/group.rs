@@ -1777,3 +1777,56 @@ fn an_outcome_into_a_result_keeps_the_error_names_an_interruption_and_reraises_a
     let payload = catch_unwind(AssertUnwindSafe(|| outcome.into_result())).unwrap_err();
     assert_eq!(payload.downcast_ref::<u32>(), Some(&7));
 }
+
+#[test]
+fn a_task_whose_drop_panics_when_cancelled_ends_panicked_only() {
+    quiet_panics();
+    #[derive(Debug)]
+    enum Error {
+        Panicked(Panicked),
+    }
+    impl From<Panicked> for Error {
+        fn from(panicked: Panicked) -> Self {
+            Error::Panicked(panicked)
+        }
+    }
+    let spawner = RecordingSpawner::default();
+    let group =
+        ErrGroup::<Error, _>::builder().panics_as_errors().track_pending().spawner(spawner.clone());
+    group
+        .task()
+        .name("explodes")
+        .try_spawn(async { PanicsOnDrop.await.map_err(|_| unreachable!()) })
+        .unwrap();
+    let gated = Gate::new().future();
+    group
+        .task()
+        .name("waits")
+        .try_spawn(async move { gated.await.map(drop).map_err(|_| unreachable!()) })
+        .unwrap();
+    assert!(!spawner.poll(0) && !spawner.poll(1));
+    let handle = group.handle();
+    handle.cancel();
+    assert!(spawner.poll(0) && spawner.poll(1), "both aborted at their next poll");
+    let Err(Error::Panicked(panicked)) = block_on(group.wait()) else { panic!("the drop's panic") };
+    assert_eq!(panicked.to_string(), "task 0 `explodes` panicked: drop exploded");
+    let unfinished: Vec<_> =
+        handle.unfinished().unwrap().iter().map(|task| task.id().index()).collect();
+    assert_eq!(unfinished, [1], "the panicking task is panicked, not also cancelled");
+}
+
+#[test]
+fn an_abort_handle_still_aborts_a_detached_task() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let handle = group.task().try_spawn_handle(std::future::pending::<Result<(), u32>>()).unwrap();
+    let abort = handle.abort_handle();
+    drop(handle); // detached
+    assert!(!spawner.poll(0));
+    assert!(!abort.is_finished());
+    abort.abort();
+    assert_eq!(spawner.wakes(0), 1);
+    assert!(spawner.poll(0));
+    assert!(abort.is_finished());
+    assert_eq!(block_on(group.wait()), Ok(()), "an aborted task is not a failure");
+}

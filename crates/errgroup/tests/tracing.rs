@@ -211,3 +211,19 @@ fn cancellations_timeouts_and_losses_are_events() {
         );
     });
 }
+
+#[test]
+fn an_outcome_that_goes_to_a_handle_is_an_event_in_the_tasks_span() {
+    let capture = Capture::default();
+    tracing::subscriber::with_default(capture.clone(), || {
+        let group = ErrGroup::<u32, _>::inline();
+        let handle = group.handle().task().name("h").try_spawn_handle(async { Err::<(), _>(4) });
+        block_on(group.wait()).unwrap();
+        assert!(matches!(block_on(handle.unwrap()), errgroup::Outcome::Failed(4)));
+    });
+    assert!(
+        capture.has("DEBUG errgroup: task ended; its outcome went to its handle outcome=failed in [errgroup.task"),
+        "{:#?}",
+        capture.events()
+    );
+}
