@@ -2072,6 +2072,10 @@ pub fn a_tracking_group_names_its_pending_and_unfinished_tasks<X: Executor>() {
     assert_eq!(unfinished.len(), 1, "{unfinished:?}");
     assert_eq!((unfinished[0].id().index(), unfinished[0].name()), (1, Some("stuck")));
     assert_eq!(handle.pending(), Some(vec![]));
+    let dump = handle.dump();
+    assert_eq!(dump.unfinished(), Some(&unfinished[..]));
+    assert_eq!(dump.pending(), Some(&[][..]));
+    assert!(dump.to_string().starts_with("group `ingest`: 0 running, 1 dropped unfinished, "));
 
     let untracked = X::group(ErrGroup::<Failure, _>::builder());
     assert_eq!((untracked.pending(), untracked.unfinished(), untracked.name()), (None, None, None));
@@ -2096,6 +2100,10 @@ pub fn a_dump_shows_nested_groups_as_a_tree<X: Executor>() {
     assert_eq!(dump.name(), Some("server"));
     let children: Vec<_> = dump.children().iter().map(|child| child.name()).collect();
     assert_eq!(children, [Some("conn 7"), None]);
+    let accept: Vec<_> = dump.pending().unwrap().iter().map(|task| task.name()).collect();
+    assert_eq!(accept, [Some("accept")]);
+    assert_eq!(dump.unfinished(), Some(&[][..]));
+    assert_eq!((dump.children()[1].pending(), dump.children()[1].unfinished()), (None, None));
     assert_eq!(
         dump.to_string(),
         "group `server`: 1 running\n\

@@ -1830,3 +1830,43 @@ fn an_abort_handle_still_aborts_a_detached_task() {
     assert!(abort.is_finished());
     assert_eq!(block_on(group.wait()), Ok(()), "an aborted task is not a failure");
 }
+
+#[test]
+fn a_waiting_handle_is_woken_once_and_an_abort_wakes_the_tasks_latest_waker() {
+    let spawner = RecordingSpawner::default();
+    let group = ErrGroup::<u32, _>::new(spawner.clone());
+    let gate = Gate::new();
+    let mut handle = group.task().try_spawn_handle(gate.future()).unwrap();
+    // The handle waits, registered with the waker of the task awaiting it.
+    let awaiting = Counted::new();
+    assert!(awaiting.poll(&mut handle).is_pending());
+    assert!(awaiting.poll(&mut handle).is_pending(), "a second poll, same waker");
+    assert!(!spawner.poll(0));
+    gate.open(Outcome::Ok(5));
+    assert!(spawner.poll(0));
+    assert_eq!(awaiting.wakes(), 1, "the task's end woke the waiting handle");
+    assert!(matches!(awaiting.poll(&mut handle), Poll::Ready(errgroup::Outcome::Succeeded(5))));
+    // An abort after the end changes nothing, not even the handle's `Debug`.
+    handle.abort();
+    assert!(format!("{handle:?}").contains("finished: true, aborted: false"), "{handle:?}");
+
+    // A task polled by another waker since (moved between executors' threads, say) is
+    // woken for an abort through the newest one.
+    let handle = group.task().try_spawn_handle(Gate::new().future()).unwrap();
+    assert!(!spawner.poll(1));
+    let moved = Counted::new();
+    assert!(!spawner.poll_with(1, &moved.waker));
+    handle.abort();
+    assert_eq!((moved.wakes(), spawner.wakes(1)), (1, 0), "the newest waker is woken");
+    assert!(spawner.poll(1));
+    drop(handle);
+    assert_eq!(block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn a_token_cancelled_as_aborted_says_so() {
+    let token = CancelToken::new();
+    assert!(token.cancel_with(CancelReason::Aborted));
+    assert_eq!(token.reason(), Some(CancelReason::Aborted));
+    assert_eq!(CancelReason::Aborted.to_string(), "the task was aborted through its handle");
+}
