@@ -162,7 +162,7 @@ pub fn refused_blocking_closures_are_handed_back<A: Adapter>() {
         let group = ErrGroup::<(), _>::new(A::spawner());
         group.cancel();
         match group.spawn_blocking(|| Ok(())) {
-            Err(Rejected::Cancelled(closure)) => assert_eq!(closure(), Ok(())),
+            Err(Rejected::Cancelled(closure, _)) => assert_eq!(closure(), Ok(())),
             other => panic!("expected Rejected::Cancelled, got {other:?}"),
         }
         assert_eq!(group.active(), 0);

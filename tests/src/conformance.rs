@@ -17,7 +17,7 @@ use std::{
 
 use errgroup::{
     CancelReason, CancelToken, Discard, ErrGroup, GroupHandle, Interrupted, Outcome, Policy,
-    Rejected, Spawn, SpawnError, TaskError, TaskName, Timed, WaitGroup,
+    Refused, Rejected, Spawn, SpawnError, TaskError, TaskName, Timed, WaitGroup,
 };
 use futures_util::{
     FutureExt, StreamExt,
@@ -25,7 +25,7 @@ use futures_util::{
 };
 
 use crate::{
-    Executor, RuntimeExecutor, SpawnResult,
+    Executor, RuntimeExecutor,
     support::{
         Concurrency, Failure, Gate, Log, Payload, Tally, Task, count_polls, isolated, task, until,
         yield_now, yield_times,
@@ -69,7 +69,7 @@ fn forever<E: Send + 'static>(started: &Tally, dropped: &Tally) -> Task<(), E> {
 }
 
 /// What a rejection was, for messages.
-fn kind<T, E>(spawned: &SpawnResult<T, E>) -> String {
+fn kind<T, R: std::fmt::Debug>(spawned: &Result<T, R>) -> String {
     match spawned {
         Ok(_) => "accepted".to_owned(),
         Err(rejected) => format!("{rejected:?}"),
@@ -605,7 +605,7 @@ pub fn try_spawn_hands_the_future_back_when_full<X: Executor>() {
     assert_eq!(ran.get(), 1);
 
     let rejected = X::try_spawn(&group, task(async { Ok(()) })).unwrap_err();
-    assert_eq!(rejected.to_string(), "task rejected: the group's limit of active tasks is reached");
+    assert_eq!(rejected.to_string(), "task refused: the group's limit of active tasks is reached");
     assert!(rejected.into_future().is_some());
     assert_eq!(group.active(), 1, "refused tasks are not counted");
 
@@ -726,14 +726,14 @@ pub fn spawning_into_a_cancelled_group_returns_the_future_unrun<X: Executor>() {
         }))
     };
     let future = match X::try_spawn(&group, counted) {
-        Err(Rejected::Cancelled(future)) => future,
+        Err(Rejected::Cancelled(future, _)) => future,
         other => panic!("expected Cancelled, got {}", kind(&other)),
     };
     assert_eq!(polls.get(), 0, "a refused future was polled");
     assert_eq!(X::block_on(future), Ok(()), "the future came back intact");
     assert_eq!(ran.get(), 1);
     let spawned = X::block_on(X::spawn(&group, task(async { Ok(()) })));
-    assert!(matches!(spawned, Err(Rejected::Cancelled(_))), "spawn: {}", kind(&spawned));
+    assert!(matches!(spawned, Err(Refused::Cancelled(_))), "spawn: {}", kind(&spawned));
     assert_eq!(group.active(), 0);
     assert_eq!(X::block_on(group.wait()), Ok(()));
 
@@ -751,7 +751,11 @@ pub fn spawning_into_a_cancelled_group_returns_the_future_unrun<X: Executor>() {
     };
     let (outcome, spawned) = X::block_on(join(isolated(group.wait()), controller));
     assert_eq!(outcome, Err("boom"));
-    assert!(matches!(spawned, Err(Rejected::Cancelled(_))), "after a failure: {}", kind(&spawned));
+    assert!(
+        matches!(spawned, Err(Rejected::Cancelled(_, _))),
+        "after a failure: {}",
+        kind(&spawned)
+    );
 
     // A spawn waiting for a slot when the group is cancelled gets its future back at once,
     // without waiting for a slot that may never free up (cooperative tasks keep theirs).
@@ -791,7 +795,7 @@ pub fn spawning_into_a_cancelled_group_returns_the_future_unrun<X: Executor>() {
         };
         let (spawned, promptly) = X::block_on(join(isolated(spawning), controller));
         assert!(
-            matches!(spawned, Err(Rejected::Cancelled(_))),
+            matches!(spawned, Err(Refused::Cancelled(_))),
             "waiting spawn, cancelled by the parent: {from_parent}: {}",
             kind(&spawned)
         );
@@ -826,14 +830,14 @@ pub fn spawning_into_a_finished_group_returns_closed<X: Executor>() {
         Err(rejected @ Rejected::Closed(_)) => rejected,
         other => panic!("expected Closed, got {}", kind(&other)),
     };
-    assert_eq!(rejected.to_string(), "task rejected: the group has finished");
+    assert_eq!(rejected.to_string(), "task refused: the group has finished");
     let future = rejected.into_future().expect("the future is handed back");
     assert_eq!((polls.get(), ran.get(), dropped.get()), (0, 0, 0), "the refused future ran");
     assert_eq!(X::block_on(future), Ok(()));
     assert_eq!((ran.get(), dropped.get()), (1, 1));
 
     let spawned = X::block_on(X::spawn(&handle, task(async { Ok(()) })));
-    assert!(matches!(spawned, Err(Rejected::Closed(_))), "spawn: {}", kind(&spawned));
+    assert!(matches!(spawned, Err(Refused::Closed)), "spawn: {}", kind(&spawned));
     assert_eq!(handle.active(), 0);
     assert!(!handle.is_cancelled(), "a group that finished cleanly is not cancelled");
 }
@@ -849,7 +853,7 @@ pub fn a_failed_then_finished_group_refuses_with_closed<X: Executor>() {
     let refused = X::try_spawn(&handle, task(async { Ok(()) }));
     assert!(matches!(refused, Err(Rejected::Closed(_))), "try_spawn: {}", kind(&refused));
     let refused = X::block_on(X::spawn(&handle, task(async { Ok(()) })));
-    assert!(matches!(refused, Err(Rejected::Closed(_))), "spawn: {}", kind(&refused));
+    assert!(matches!(refused, Err(Refused::Closed)), "spawn: {}", kind(&refused));
 }
 
 /// A task whose future holds `guard` until the group drops it: after its outcome is
@@ -1138,13 +1142,13 @@ pub fn refusing_spawner_fails_the_spawn_without_corrupting_counts<X: RuntimeExec
             assert!(error.is_shutdown());
             assert_eq!(
                 Rejected::<()>::Spawner(error).to_string(),
-                "task rejected: the spawner refused the task: the executor is shut down"
+                "task refused: the spawner refused the task: the executor is shut down"
             );
         }
         other => panic!("expected Spawner, got {}", kind(&other)),
     }
     let spawned = <X as Executor>::block_on(group.spawn(refused(&dropped)));
-    assert!(matches!(spawned, Err(Rejected::Spawner(_))), "spawn: {}", kind(&spawned));
+    assert!(matches!(spawned, Err(Refused::Spawner(_))), "spawn: {}", kind(&spawned));
     assert_eq!(dropped.get(), 2, "the spawner dropped the refused tasks");
     assert_eq!(polls.get(), 0, "a refused task was polled");
     assert_eq!(group.active(), 1, "a refused task is still counted");
@@ -1433,7 +1437,7 @@ pub fn parent_token_cancels_the_group<X: Executor>() {
     let group = X::group(ErrGroup::builder().child_of(&parent));
     assert!(group.is_cancelled());
     let refused = X::try_spawn(&group, task(async { Ok(()) }));
-    assert!(matches!(refused, Err(Rejected::Cancelled(_))), "{}", kind(&refused));
+    assert!(matches!(refused, Err(Rejected::Cancelled(_, _))), "{}", kind(&refused));
     assert_eq!(X::block_on(group.wait()), Ok::<(), Error>(()));
 }
 
@@ -1477,7 +1481,7 @@ pub fn dropping_an_unwaited_group_cancels_its_tasks<X: Executor>() {
     X::block_on(dropped.reached(TASKS));
     X::block_on(until(|| handle.active() == 0));
     let refused = X::try_spawn(&handle, task(async { Ok(()) }));
-    assert!(matches!(refused, Err(Rejected::Cancelled(_))), "{}", kind(&refused));
+    assert!(matches!(refused, Err(Rejected::Cancelled(_, _))), "{}", kind(&refused));
 
     // A `wait` that was polled, then dropped.
     let group = fail_fast::<X, Error>();
@@ -2018,7 +2022,7 @@ pub fn keyed_results_come_back_in_spawn_order_under_reversed_completion<X: Execu
     let group = X::group(ErrGroup::<Failure, _>::builder().keyed::<String, u8>());
     group.cancel();
     let refused = X::try_spawn_keyed(&group, "kept".to_owned(), task(async { Ok(1) }));
-    let Err(Rejected::Cancelled(refused)) = refused else { panic!("a cancelled group refuses") };
+    let Err(Rejected::Cancelled(refused, _)) = refused else { panic!("a cancelled group refuses") };
     assert_eq!(refused.into_parts().0, "kept");
 }
 

@@ -23,8 +23,8 @@ use std::{
 };
 
 use errgroup::{
-    Builder, Discard, ErrGroup, GroupHandle, Inline, Mode, Rejected, Results, Spawn, SpawnError,
-    Spawned, TaskHandle, TaskId, TaskName,
+    Builder, Discard, ErrGroup, GroupHandle, Inline, Mode, Refused, Rejected, Results, Spawn,
+    SpawnError, Spawned, TaskHandle, TaskId, TaskName,
 };
 
 pub mod adapter;
@@ -34,8 +34,11 @@ pub mod support;
 
 use support::Task;
 
-/// What spawning a [`Task`] gives back.
+/// What spawning a [`Task`] without waiting gives back.
 pub type SpawnResult<T, E> = Result<TaskId, Rejected<Task<T, E>>>;
+
+/// What a waiting spawn gives back: a refused task is dropped.
+pub type WaitedResult = Result<TaskId, Refused>;
 
 /// What spawning a [`Task`] with a key gives back.
 pub type KeyedResult<K, T, E> = Result<TaskId, Rejected<errgroup::future::WithKey<Task<T, E>, K>>>;
@@ -106,7 +109,7 @@ pub trait Executor: 'static {
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
+    ) -> impl Future<Output = WaitedResult> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -118,7 +121,7 @@ pub trait Executor: 'static {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
+    ) -> impl Future<Output = WaitedResult> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -214,7 +217,7 @@ impl<X: RuntimeExecutor> Executor for X {
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
+    ) -> impl Future<Output = WaitedResult> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -227,7 +230,7 @@ impl<X: RuntimeExecutor> Executor for X {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
+    ) -> impl Future<Output = WaitedResult> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -313,7 +316,7 @@ impl Executor for InlineExecutor {
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
+    ) -> impl Future<Output = WaitedResult> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -326,7 +329,7 @@ impl Executor for InlineExecutor {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
+    ) -> impl Future<Output = WaitedResult> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,

@@ -6,7 +6,9 @@ use std::{future::Future, rc::Rc, sync::OnceLock};
 use errgroup::{Builder, ErrGroup, GroupHandle, Results, SpawnedLocal, TaskName};
 use tokio::{runtime::Runtime, task::LocalSet};
 
-use crate::{Executor, RuntimeExecutor, SpawnResult, adapter::Adapter, support::Task};
+use crate::{
+    Executor, RuntimeExecutor, SpawnResult, WaitedResult, adapter::Adapter, support::Task,
+};
 
 /// tokio's multi-thread scheduler with two workers, shared by every test.
 #[derive(Debug, Clone, Copy)]
@@ -133,7 +135,7 @@ impl Executor for TokioLocalSet {
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'h
+    ) -> impl Future<Output = WaitedResult> + 'h
     where
         E: Send + 'static,
         R: Results + 'static,
@@ -146,7 +148,7 @@ impl Executor for TokioLocalSet {
     fn spawn_driving<'g, E, R>(
         group: &'g mut ErrGroup<E, Self::Mode, R>,
         task: Task<R::Value, E>,
-    ) -> impl Future<Output = SpawnResult<R::Value, E>> + 'g
+    ) -> impl Future<Output = WaitedResult> + 'g
     where
         E: Send + 'static,
         R: Results + 'static,

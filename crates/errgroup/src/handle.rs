@@ -15,7 +15,7 @@ use core::{
 };
 
 use crate::{
-    error::{LimitError, Rejected},
+    error::{LimitError, Refused, Rejected},
     id::{Label, TaskId, TaskInfo, TaskName},
     keyed::WithKey,
     mode::{Launch, Mode},
@@ -88,15 +88,21 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// let id = group.try_spawn(async { Ok(()) }).unwrap();
     /// assert_eq!(id.index(), 0);
     /// group.cancel();
-    /// let Err(Rejected::Cancelled(_future)) = group.try_spawn(async { Ok(()) }) else { panic!() };
+    /// let Err(Rejected::Cancelled(_future, _cause)) = group.try_spawn(async { Ok(()) }) else {
+    ///     panic!()
+    /// };
     /// ```
     ///
     /// # Errors
     ///
     /// The future is handed back, never run, inside [`Rejected::Full`] when the limit is
-    /// reached, [`Rejected::Cancelled`] when the group is cancelled and [`Rejected::Closed`] when
-    /// it has finished. [`Rejected::Spawner`] when the spawner refused the task, which it dropped;
-    /// the group's counts stay right.
+    /// reached, [`Rejected::Cancelled`] (with the group's [`Cause`]) when the group is
+    /// cancelled and [`Rejected::Closed`] when it has finished. [`Rejected::Spawner`] when the
+    /// spawner refused the task, which it dropped; the group's counts stay right.
+    ///
+    /// Because the future comes back, the error is only as `'static`, `Send` and `Sync` as
+    /// the future: to give up with `?` (into `anyhow::Error`, say), drop the future first
+    /// with [`Rejected::into_refused`]: `group.try_spawn(task).map_err(Rejected::into_refused)?`.
     pub fn try_spawn<F>(&self, future: F) -> Result<TaskId, Rejected<F>>
     where
         F: Future<Output = Result<R::Value, E>>,
@@ -127,8 +133,28 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// # Errors
     ///
-    /// As `try_spawn`, except that it never reports [`Rejected::Full`]: it
-    /// waits instead.
+    /// [`Refused`] when the group is cancelled (with its [`Cause`]: which task failed, and
+    /// how), when it has finished, or when the spawner refused the task: it never reports
+    /// [`Refused::Full`], it waits instead. The group is ending, so `future` is dropped
+    /// unrun, and the error is `Send + Sync + 'static` whatever `future` borrows: `?`
+    /// carries it into `anyhow::Error` or any error type with a `From<Refused>`, and its
+    /// message names the task that failed.
+    ///
+    /// `?` returns the refusal, though, not the task's error, which the group keeps for
+    /// `wait`. To return the task's own error, stop feeding the group on a refusal and await
+    /// it:
+    ///
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// # let mut group = errgroup::ErrGroup::inline();
+    /// for n in 0..10 {
+    ///     if group.spawn(async move { if n == 3 { Err("three") } else { Ok(()) } }).await.is_err() {
+    ///         break; // the group failed: `wait` has the error
+    ///     }
+    /// }
+    /// assert_eq!(group.await, Err("three"));
+    /// # });
+    /// ```
     ///
     /// # Fairness and cost
     ///
@@ -456,7 +482,7 @@ pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F, L: Label>(
     label: &L,
     ticket: &mut Option<usize>,
     cx: &mut Context<'_>,
-) -> Poll<Result<TaskId, Rejected<F>>> {
+) -> Poll<Result<TaskId, Refused>> {
     let mut queued = false;
     loop {
         let task = future.take().expect("errgroup: spawn future polled after it completed");
@@ -466,7 +492,9 @@ pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F, L: Label>(
                 if let Some(ticket) = ticket.take() {
                     handle.shared.leave_slot_queue(ticket, done.is_ok());
                 }
-                return Poll::Ready(done);
+                // A refused task is dropped here: the group is ending, and the error can
+                // be `'static` whatever the task borrows.
+                return Poll::Ready(done.map_err(Rejected::into_refused));
             }
         }
         if queued {
@@ -478,7 +506,7 @@ pub(crate) fn poll_spawn<E, M: Launch<F, E, R>, R: Results, F, L: Label>(
 }
 
 impl<E, M: Launch<F, E, R>, R: Results, F, L: Label> Future for Spawning<'_, E, M, R, F, L> {
-    type Output = Result<TaskId, Rejected<F>>;
+    type Output = Result<TaskId, Refused>;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -869,20 +897,14 @@ where
     M: Launch<Handled<F, T, E>, E, Discard>,
     L: Label,
 {
-    type Output = Result<TaskHandle<T, E>, Rejected<F>>;
+    type Output = Result<TaskHandle<T, E>, Refused>;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let spawned = core::task::ready!(Pin::new(&mut this.spawning).poll(cx));
-        Poll::Ready(match spawned {
-            Ok(id) => {
-                let handle =
-                    this.handle.take().expect("errgroup: spawn future polled after it completed");
-                Ok(handle.launched(TaskInfo::new(id, this.name.take())))
-            }
-            Err(rejected) => Err(rejected.map(Handled::into_future)),
-        })
+        let id = core::task::ready!(Pin::new(&mut this.spawning).poll(cx))?;
+        let handle = this.handle.take().expect("errgroup: spawn future polled after it completed");
+        Poll::Ready(Ok(handle.launched(TaskInfo::new(id, this.name.take()))))
     }
 }
 

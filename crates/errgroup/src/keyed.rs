@@ -57,7 +57,7 @@ impl<F, K> WithKey<F, K> {
     ///
     /// let group = ErrGroup::<(), _>::builder().keyed::<String, u32>().inline();
     /// group.cancel();
-    /// let Err(Rejected::Cancelled(refused)) =
+    /// let Err(Rejected::Cancelled(refused, _cause)) =
     ///     group.handle().task().key("shard 1".to_string()).try_spawn(async { Ok(1) })
     /// else {
     ///     unreachable!()

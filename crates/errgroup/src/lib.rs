@@ -203,8 +203,8 @@ pub use errgroup_core as raw;
 // layers:
 //   sync         the one facade: atomics, `Arc`, `AtomicWaker`, `Lock` (loom's or core's)
 //   id           `TaskId`, `TaskName`, `TaskInfo`: which task
-//   error        `Rejected`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
+//   error        `Rejected`, `Refused`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   trace        the `tracing` feature: a span per task, events (no-ops without it)
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
 //   keyed        `WithKey`: a task's value paired with the key it was spawned with
@@ -253,7 +253,7 @@ mod wait;
 mod wait_group;
 mod wakers;
 
-pub use error::{LimitError, Rejected, SpawnError, SpawnErrorKind};
+pub use error::{LimitError, Refused, Rejected, SpawnError, SpawnErrorKind};
 pub use group::{Builder, ErrGroup};
 pub use handle::{GroupHandle, KeyedTask, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};

@@ -200,17 +200,30 @@ impl<E, R: Results> Shared<E, R> {
     /// Cancels the group as [`cancel`](Self::cancel) does, for a full `cause` (or a reason
     /// alone): what the token's `cause` then says.
     pub(crate) fn cancel_for(&self, cause: Result<Cause, CancelReason>) -> bool {
-        self.state.cancel();
+        // The token first, then the start gate: a start refused by the gate finds the
+        // token's cause ([`refusal_cause`](Self::refusal_cause)). A start in between finds
+        // the token cancelled and shuts the gate itself ([`try_start`](Self::try_start)).
         let first = match cause {
             Ok(cause) => self.token.cancel_with_cause(cause),
             Err(reason) => self.token.cancel_with(reason),
         };
+        self.state.cancel();
         // An inline driver drops its tasks when woken; a spawned group's waiter is woken by
         // its last task.
         // A `spawn` waiting for a slot is woken by the token's relay, which drains the
         // registry, and gets its future back.
         self.waiter.wake();
         first
+    }
+
+    /// Why the group was cancelled, for a start its gate refused as cancelled.
+    pub(crate) fn refusal_cause(&self) -> Cause {
+        // Acquire: the refused start read the gate relaxed; this load synchronises with the
+        // release `cancel` that shut it, which came after the token was cancelled (in
+        // `cancel_for` and in `try_start`, the only two places that shut it), so the
+        // token's cause is visible here.
+        self.state.load();
+        self.token.cause().expect("errgroup: bug: the start gate was shut before the token")
     }
 
     /// Whether the group is cancelled, for any reason: its token's answer (see the module

@@ -65,7 +65,7 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
                 _kind: PhantomData,
             })
         }
-        Err(StartError::Cancelled) => Err(Rejected::Cancelled(future)),
+        Err(StartError::Cancelled) => Err(Rejected::Cancelled(future, shared.refusal_cause())),
         Err(StartError::Closed) => Err(Rejected::Closed(future)),
         Err(StartError::Full | StartError::TooManyTasks) => Err(Rejected::Full(future)),
     }

@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use event_listener::EventListener;
 
 use crate::{
-    error::Rejected,
+    error::Refused,
     handle::{GroupHandle, leave_slot_queue, poll_spawn},
     id::{Label, TaskId},
     mode::{Inline, Launch, Mode},
@@ -300,7 +300,7 @@ impl<'a, E, R: Results, F, L: Label> Future for InlineSpawning<'_, 'a, E, R, F, 
 where
     Inline<'a>: Launch<F, E, R>,
 {
-    type Output = Result<TaskId, Rejected<F>>;
+    type Output = Result<TaskId, Refused>;
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

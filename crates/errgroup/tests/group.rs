@@ -20,7 +20,7 @@ use std::{
 };
 
 use errgroup::{
-    CancelReason, CancelToken, ErrGroup, GroupHandle, Panicked, Policy, Rejected, Spawned,
+    CancelReason, CancelToken, ErrGroup, GroupHandle, Panicked, Policy, Refused, Rejected, Spawned,
     future::Wait,
 };
 use futures_executor::block_on;
@@ -126,7 +126,7 @@ fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_o
     group.try_spawn(gate.future()).unwrap();
     assert!(gate.dropped() && gate.polls() == 0);
     assert_eq!(token.reason(), Some(CancelReason::Lost));
-    assert!(matches!(group.try_spawn(Gate::new().future()), Err(Rejected::Cancelled(_))));
+    assert!(matches!(group.try_spawn(Gate::new().future()), Err(Rejected::Cancelled(_, _))));
     let message = panic_message(|| block_on(group.wait()));
     assert!(message.starts_with("errgroup: task 0 was lost"), "{message}");
 
@@ -271,7 +271,7 @@ fn a_cooperative_inline_group_dropped_with_queued_tasks_drops_them_all() {
             let _counts = counts;
             Ok(())
         });
-        assert!(matches!(refused, Err(Rejected::Cancelled(_))));
+        assert!(matches!(refused, Err(Rejected::Cancelled(_, _))));
         drop(refused);
         assert_eq!(dropped.load(SeqCst), 4);
         assert_eq!(handle.token().reason(), Some(CancelReason::Dropped));
@@ -592,7 +592,7 @@ fn an_inline_spawn_dropped_while_queued_leaves_the_queue() {
     assert_eq!(block_on(group.wait()), Ok(()));
     // (`first`'s waker also woke as the group's driver: it ran the tasks while it waited.)
     assert_eq!(second.wakes(), 1, "the dropped spawn left the queue: the slot went to this one");
-    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Err(Rejected::Closed(_)))));
+    assert!(matches!(second.poll(&mut spawning_second), Poll::Ready(Err(Refused::Closed))));
 }
 
 #[test]
@@ -678,14 +678,43 @@ fn spawning_into_a_cancelled_group_returns_the_future_unrun() {
     group.cancel();
     let gate = Gate::new();
     let rejected = group.try_spawn(gate.future()).unwrap_err();
-    assert_eq!(rejected.to_string(), "task rejected: the group is cancelled");
-    let Rejected::Cancelled(future) = rejected else { panic!("expected Cancelled") };
+    assert_eq!(rejected.to_string(), "task refused: the group is cancelled (cancelled explicitly)");
+    let Rejected::Cancelled(future, cause) = rejected else { panic!("expected Cancelled") };
+    assert_eq!(cause.reason(), CancelReason::Explicit);
     assert_eq!(gate.polls(), 0);
     drop(future);
     assert_eq!(spawner.len(), 0);
     assert_eq!(group.active(), 0);
-    let mut spawning = group.spawn(Gate::new().future());
-    assert!(matches!(Counted::new().poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+    // A waiting spawn drops the future and says why, in an error that owns nothing of it.
+    let gate = Gate::new();
+    let mut spawning = group.spawn(gate.future());
+    let Poll::Ready(Err(refused)) = Counted::new().poll(&mut spawning) else {
+        panic!("a cancelled group refuses a waiting spawn at once")
+    };
+    assert!(gate.dropped() && gate.polls() == 0, "the refused future was dropped unrun");
+    assert_eq!(refused, Refused::Cancelled(cause));
+    assert_eq!(refused.to_string(), "task refused: the group is cancelled (cancelled explicitly)");
+    fn is_an_error_for_anyhow<T: std::error::Error + Send + Sync + 'static>(_: &T) {}
+    is_an_error_for_anyhow(&refused);
+}
+
+/// A refusal names the failure that cancelled the group: its task and, for a group that
+/// keeps error messages, the error's text; `try_spawn`'s refusal becomes the same error.
+#[test]
+fn a_refusal_names_the_task_whose_failure_cancelled_the_group() {
+    let mut group = ErrGroup::<String, _>::builder().error_messages().inline();
+    group.task().name("fetch 7").try_spawn(async { Err("timed out".to_owned()) }).unwrap();
+    group.limit(1).unwrap();
+    // Full: the waiting spawn runs the failing task, which cancels the group.
+    let refused = block_on(group.spawn(async { Ok(()) })).unwrap_err();
+    let expected = "task refused: the group is cancelled (task 0 `fetch 7` failed: timed out)";
+    assert_eq!(refused.to_string(), expected);
+    let cause = refused.cause().expect("cancelled");
+    assert_eq!(cause.task().map(|task| task.id().index()), Some(0));
+    let rejected = group.try_spawn(async { Ok(()) }).unwrap_err();
+    assert_eq!(rejected.to_string(), expected);
+    assert_eq!(Refused::from(rejected), refused);
+    assert_eq!(block_on(group.wait()), Err("timed out".to_owned()));
 }
 
 #[test]
@@ -695,7 +724,7 @@ fn spawning_into_a_finished_group_returns_closed() {
         group.handle();
     assert_eq!(block_on(group.wait()), Ok(vec![]));
     let rejected = handle.try_spawn(async { Ok(1) }).unwrap_err();
-    assert_eq!(rejected.to_string(), "task rejected: the group has finished");
+    assert_eq!(rejected.to_string(), "task refused: the group has finished");
     assert!(matches!(rejected, Rejected::Closed(_)));
     assert_eq!(spawner.len(), 0);
 }
@@ -707,7 +736,7 @@ fn refusing_spawner_fails_the_spawn_without_corrupting_counts() {
     let rejected = group.try_spawn(gate.future().map_ok()).unwrap_err();
     assert_eq!(
         rejected.to_string(),
-        "task rejected: the spawner refused the task: the executor is shut down"
+        "task refused: the spawner refused the task: the executor is shut down"
     );
     assert!(rejected.into_future().is_none(), "the spawner dropped it");
     assert!(gate.dropped() && gate.polls() == 0);
@@ -908,7 +937,7 @@ fn parent_token_cancels_the_group_and_group_failure_does_not_cancel_parent() {
     assert_eq!(group.token().reason(), Some(CancelReason::Parent));
     assert!(spawner.wakes(0) >= 1);
     assert!(spawner.poll(0) && gate.dropped());
-    assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Cancelled(_))));
+    assert!(matches!(group.try_spawn(async { Ok(()) }), Err(Rejected::Cancelled(_, _))));
     assert_eq!(block_on(group.wait()), Ok(()));
 
     let parent = CancelToken::new();
@@ -1292,7 +1321,10 @@ fn futures_builders_and_modes_show_their_state_in_debug() {
     drop(spawning);
     handle.cancel();
     let rejected = handle.try_spawn(async { Ok(()) }).unwrap_err();
-    assert_eq!(format!("{rejected:?}"), "Cancelled(..)");
+    assert_eq!(
+        format!("{rejected:?}"),
+        "Cancelled(.., Cause { reason: Explicit, task: None, message: None })"
+    );
 
     let group = ErrGroup::<(), _>::builder().collect::<u32>().inline();
     let mut stream = group.into_stream();
@@ -1381,7 +1413,7 @@ fn cancelling_a_full_group_wakes_a_waiting_spawn_and_hands_its_future_back() {
     assert!(waker.poll(&mut spawning).is_pending());
     group.cancel();
     assert!(waker.wakes() >= 1, "the cancellation wakes the waiting spawn");
-    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Refused::Cancelled(_)))));
 }
 
 #[test]
@@ -1437,7 +1469,7 @@ fn parent_cancel_wakes_a_spawn_waiting_for_a_slot_even_in_a_cooperative_group() 
     assert!(waker.poll(&mut spawning).is_pending());
     parent.cancel();
     assert!(waker.wakes() >= 1, "the parent's cancellation wakes the waiting spawn");
-    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Rejected::Cancelled(_)))));
+    assert!(matches!(waker.poll(&mut spawning), Poll::Ready(Err(Refused::Cancelled(_)))));
 }
 
 #[test]
@@ -1478,7 +1510,7 @@ fn a_task_spawning_siblings_after_the_group_was_cancelled_is_refused_and_counts_
         .try_spawn(async move {
             token.cancelled().await;
             match handle.try_spawn(async { Ok::<(), u32>(()) }) {
-                Err(Rejected::Cancelled(_)) => seen.fetch_add(1, SeqCst),
+                Err(Rejected::Cancelled(_, _)) => seen.fetch_add(1, SeqCst),
                 other => panic!("expected Cancelled, got {other:?}"),
             };
             Ok(())
@@ -1637,10 +1669,10 @@ fn a_handle_spawn_waits_for_a_slot_and_a_refusal_hands_the_future_back() {
     let group = ErrGroup::<u32, _>::new(spawner.clone());
     group.cancel();
     let refused = group.task().try_spawn_handle(async { Ok::<_, u32>(1) }).unwrap_err();
-    assert!(matches!(refused, Rejected::Cancelled(_)));
+    assert!(matches!(refused, Rejected::Cancelled(_, _)));
     assert_eq!(block_on(refused.into_future().unwrap()), Ok(1));
     let spawned = block_on(group.task().spawn_handle(async { Ok::<_, u32>(2) }));
-    assert!(matches!(spawned, Err(Rejected::Cancelled(_))));
+    assert!(matches!(spawned, Err(Refused::Cancelled(_))));
 }
 
 #[test]

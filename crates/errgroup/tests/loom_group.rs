@@ -1,6 +1,7 @@
 //! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
-//! cancelling a pending sibling, and a task's value and writes reaching the waiter.
+//! cancelling a pending sibling, a task's value and writes reaching the waiter, and a
+//! spawn refused by a cancel in progress.
 //!
 //! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
 //! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
@@ -452,4 +453,40 @@ fn an_abort_racing_the_task_gives_its_handle_one_outcome() {
         );
     });
     assert_seen(&SEEN, &[FINISHED_FIRST, ABORTED_FIRST]);
+}
+
+const SPAWNED_BEFORE: &str = "the spawn came before the cancel";
+const REFUSED_WITH_CAUSE: &str = "the spawn was refused, with the cancel's cause";
+
+/// A spawn races a cancel: it is accepted, or refused with the cause of the cancel in
+/// progress (the start gate is shut only after the token holds its cause), never with a
+/// cause missing.
+#[test]
+fn a_spawn_refused_by_a_cancel_in_progress_has_its_cause() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<u32, _> = ErrGroup::new(spawner.clone());
+        let canceller = {
+            let handle = group.handle();
+            thread::spawn(move || assert!(handle.cancel()))
+        };
+        let spawning = {
+            let handle = group.handle();
+            thread::spawn(move || match handle.try_spawn(async { Ok(()) }) {
+                Ok(_) => SPAWNED_BEFORE,
+                Err(errgroup::Rejected::Cancelled(_, cause)) => {
+                    assert_eq!(cause.reason(), errgroup::CancelReason::Explicit);
+                    REFUSED_WITH_CAUSE
+                }
+                Err(other) => panic!("{other:?}"),
+            })
+        };
+        canceller.join().unwrap();
+        let saw = spawning.join().unwrap();
+        assert_eq!(loom::future::block_on(group.wait()), Ok(()));
+        spawner.join();
+        record(&SEEN, saw);
+    });
+    assert_seen(&SEEN, &[SPAWNED_BEFORE, REFUSED_WITH_CAUSE]);
 }
