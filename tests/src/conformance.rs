@@ -2026,6 +2026,95 @@ pub fn keyed_results_come_back_in_spawn_order_under_reversed_completion<X: Execu
     assert_eq!(refused.into_parts().0, "kept");
 }
 
+/// `wait_outcomes` returns one outcome per task, in spawn order, with its id: values,
+/// every error (the first, the later ones, and one that came after a fail-fast
+/// cancellation), panics (as values, not re-raised) and the tasks the group dropped.
+pub fn wait_outcomes_returns_every_task_in_spawn_order<X: Executor>() {
+    let group = X::group(ErrGroup::<Error, _>::builder().policy(Policy::CollectAll).collect());
+    X::try_spawn(&group, task(async { Ok(1) })).unwrap();
+    X::try_spawn(&group, task(async { Err("first") })).unwrap();
+    X::try_spawn(&group, task(async { std::panic::panic_any(Payload(7)) })).unwrap();
+    X::try_spawn(&group, task(async { std::panic::panic_any(Payload(8)) })).unwrap();
+    X::try_spawn(&group, task(async { Err("second") })).unwrap();
+    X::try_spawn(&group, task(async { Ok(6) })).unwrap();
+    let outcomes = X::block_on(group.wait_outcomes());
+    let ids: Vec<usize> = outcomes.iter().map(|(id, _)| id.index()).collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 5]);
+    assert!(matches!(outcomes[0].1, Outcome::Succeeded(1)), "{outcomes:?}");
+    assert!(matches!(outcomes[1].1, Outcome::Failed("first")), "{outcomes:?}");
+    assert!(matches!(outcomes[4].1, Outcome::Failed("second")), "{outcomes:?}");
+    assert!(matches!(outcomes[5].1, Outcome::Succeeded(6)), "{outcomes:?}");
+    let payloads: Vec<Option<Payload>> = outcomes
+        .into_iter()
+        .map(|(_, outcome)| match outcome {
+            Outcome::Panicked(panicked) => panicked.into_payload().downcast_ref().copied(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(payloads, [None, None, Some(Payload(7)), Some(Payload(8)), None, None]);
+
+    // Fail fast: the error cancels the group, and the task it dropped says why.
+    let group = X::group(ErrGroup::<Error, _>::builder().collect::<u32>());
+    let started = Tally::new();
+    {
+        let started = started.clone();
+        X::try_spawn(
+            &group,
+            task(async move {
+                started.add();
+                std::future::pending().await
+            }),
+        )
+        .unwrap();
+    }
+    {
+        let started = started.clone();
+        X::try_spawn(
+            &group,
+            task(async move {
+                started.reached(1).await;
+                Err("boom")
+            }),
+        )
+        .unwrap();
+    }
+    let outcomes = X::block_on(group.wait_outcomes());
+    assert!(matches!(outcomes[0].1, Outcome::Cancelled(CancelReason::Error)), "{outcomes:?}");
+    assert!(matches!(outcomes[1].1, Outcome::Failed("boom")), "{outcomes:?}");
+
+    // Cooperative: a sibling that fails after the cancellation is not the cause, and
+    // `wait` does not report it; its outcome is its error all the same.
+    let group = X::group(ErrGroup::<Error, _>::builder().cooperative().collect::<u32>());
+    let started = Tally::new();
+    for late in [true, false] {
+        let (token, started) = (group.token(), started.clone());
+        X::try_spawn(
+            &group,
+            task(async move {
+                started.add();
+                token.cancelled().await;
+                if late { Err("late") } else { Ok(3) }
+            }),
+        )
+        .unwrap();
+    }
+    {
+        let started = started.clone();
+        X::try_spawn(
+            &group,
+            task(async move {
+                started.reached(2).await;
+                Err("boom")
+            }),
+        )
+        .unwrap();
+    }
+    let outcomes = X::block_on(group.wait_outcomes());
+    assert!(matches!(outcomes[0].1, Outcome::Failed("late")), "{outcomes:?}");
+    assert!(matches!(outcomes[1].1, Outcome::Succeeded(3)), "{outcomes:?}");
+    assert!(matches!(outcomes[2].1, Outcome::Failed("boom")), "{outcomes:?}");
+}
+
 /// A group that tracks its tasks lists the ones still running, by id and name, and after
 /// its waiter's timer fired, names the ones it dropped unfinished; a named group shows its
 /// name. A group that does not track says so (`None`).

@@ -506,6 +506,7 @@ macro_rules! conformance_suite {
                 keyed_results_come_back_in_spawn_order_under_reversed_completion,
                 a_tracking_group_names_its_pending_and_unfinished_tasks,
                 a_dump_shows_nested_groups_as_a_tree,
+                wait_outcomes_returns_every_task_in_spawn_order,
                 $($runtime,)*
             );
             $(

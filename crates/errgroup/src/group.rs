@@ -22,7 +22,7 @@ use crate::{
     sync::Arc,
     task_handle::{Handled, TaskHandle},
     token::CancelToken,
-    wait::{Completions, InlineSpawning, Owner, Race, Wait, WaitAll, WaitUntil},
+    wait::{Completions, InlineSpawning, Owner, Race, Wait, WaitAll, WaitOutcomes, WaitUntil},
 };
 
 /// A group of tasks that fail together: Go's `errgroup.Group`, done the Rust way.
@@ -600,8 +600,26 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
 }
 
 impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
-    /// Turns the group into a stream of its tasks' outcomes, as they complete. Its
-    /// [`with_tasks`](Completions::with_tasks) yields each with the task it came from.
+    /// Turns the group into a stream of its tasks' results, as they complete.
+    ///
+    /// What it yields, item by item (`Result<T, E>`):
+    ///
+    /// - `Ok(value)` for each task that succeeded, as it finishes (after a failure too:
+    ///   values that arrive are never dropped);
+    /// - `Err(error)` for each error the policy keeps: the first one only with
+    ///   [`Policy::FailFast`] and [`Policy::NoCancel`] (later ones are the cancellation's
+    ///   consequence), every one with [`Policy::CollectAll`];
+    /// - a panic is re-raised from `poll_next` (an `Err` with
+    ///   [`Builder::panics_as_errors`]), and so is a lost task (an `Err` with
+    ///   [`Builder::interruptions_as_errors`]);
+    /// - tasks the group dropped (cancelled) yield nothing; a group cancelled from outside
+    ///   ends with `Err(E::from(Interrupted::Cancelled))` if it turns interruptions into
+    ///   errors.
+    ///
+    /// It ends when every task has finished or been dropped. Its
+    /// [`with_tasks`](Completions::with_tasks) yields the same items, each with the task it
+    /// came from. For one outcome per task, failures and cancellations included, wait with
+    /// [`wait_outcomes`](Self::wait_outcomes) instead.
     ///
     /// # Examples
     ///
@@ -624,6 +642,61 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// ```
     pub fn into_stream(self) -> Completions<E, M, T> {
         Completions::new(self.owner)
+    }
+}
+
+impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
+    /// Waits like [`wait`](Self::wait), then returns every task's [`Outcome`], values and
+    /// failures together: one per task spawned, in spawn order, each with its [`TaskId`]
+    /// (spawn order: `id.index()` is the position). For a batch or a health check, where one
+    /// failure should not hide the rest.
+    ///
+    /// - [`Outcome::Succeeded`]: the task's value.
+    /// - [`Outcome::Failed`]: its error, whether or not it was the group's first one (an
+    ///   error that arrived after a fail-fast group was cancelled is here too).
+    /// - [`Outcome::Panicked`]: its panic, **not re-raised**: here it is a value like the
+    ///   others ([`Outcome::into_result`] re-raises it), unless the group turns panics into
+    ///   errors ([`Builder::panics_as_errors`]), which makes it `Failed`.
+    /// - [`Outcome::Lost`]: its executor dropped it unfinished (`Failed` with
+    ///   [`Builder::interruptions_as_errors`]).
+    /// - [`Outcome::Cancelled`]: the group dropped it unfinished, for the reason its token
+    ///   gives (a sibling's failure, a cancel, a parent).
+    ///
+    /// The policy still decides what a failure does to the others: with
+    /// [`Policy::FailFast`] (the default) the first failure cancels the rest, which then
+    /// come back `Cancelled`; with [`Policy::CollectAll`] every task runs to its end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup, Outcome, Policy};
+    ///
+    /// let mut group = ErrGroup::builder().policy(Policy::CollectAll).collect().inline();
+    /// for name in ["db", "cache", "queue"] {
+    ///     group.task().name(name).try_spawn(async move {
+    ///         if name == "cache" { Err(format!("{name} is down")) } else { Ok(name.len()) }
+    ///     }).unwrap();
+    /// }
+    /// let outcomes = futures_executor::block_on(group.wait_outcomes());
+    /// assert_eq!(outcomes.len(), 3);
+    /// assert!(matches!(outcomes[0], (id, Outcome::Succeeded(2)) if id.index() == 0));
+    /// assert!(matches!(&outcomes[1].1, Outcome::Failed(error) if error == "cache is down"));
+    /// assert!(matches!(outcomes[2].1, Outcome::Succeeded(5)));
+    ///
+    /// // Fail fast: the first failure cancels the others.
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Err::<u8, _>("boom") }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap();
+    /// let outcomes = futures_executor::block_on(group.wait_outcomes());
+    /// assert!(matches!(outcomes[0].1, Outcome::Failed("boom")));
+    /// assert!(matches!(outcomes[1].1, Outcome::Cancelled(CancelReason::Error)));
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, which cancels its remaining tasks.
+    pub fn wait_outcomes(self) -> WaitOutcomes<E, M, T> {
+        WaitOutcomes::new(self.owner)
     }
 }
 

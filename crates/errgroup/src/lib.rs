@@ -282,7 +282,7 @@ pub mod future {
     pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned};
     pub use crate::wait::{
-        Completions, InlineSpawning, Race, TaskCompletions, Wait, WaitAll, WaitUntil,
+        Completions, InlineSpawning, Race, TaskCompletions, Wait, WaitAll, WaitOutcomes, WaitUntil,
     };
     pub use crate::wait_group::WaitGroupWait;
 }

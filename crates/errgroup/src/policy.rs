@@ -24,6 +24,7 @@ use errgroup_core::ErrorSlot;
 
 use alloc::string::String;
 
+use crate::id::TaskId;
 #[cfg(feature = "std")]
 use crate::id::TaskInfo;
 use crate::{
@@ -112,6 +113,22 @@ impl<E> Failure<E> {
 
     /// The error a failure is reported as, with its task: a lost task the group does not
     /// turn into an error is re-raised as a panic naming it; so is a panic.
+    /// The outcome of the task that failed, with its index in spawn order.
+    fn into_outcome<T>(self) -> (usize, Outcome<T, E>) {
+        match self {
+            Self::Error(error) => {
+                let (task, error) = error.into_parts();
+                let task = task.expect("errgroup: bug: a recorded error without its task");
+                (task.id().index(), Outcome::Failed(error))
+            }
+            #[cfg(feature = "std")]
+            Self::Panic(task, payload) => {
+                (task.id().index(), Outcome::Panicked(crate::panic::Panicked::new(task, payload)))
+            }
+            Self::Lost(lost) => (lost.task().id().index(), Outcome::Lost(lost)),
+        }
+    }
+
     #[track_caller]
     fn into_task_error(self) -> TaskError<E> {
         match self {
@@ -167,6 +184,11 @@ pub(crate) struct Failures<E> {
     /// Every later error, with its task, with [`Policy::CollectAll`]. Only failures take
     /// this lock.
     later: Lock<Vec<TaskError<E>>>,
+    /// Every other failure, for a group that keeps every task's outcome (a collecting
+    /// one): the ones `wait` does not report (an error after the cancellation, a second
+    /// panic, a second loss), which `wait_outcomes` does. Always empty otherwise.
+    rest: Lock<Vec<Failure<E>>>,
+    keeps_every_outcome: bool,
     /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
     /// ended with an error that the cancellation made no longer the cause. Only the
     /// cancellation path touches it.
@@ -174,13 +196,15 @@ pub(crate) struct Failures<E> {
 }
 
 impl<E> Failures<E> {
-    pub(crate) fn new(rules: Rules<E>) -> Self {
+    pub(crate) fn new(rules: Rules<E>, keeps_every_outcome: bool) -> Self {
         Self {
             rules,
             first: ErrorSlot::new(),
             #[cfg(feature = "std")]
             panic: ErrorSlot::new(),
             later: Lock::new(Vec::new()),
+            rest: Lock::new(Vec::new()),
+            keeps_every_outcome,
             cancelled: AtomicUsize::new(0),
         }
     }
@@ -202,6 +226,7 @@ impl<E> Failures<E> {
                     // panic is a bug, and a lost task a loss, never a consequence: they
                     // are kept (a `Drop` panicking while its task is aborted, say).
                     self.task_cancelled();
+                    self.keep_rest(failure);
                     return None;
                 }
                 // Taken before the failure is converted: its cause is what it was.
@@ -230,11 +255,21 @@ impl<E> Failures<E> {
     /// happened). A later error or lost task is dropped: `wait` reports a failure anyway.
     fn keep_panic(&self, failure: Failure<E>) {
         #[cfg(feature = "std")]
-        if let Failure::Panic(task, payload) = failure {
-            let _ = self.panic.try_set((task, payload));
+        let failure = match failure {
+            Failure::Panic(task, payload) => match self.panic.try_set((task, payload)) {
+                Ok(()) => return,
+                Err((task, payload)) => Failure::Panic(task, payload),
+            },
+            other => other,
+        };
+        self.keep_rest(failure);
+    }
+
+    /// Keeps a failure no other waiting form reports, if the group keeps every outcome.
+    fn keep_rest(&self, failure: Failure<E>) {
+        if self.keeps_every_outcome {
+            self.rest.with(|rest| rest.push(failure));
         }
-        #[cfg(not(feature = "std"))]
-        drop(failure);
     }
 
     /// Turns a panic or a lost task into an error value, if the group asked for it.
@@ -419,6 +454,42 @@ impl<E> Failures<E> {
 
     /// Hands every failure nobody took to `report`: for a group dropped without a waiting
     /// form having finished.
+    /// Every task's outcome, in spawn order: `values` (each with its task's index) and
+    /// every failure kept, at their tasks' positions; every other task of the `started`
+    /// was dropped by the group's cancellation, for `reason`. Nothing is re-raised.
+    pub(crate) fn outcomes<T>(
+        &self,
+        values: impl Iterator<Item = (usize, T)>,
+        started: usize,
+        reason: Option<CancelReason>,
+    ) -> Vec<(TaskId, Outcome<T, E>)> {
+        let mut outcomes: Vec<Option<Outcome<T, E>>> =
+            core::iter::repeat_with(|| None).take(started).collect();
+        for (index, value) in values {
+            outcomes[index] = Some(Outcome::Succeeded(value));
+        }
+        let later = self.later.with(core::mem::take).into_iter().map(Failure::Error);
+        #[cfg(feature = "std")]
+        let panic = self.panic.take().map(|(task, payload)| Failure::Panic(task, payload));
+        #[cfg(not(feature = "std"))]
+        let panic = None;
+        let rest = self.rest.with(core::mem::take);
+        for failure in self.first.take().into_iter().chain(later).chain(panic).chain(rest) {
+            let (index, outcome) = failure.into_outcome();
+            outcomes[index] = Some(outcome);
+        }
+        // A task with no outcome recorded was dropped unfinished, and not lost (a loss is
+        // recorded): the group had been cancelled.
+        let reason = reason.unwrap_or(CancelReason::Explicit);
+        outcomes
+            .into_iter()
+            .enumerate()
+            .map(|(index, outcome)| {
+                (TaskId::new(index), outcome.unwrap_or(Outcome::Cancelled(reason)))
+            })
+            .collect()
+    }
+
     pub(crate) fn report_unobserved(&mut self, report: fn(Outcome<(), E>)) {
         let first = self.first.take();
         #[cfg(feature = "std")]

@@ -43,8 +43,10 @@ use core::{
 use errgroup_core::{GroupState, StartError};
 use event_listener::EventListener;
 
+use concurrent_queue::ConcurrentQueue;
+
 use crate::{
-    id::{TaskInfo, TaskName},
+    id::{TaskId, TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
     pending::{GroupInfo, Pending},
     policy::{Failure, Failures, Rules},
@@ -128,7 +130,7 @@ impl<E, R: Results> Shared<E, R> {
         Self {
             state: GroupState::new(),
             token,
-            failures: Failures::new(config.rules),
+            failures: Failures::new(config.rules, R::KEEPS_VALUES),
             results: R::new_store(),
             waiter: AtomicWaker::new(),
             limit: AtomicUsize::new(usize::MAX),
@@ -298,6 +300,16 @@ impl<E, R: Results> Shared<E, R> {
     #[track_caller]
     pub(crate) fn outcome_all(&self) -> Result<R::Output, Vec<TaskError<E>>> {
         self.failures.outcome_all::<R>(&self.results, self.token.reason())
+    }
+
+    /// Every task's outcome, in spawn order (see [`Failures::outcomes`]).
+    pub(crate) fn outcomes<T>(&self) -> Vec<(TaskId, Outcome<T, E>)>
+    where
+        R: Results<Store = ConcurrentQueue<(usize, T)>>,
+    {
+        // Relaxed: the group is idle and closed; every start happened before.
+        let started = self.next_index.load(Ordering::Relaxed);
+        self.failures.outcomes(self.results.try_iter(), started, self.token.reason())
     }
 
     /// The decided race: the winner's value, or every error.

@@ -1,7 +1,7 @@
 //! Driving a group to its end, and every way of waiting for it: [`Wait`] (`.await` on a
-//! group), [`WaitAll`], [`Race`], [`WaitUntil`] and the [`Completions`] stream; and
-//! [`InlineSpawning`], the inline group's `spawn`, which drives its tasks while it waits
-//! for a slot.
+//! group), [`WaitAll`], [`WaitOutcomes`], [`Race`], [`WaitUntil`] and the [`Completions`]
+//! stream; and [`InlineSpawning`], the inline group's `spawn`, which drives its tasks while
+//! it waits for a slot.
 //!
 //! Each holds the group's [`Owner`]: its handle and its mode's driver (the tasks an inline
 //! group runs itself). The waiter registers its waker once per poll, in the group's shared
@@ -23,7 +23,7 @@ use crate::{
     handle::{GroupHandle, leave_slot_queue, poll_spawn},
     id::{Label, TaskId},
     mode::{Inline, Launch, Mode},
-    outcome::{TaskError, Timed, TimedOutcome},
+    outcome::{Outcome, TaskError, Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
     shared::Shared,
     task::TaskKind,
@@ -234,6 +234,21 @@ wait_future! {
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
     WaitAll<E, M, R: Results>, results R => Result<R::Output, Vec<TaskError<E>>>, Shared::outcome_all
+}
+
+wait_future! {
+    /// Resolves with every task's outcome, in spawn order. Returned by
+    /// [`ErrGroup::wait_outcomes`](crate::ErrGroup::wait_outcomes), which says what each
+    /// outcome means.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::wait_outcomes`](crate::ErrGroup::wait_outcomes).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group, which cancels the remaining tasks.
+    WaitOutcomes<E, M, T>, results Collect<T> => Vec<(TaskId, Outcome<T, E>)>, Shared::outcomes
 }
 
 wait_future! {

@@ -147,6 +147,34 @@ fn a_spawner_that_accepts_and_discards_loses_the_task_and_the_group_never_says_o
         .collect();
     assert_eq!(lost, [0, 1]);
 
+    // `wait_outcomes` reports each loss at its task (a fail-fast group: the second loss
+    // comes after the first cancelled the group, and is a loss all the same).
+    let group = ErrGroup::<u32, _>::builder().collect::<u32>().spawner(DiscardingSpawner);
+    group.try_spawn(Gate::new().future()).unwrap();
+    assert!(group.try_spawn(Gate::new().future()).is_err(), "cancelled by the loss");
+    let handle = group.handle();
+    let outcomes = block_on(group.wait_outcomes());
+    assert_eq!(outcomes.len(), 1);
+    let errgroup::Outcome::Lost(lost) = &outcomes[0].1 else { panic!("{outcomes:?}") };
+    assert_eq!(lost.task().id(), outcomes[0].0);
+    assert_eq!(handle.token().reason(), Some(CancelReason::Lost));
+    // Two losses before any cancellation reaches the start gate: a no-cancel group.
+    let group = ErrGroup::<u32, _>::builder()
+        .policy(Policy::NoCancel)
+        .collect::<u32>()
+        .spawner(DiscardingSpawner);
+    group.try_spawn(Gate::new().future()).unwrap();
+    group.try_spawn(Gate::new().future()).unwrap();
+    let outcomes = block_on(group.wait_outcomes());
+    let lost: Vec<_> = outcomes
+        .iter()
+        .map(|(id, outcome)| match outcome {
+            errgroup::Outcome::Lost(lost) if lost.task().id() == *id => id.index(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(lost, [0, 1]);
+
     // Dropped inside `spawn` after a first poll, and accepted: lost as well.
     let group = ErrGroup::<u32, _>::new(PollOnceThenDropSpawner);
     let gate = Gate::new();
