@@ -115,8 +115,45 @@ pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 /// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
+/// A handle to a [`Group`]: what [`ErrGroup::handle`] returns, to move into a task that
+/// spawns siblings. `R` as for [`Group`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_async_std::{Group, GroupHandle};
+///
+/// async_std::task::block_on(async {
+///     let group: Group<String> = errgroup_async_std::group();
+///     let handle: GroupHandle<String> = group.handle();
+///     handle.try_spawn(async { Ok(()) }).unwrap();
+///     assert_eq!(group.await, Ok(()));
+/// });
+/// ```
+pub type GroupHandle<E, R = Discard> = errgroup::GroupHandle<E, Spawned<Spawner>, R>;
+
+/// A handle to a [`LocalGroup`], as [`GroupHandle`] is to a [`Group`]; neither `Send` nor
+/// `Sync`, as the group is not.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_async_std::{LocalGroup, LocalGroupHandle};
+///
+/// fn handle_of<E>(group: &LocalGroup<E>) -> LocalGroupHandle<E> {
+///     group.handle()
+/// }
+/// let group: LocalGroup<()> = errgroup_async_std::local_group();
+/// let _handle = handle_of(&group);
+/// ```
+pub type LocalGroupHandle<E, R = Discard> = errgroup::GroupHandle<E, SpawnedLocal<LocalSpawner>, R>;
+
 /// A fail-fast group whose tasks run on async-std's global executor: the first error or
 /// panic cancels the other tasks and is what `wait` returns.
+///
+/// `E` is the tasks' error type, inferred from them. Name it when nothing else does (a task
+/// that uses `?` inside an `async` block leaves it open): `group::<anyhow::Error>()`. The
+/// group's and its handle's types are [`Group`] and [`GroupHandle`].
 ///
 /// # Examples
 ///

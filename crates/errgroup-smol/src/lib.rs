@@ -135,8 +135,47 @@ pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 /// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
+/// A handle to a [`Group`]: what [`ErrGroup::handle`] returns, to move into a task that
+/// spawns siblings. `R` as for [`Group`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_smol::{Group, GroupHandle};
+///
+/// smol::block_on(async {
+///     let group: Group<String> = errgroup_smol::group();
+///     let handle: GroupHandle<String> = group.handle();
+///     handle.try_spawn(async { Ok(()) }).unwrap();
+///     assert_eq!(group.await, Ok(()));
+/// });
+/// ```
+pub type GroupHandle<E, R = Discard> = errgroup::GroupHandle<E, Spawned<Spawner>, R>;
+
+/// A handle to a [`LocalGroup`], as [`GroupHandle`] is to a [`Group`]; neither `Send` nor
+/// `Sync`, as the group is not.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_smol::{LocalGroup, LocalGroupHandle, errgroup::ErrGroup};
+///
+/// fn handle_of<E>(group: &LocalGroup<E>) -> LocalGroupHandle<E> {
+///     group.handle()
+/// }
+/// let local = std::rc::Rc::new(smol::LocalExecutor::new());
+/// let group: LocalGroup<()> =
+///     ErrGroup::builder().local_spawner(errgroup_smol::LocalSpawner::from(local));
+/// let _handle = handle_of(&group);
+/// ```
+pub type LocalGroupHandle<E, R = Discard> = errgroup::GroupHandle<E, SpawnedLocal<LocalSpawner>, R>;
+
 /// A fail-fast group on smol's global executor: the first error or panic cancels the other
 /// tasks, and is what `wait` returns.
+///
+/// `E` is the tasks' error type, inferred from them. Name it when nothing else does (a task
+/// that uses `?` inside an `async` block leaves it open): `group::<anyhow::Error>()`. The
+/// group's and its handle's types are [`Group`] and [`GroupHandle`].
 ///
 /// # Examples
 ///

@@ -128,7 +128,48 @@ pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 /// ```
 pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>;
 
+/// A handle to a [`Group`]: what [`ErrGroup::handle`] returns, to move into a task that
+/// spawns siblings. `R` as for [`Group`].
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_tokio::{Group, GroupHandle};
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// runtime.block_on(async {
+///     let group: Group<String> = errgroup_tokio::group();
+///     let handle: GroupHandle<String> = group.handle();
+///     handle.try_spawn(async { Ok(()) }).unwrap();
+///     assert_eq!(group.await, Ok(()));
+/// });
+/// ```
+pub type GroupHandle<E, R = Discard> = errgroup::GroupHandle<E, Spawned<Spawner>, R>;
+
+/// A handle to a [`LocalGroup`], as [`GroupHandle`] is to a [`Group`]; neither `Send` nor
+/// `Sync`, as the group is not.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup_tokio::{LocalGroup, LocalGroupHandle, errgroup::ErrGroup};
+///
+/// fn handle_of<E>(group: &LocalGroup<E>) -> LocalGroupHandle<E> {
+///     group.handle()
+/// }
+/// let group: LocalGroup<()> = ErrGroup::builder().local_spawner(errgroup_tokio::LocalSpawner::new());
+/// let _handle = handle_of(&group);
+/// ```
+pub type LocalGroupHandle<E, R = Discard> = errgroup::GroupHandle<E, SpawnedLocal<LocalSpawner>, R>;
+
 /// A fail-fast group on the current tokio runtime: `ErrGroup::new(Spawner::current())`.
+///
+/// `E` is the tasks' error type, inferred from them. Name it when nothing else does: a
+/// task that uses `?` inside an `async` block leaves its error type open (Rust infers no
+/// error type for `?` there), and so does `group.await?` in a function returning
+/// `anyhow::Result`; the compiler then asks for `group::<E>()`. To keep the group or its
+/// handle in a struct or pass it to a function, its types are [`Group`] and
+/// [`GroupHandle`].
 ///
 /// # Examples
 ///
@@ -140,6 +181,31 @@ pub type LocalGroup<E, R = Discard> = ErrGroup<E, SpawnedLocal<LocalSpawner>, R>
 ///     group.try_spawn(async { Err("boom") }).unwrap();
 ///     assert_eq!(group.await, Err("boom"));
 /// });
+/// ```
+///
+/// With `?` inside the tasks, the error type named once:
+///
+/// ```
+/// async fn fetch(id: u32) -> anyhow::Result<String> {
+///     if id == 3 { anyhow::bail!("item {id} is missing") } else { Ok(format!("item {id}")) }
+/// }
+///
+/// async fn crawl() -> anyhow::Result<()> {
+///     let group = errgroup_tokio::group::<anyhow::Error>();
+///     for id in 0..5 {
+///         group.spawn(async move {
+///             let page = fetch(id).await?;
+///             assert!(page.starts_with("item"));
+///             Ok(())
+///         })
+///         .await?;
+///     }
+///     group.await
+/// }
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let error = runtime.block_on(crawl()).unwrap_err();
+/// assert_eq!(error.to_string(), "item 3 is missing");
 /// ```
 ///
 /// # Panics
