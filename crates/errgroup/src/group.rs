@@ -777,6 +777,7 @@ impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
     ///
     /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
     /// stay in the group, none is lost.
+    #[track_caller]
     pub fn spawn<F>(&mut self, future: F) -> InlineSpawning<'_, 'a, E, R, F>
     where
         F: Future<Output = Result<R::Value, E>>,
@@ -852,6 +853,7 @@ impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>
     ///
     /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
     /// stay in the group, none is lost.
+    #[track_caller]
     pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, F, L>
     where
         F: Future<Output = Result<R::Value, E>>,
@@ -937,6 +939,7 @@ impl<'g, 'a, E, R: Results, L: Label, K> KeyedTask<&'g mut ErrGroup<E, Inline<'a
     /// # Cancel safety
     ///
     /// As [`TaskBuilder::spawn`] on an inline group: the tasks it ran stay in the group.
+    #[track_caller]
     pub fn spawn<F, T>(self, future: F) -> InlineSpawning<'g, 'a, E, R, WithKey<F, K>, L>
     where
         R: Results<Value = (K, T)>,

@@ -156,6 +156,14 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// # });
     /// ```
     ///
+    /// # Awaiting it
+    ///
+    /// Unlike tokio's `spawn`, this spawns nothing until it is awaited: it is a future
+    /// because it may wait for a slot. A forgotten `.await` is a `must_use` warning, and, in a
+    /// debug build, a report on stderr when the group finishes, naming where the spawn was
+    /// made (a spawn future dropped before its first poll, in a group that was not
+    /// cancelled). To spawn without waiting, call [`try_spawn`](Self::try_spawn).
+    ///
     /// # Fairness and cost
     ///
     /// Spawns that wait are served in arrival order, one per freed slot (a raised limit or a
@@ -176,6 +184,7 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// On an inline group, waiting through a handle relies on the group's `wait` running
     /// the tasks that free the slots; [`ErrGroup::spawn`](crate::ErrGroup::spawn) on the
     /// group itself runs them.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Spawning<'_, E, M, R, F>
     where
         F: Future<Output = Result<R::Value, E>>,
@@ -439,7 +448,8 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
 /// # Cancel safety
 ///
 /// Dropping it before it resolves drops the future unspawned.
-#[must_use = "futures do nothing unless awaited"]
+#[must_use = "the task is not spawned until this is awaited: add `.await`, or call \
+              `try_spawn`, which spawns without waiting"]
 pub struct Spawning<'h, E, M: Mode, R: Results, F, L: Label = ()> {
     handle: &'h GroupHandle<E, M, R>,
     future: Option<F>,
@@ -447,11 +457,52 @@ pub struct Spawning<'h, E, M: Mode, R: Results, F, L: Label = ()> {
     label: L,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
+    origin: SpawnOrigin,
 }
 
 impl<'h, E, M: Mode, R: Results, F, L: Label> Spawning<'h, E, M, R, F, L> {
+    #[track_caller]
     fn new(handle: &'h GroupHandle<E, M, R>, future: F, label: L) -> Self {
-        Self { handle, future: Some(future), label, ticket: None }
+        Self { handle, future: Some(future), label, ticket: None, origin: SpawnOrigin::here() }
+    }
+}
+
+/// Where a waiting spawn was made, until its first poll. In debug builds, a spawn future
+/// dropped without ever being polled (a forgotten `.await`) is recorded in its group, which
+/// reports it when it finishes ([`Shared::report_unawaited`]). Zero-sized in release
+/// builds.
+pub(crate) struct SpawnOrigin {
+    #[cfg(debug_assertions)]
+    at: Option<&'static core::panic::Location<'static>>,
+}
+
+impl SpawnOrigin {
+    #[track_caller]
+    pub(crate) fn here() -> Self {
+        Self {
+            #[cfg(debug_assertions)]
+            at: Some(core::panic::Location::caller()),
+        }
+    }
+
+    /// The spawn was polled: it was awaited (or raced, in a `select!`), not forgotten.
+    #[inline]
+    pub(crate) fn polled(&mut self) {
+        #[cfg(debug_assertions)]
+        {
+            self.at = None;
+        }
+    }
+
+    /// The spawn future is dropped: if it was never polled, the group hears of it.
+    #[inline]
+    pub(crate) fn dropped<E, R: Results>(&mut self, shared: &Shared<E, R>) {
+        #[cfg(debug_assertions)]
+        if let Some(at) = self.at.take() {
+            shared.spawn_unawaited(at);
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = shared;
     }
 }
 
@@ -461,6 +512,7 @@ impl<E, M: Mode, R: Results, F, L: Label> Unpin for Spawning<'_, E, M, R, F, L> 
 impl<E, M: Mode, R: Results, F, L: Label> Drop for Spawning<'_, E, M, R, F, L> {
     fn drop(&mut self) {
         leave_slot_queue(&self.handle.shared, &mut self.ticket);
+        self.origin.dropped(&self.handle.shared);
     }
 }
 
@@ -511,6 +563,7 @@ impl<E, M: Launch<F, E, R>, R: Results, F, L: Label> Future for Spawning<'_, E, 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        this.origin.polled();
         poll_spawn(this.handle, &mut this.future, &this.label, &mut this.ticket, cx)
     }
 }
@@ -707,6 +760,7 @@ impl<'h, E, M: Mode, R: Results, L: Label, K> KeyedTask<&'h GroupHandle<E, M, R>
     /// # Cancel safety
     ///
     /// Dropping the future before it resolves drops `future` and its key unspawned.
+    #[track_caller]
     pub fn spawn<F, T>(self, future: F) -> Spawning<'h, E, M, R, WithKey<F, K>, L>
     where
         R: Results<Value = (K, T)>,
@@ -768,6 +822,7 @@ impl<'h, E, M: Mode, R: Results, L: Label> TaskBuilder<&'h GroupHandle<E, M, R>,
     /// # Cancel safety
     ///
     /// Dropping the future before it resolves drops `future` unspawned.
+    #[track_caller]
     pub fn spawn<F>(self, future: F) -> Spawning<'h, E, M, R, F, L>
     where
         F: Future<Output = Result<R::Value, E>>,
@@ -848,6 +903,7 @@ impl<'h, E, M: Mode, L: Label> TaskBuilder<&'h GroupHandle<E, M, Discard>, L> {
     /// # Cancel safety
     ///
     /// Dropping the future before it resolves drops `future` unspawned.
+    #[track_caller]
     pub fn spawn_handle<F, T>(self, future: F) -> SpawningHandle<'h, E, M, F, T, L>
     where
         F: Future<Output = Result<T, E>>,
@@ -885,7 +941,8 @@ impl<'h, E, M: Mode, L: Label> TaskBuilder<&'h GroupHandle<E, M, Discard>, L> {
 /// # Cancel safety
 ///
 /// Dropping it before it resolves drops the future unspawned.
-#[must_use = "futures do nothing unless awaited"]
+#[must_use = "the task is not spawned until this is awaited: add `.await`, or call \
+              `try_spawn_handle`, which spawns without waiting"]
 pub struct SpawningHandle<'h, E, M: Mode, F, T, L: Label = ()> {
     spawning: Spawning<'h, E, M, Discard, Handled<F, T, E>, L>,
     handle: Option<Unlaunched<T, E>>,

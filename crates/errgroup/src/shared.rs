@@ -45,6 +45,9 @@ use event_listener::EventListener;
 
 use concurrent_queue::ConcurrentQueue;
 
+#[cfg(debug_assertions)]
+use crate::sync::Lock;
+
 use crate::{
     id::{TaskId, TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
@@ -112,6 +115,10 @@ pub struct Shared<E, R: Results> {
     pub(crate) info: Option<AllocArc<GroupInfo>>,
     /// The group, as the `tracing` feature names it (zero-sized without it).
     pub(crate) trace: GroupTrace,
+    /// Spawn futures dropped without ever being polled, and where the first was made
+    /// (debug builds only: see [`report_unawaited`](Self::report_unawaited)).
+    #[cfg(debug_assertions)]
+    unawaited: Lock<(usize, Option<&'static core::panic::Location<'static>>)>,
 }
 
 impl<E, R: Results> Shared<E, R> {
@@ -141,6 +148,32 @@ impl<E, R: Results> Shared<E, R> {
             on_unobserved: config.on_unobserved,
             info,
             trace,
+            #[cfg(debug_assertions)]
+            unawaited: Lock::new((0, None)),
+        }
+    }
+
+    /// A spawn future made `at` was dropped without ever being polled.
+    #[cfg(debug_assertions)]
+    pub(crate) fn spawn_unawaited(&self, at: &'static core::panic::Location<'static>) {
+        self.unawaited.with(|(count, first)| {
+            *count += 1;
+            first.get_or_insert(at);
+        });
+    }
+
+    /// The group has finished: in a debug build with `std`, says on stderr if spawn
+    /// futures were dropped without ever being polled, unless the group was cancelled
+    /// (which ends spawning anyway). Such a spawn is almost always a forgotten `.await`:
+    /// its task never ran, and nothing else would say so. A spawn raced in a `select!`
+    /// against a branch that won before its first poll is reported too; the message says
+    /// how to tell.
+    pub(crate) fn report_unawaited(&self) {
+        #[cfg(all(debug_assertions, feature = "std"))]
+        if let (count @ 1.., Some(first)) = self.unawaited.with(|unawaited| *unawaited) {
+            if !self.is_cancelled() {
+                std::eprintln!("{}", unawaited_message(count, first));
+            }
         }
     }
 
@@ -349,6 +382,22 @@ impl<E, R: Results> Shared<E, R> {
             self.waiter.wake();
         }
     }
+}
+
+/// What [`Shared::report_unawaited`] says.
+#[cfg(all(debug_assertions, feature = "std"))]
+fn unawaited_message(count: usize, first: &core::panic::Location<'_>) -> alloc::string::String {
+    let what = match count {
+        1 => alloc::format!("the spawn at {first} was dropped without being awaited, so its task"),
+        n => alloc::format!(
+            "{n} spawns (the first at {first}) were dropped without being awaited, so their tasks"
+        ),
+    };
+    alloc::format!(
+        "errgroup: {what} never ran: add `.await`, or call `try_spawn`, which spawns without \
+         waiting. (A spawn raced in `select!` whose other branch won before its first poll is \
+         dropped the same way; then nothing is wrong. Reported in debug builds only.)"
+    )
 }
 
 impl<E, R: Results> Drop for Shared<E, R> {

@@ -20,7 +20,7 @@ use event_listener::EventListener;
 
 use crate::{
     error::Refused,
-    handle::{GroupHandle, leave_slot_queue, poll_spawn},
+    handle::{GroupHandle, SpawnOrigin, leave_slot_queue, poll_spawn},
     id::{Label, TaskId},
     mode::{Inline, Launch, Mode},
     outcome::{Outcome, TaskError, Timed, TimedOutcome},
@@ -122,6 +122,7 @@ impl<E, M: Mode, R: Results> Waiting<E, M, R> {
         if poll_finished(group, &mut self.cancel_listener, cx).is_pending() {
             return Poll::Pending;
         }
+        group.shared().report_unawaited();
         Poll::Ready(self.group.take().expect("checked above"))
     }
 
@@ -287,7 +288,8 @@ wait_future! {
 ///
 /// Dropping it before it resolves drops the future unspawned; the tasks it ran stay in
 /// the group, none is lost.
-#[must_use = "futures do nothing unless awaited"]
+#[must_use = "the task is not spawned until this is awaited: add `.await`, or call \
+              `try_spawn`, which spawns without waiting"]
 pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = ()> {
     group: &'g mut Owner<E, Inline<'a>, R>,
     future: Option<F>,
@@ -295,11 +297,13 @@ pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = ()> {
     label: L,
     /// The ticket of this spawn in the group's queue of spawns waiting for a slot.
     ticket: Option<usize>,
+    origin: SpawnOrigin,
 }
 
 impl<'g, 'a, E, R: Results, F, L: Label> InlineSpawning<'g, 'a, E, R, F, L> {
+    #[track_caller]
     pub(crate) fn new(group: &'g mut Owner<E, Inline<'a>, R>, future: F, label: L) -> Self {
-        Self { group, future: Some(future), label, ticket: None }
+        Self { group, future: Some(future), label, ticket: None, origin: SpawnOrigin::here() }
     }
 }
 
@@ -308,6 +312,7 @@ impl<E, R: Results, F, L: Label> Unpin for InlineSpawning<'_, '_, E, R, F, L> {}
 impl<E, R: Results, F, L: Label> Drop for InlineSpawning<'_, '_, E, R, F, L> {
     fn drop(&mut self) {
         leave_slot_queue(self.group.shared(), &mut self.ticket);
+        self.origin.dropped(self.group.shared());
     }
 }
 
@@ -320,6 +325,7 @@ where
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
+        this.origin.polled();
         loop {
             let Owner { handle, driver } = &mut *this.group;
             if let Poll::Ready(done) =

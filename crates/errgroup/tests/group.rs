@@ -1930,3 +1930,68 @@ fn a_token_cancelled_as_aborted_says_so() {
     assert_eq!(token.reason(), Some(CancelReason::Aborted));
     assert_eq!(CancelReason::Aborted.to_string(), "the task was aborted through its handle");
 }
+
+/// In a debug build, a spawn future dropped before its first poll (a forgotten `.await`)
+/// is reported on stderr when its group finishes, with where it was made; one that was
+/// polled is not, and neither is one in a group that ended cancelled. Runs the scenario in
+/// a child process, to read its stderr.
+#[test]
+#[cfg_attr(miri, ignore = "starts a process, which Miri's isolation forbids")]
+fn a_spawn_never_awaited_is_reported_when_its_group_finishes_in_debug_builds() {
+    const CHILD: &str = "ERRGROUP_TEST_UNAWAITED_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let group = ErrGroup::<(), _>::inline();
+        let handle = group.handle();
+        handle.limit(1).unwrap();
+        let forgotten_line = line!() + 1;
+        let forgotten = handle.spawn(async { Ok(()) });
+        drop(forgotten);
+        drop(handle.task().name("also forgotten").spawn(async { Ok(()) }));
+        // Polled once (full: it waits), then dropped: not forgotten.
+        handle.try_spawn(async { Ok(()) }).unwrap();
+        let mut raced = handle.spawn(async { Ok(()) });
+        assert!(Counted::new().poll(&mut raced).is_pending());
+        drop(raced);
+        block_on(group.wait()).unwrap();
+        eprintln!("forgotten at line {forgotten_line}");
+        let mut group = ErrGroup::<(), _>::inline();
+        let single_line = line!() + 1;
+        drop(group.spawn(async { Ok(()) }));
+        block_on(group.wait()).unwrap();
+        eprintln!("single at line {single_line}");
+        // A cancelled group says nothing.
+        let mut group = ErrGroup::<(), _>::inline();
+        drop(group.spawn(async { Ok(()) }));
+        group.cancel();
+        block_on(group.wait()).unwrap();
+        return;
+    }
+    let name = "a_spawn_never_awaited_is_reported_when_its_group_finishes_in_debug_builds";
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("forgotten at line "))
+        .expect("the child ran the scenario");
+    let reports: Vec<&str> = stderr.lines().filter(|line| line.starts_with("errgroup:")).collect();
+    if cfg!(debug_assertions) {
+        let expected = format!("errgroup: 2 spawns (the first at {}:{line}:", file!());
+        assert_eq!(reports.len(), 2, "{stderr}");
+        assert!(reports[0].starts_with(&expected), "{stderr}\n{expected}");
+        assert!(reports[0].contains("were dropped without being awaited"), "{stderr}");
+        let single = stderr
+            .lines()
+            .find_map(|line| line.strip_prefix("single at line "))
+            .expect("the child ran the scenario");
+        let expected = format!("errgroup: the spawn at {}:{single}:", file!());
+        assert!(reports[1].starts_with(&expected), "{stderr}\n{expected}");
+        assert!(reports[1].contains("was dropped without being awaited, so its task"));
+    } else {
+        assert_eq!(reports, Vec::<&str>::new(), "reported in a release build");
+    }
+}
