@@ -2115,6 +2115,56 @@ pub fn wait_outcomes_returns_every_task_in_spawn_order<X: Executor>() {
     assert!(matches!(outcomes[2].1, Outcome::Failed("boom")), "{outcomes:?}");
 }
 
+/// A group with a [`Feeder`](errgroup::Feeder) open does not finish while it runs out of
+/// tasks: a producer feeds it while its results are streamed, and the stream ends once the
+/// feeder is dropped and the tasks are done. A cancelled group finishes, feeders or not.
+pub fn a_feeder_keeps_its_group_open_while_its_results_are_consumed<X: Executor>() {
+    let group = X::group(ErrGroup::<Error, _>::builder().collect::<u32>());
+    let feeder = group.feeder();
+    let second = feeder.clone();
+    assert_eq!(group.open_feeders().len(), 2);
+    let polls = Tally::new();
+    let consume = count_polls(&polls, group.into_stream().map(Result::unwrap).collect::<Vec<_>>());
+    let produce = async {
+        // The stream has looked, and found no task: it must not have ended.
+        polls.reached(1).await;
+        for n in 1..=3 {
+            X::spawn(&feeder, task(async move { Ok(n) })).await.unwrap();
+        }
+        drop(feeder);
+        yield_times(3).await;
+        // One feeder is still open: the group still takes tasks.
+        X::try_spawn(&second, task(async { Ok(4) })).unwrap();
+        let handle = second.handle();
+        assert_eq!(handle.open_feeders().len(), 1);
+        second.close();
+        handle
+    };
+    let (mut values, handle) = X::block_on(join(isolated(consume), produce));
+    values.sort_unstable();
+    assert_eq!(values, [1, 2, 3, 4]);
+    assert!(handle.open_feeders().is_empty());
+    let refused = X::try_spawn(&handle, task(async { Ok(5) }));
+    assert!(matches!(refused, Err(Rejected::Closed(_))), "{}", kind(&refused));
+
+    // A cancelled group does not wait for its feeders, and they are refused from then on.
+    let group = fail_fast::<X, Error>();
+    let feeder = group.feeder();
+    spawn_ok::<X, _>(&feeder, task(async { Err("boom") }));
+    assert_eq!(X::block_on(group.wait()), Err("boom"));
+    let refused = X::try_spawn(&feeder, task(async { Ok(()) }));
+    assert!(matches!(refused, Err(Rejected::Closed(_))), "{}", kind(&refused));
+    assert_eq!(feeder.open_feeders().len(), 1, "the feeder is still open, and says so");
+
+    // A forgotten feeder holds an uncancelled group until a timer stops the wait.
+    let group = fail_fast::<X, Error>();
+    let feeder = group.feeder();
+    spawn_ok::<X, _>(&feeder, task(async { Ok(()) }));
+    let timed = X::block_on(group.wait_until(yield_times(10)));
+    assert!(timed.is_timed_out(), "{timed:?}");
+    drop(feeder);
+}
+
 /// A group that tracks its tasks lists the ones still running, by id and name, and after
 /// its waiter's timer fired, names the ones it dropped unfinished; a named group shows its
 /// name. A group that does not track says so (`None`).

@@ -507,6 +507,7 @@ macro_rules! conformance_suite {
                 a_tracking_group_names_its_pending_and_unfinished_tasks,
                 a_dump_shows_nested_groups_as_a_tree,
                 wait_outcomes_returns_every_task_in_spawn_order,
+                a_feeder_keeps_its_group_open_while_its_results_are_consumed,
                 $($runtime,)*
             );
             $(

@@ -10,6 +10,7 @@ use core::{
 
 use crate::{
     error::Rejected,
+    feeder::Feeder,
     handle::{GroupHandle, KeyedTask, TaskBuilder},
     id::{Label, TaskId, TaskName},
     keyed::WithKey,
@@ -487,11 +488,25 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
         self.owner.handle.clone()
     }
 
+    /// A handle that keeps the group open while it lives, for a producer that feeds the
+    /// group while its results are consumed: see [`Feeder`]. Without one, a group finishes
+    /// as soon as its waiter finds no task active (spawn before you wait, as in Go).
+    ///
+    /// # Examples
+    ///
+    /// See [`Feeder`].
+    #[track_caller]
+    pub fn feeder(&self) -> Feeder<E, M, R> {
+        Feeder::open(self.owner.handle.clone(), core::panic::Location::caller())
+    }
+
     /// Waits for every task to finish or be dropped, then returns the group's first
     /// failure, or its results.
     ///
-    /// When this resolves, every task's future has been dropped and no task can start in
-    /// this group any more. Nothing is lost: a panic is re-raised even if an error came
+    /// The group finishes when this finds no task active and no [`Feeder`] open: spawn
+    /// the tasks before you wait (Go's rule), spawn more from inside its tasks, or keep it
+    /// open with a feeder while another task feeds it. When this resolves, every task's
+    /// future has been dropped and no task can start in this group any more. Nothing is lost: a panic is re-raised even if an error came
     /// first, a lost task is never a success, and a collecting group never returns fewer
     /// values than tasks. The crate docs have the whole table (outcome → what each waiting
     /// form returns); in short:
@@ -616,7 +631,8 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     ///   ends with `Err(E::from(Interrupted::Cancelled))` if it turns interruptions into
     ///   errors.
     ///
-    /// It ends when every task has finished or been dropped. Its
+    /// It ends when every task has finished or been dropped and no [`Feeder`] is open: to
+    /// stream results while a producer still spawns, give the producer a feeder. Its
     /// [`with_tasks`](Completions::with_tasks) yields the same items, each with the task it
     /// came from. For one outcome per task, failures and cancellations included, wait with
     /// [`wait_outcomes`](Self::wait_outcomes) instead.

@@ -30,6 +30,8 @@ use crate::{
 /// A cloneable handle to a group, for spawning from inside its tasks, cancelling it, or
 /// looking at it. It does not keep the group from finishing: once the group has finished
 /// (its `wait` resolved), spawning through a handle is refused with [`Rejected::Closed`].
+/// To feed a group from outside while it is being waited for, use a
+/// [`Feeder`](crate::Feeder), which keeps it open.
 ///
 /// # Examples
 ///
@@ -327,6 +329,24 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     /// See [`Builder::track_pending`](crate::Builder::track_pending).
     pub fn unfinished(&self) -> Option<Vec<TaskInfo>> {
         self.shared.pending().map(Pending::unfinished)
+    }
+
+    /// Where each [`Feeder`](crate::Feeder) of the group still open was made: what keeps a
+    /// group whose tasks are done from finishing. Empty once every feeder is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::inline();
+    /// let feeder = group.feeder();
+    /// let open = group.open_feeders();
+    /// assert_eq!(open.len(), 1);
+    /// assert_eq!(open[0].line(), line!() - 3); // where `feeder()` was called
+    /// drop(feeder);
+    /// assert!(group.open_feeders().is_empty());
+    /// ```
+    pub fn open_feeders(&self) -> Vec<&'static core::panic::Location<'static>> {
+        self.shared.open_feeders()
     }
 
     /// Cancels the group: no task starts any more, and (unless the group is cooperative)

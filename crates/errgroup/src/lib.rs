@@ -221,6 +221,7 @@ pub use errgroup_core as raw;
 //   mode/inline  the inline driver: tasks run inside the group's own futures
 //   mode         `Mode`, `Launch`: where tasks run, and how each mode launches one
 //   handle       `GroupHandle`: `try_spawn`, `spawn` (`Spawning`), limits, cancel
+//   feeder       `Feeder`: a handle that keeps its group open while it lives
 //   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
 //   group        `ErrGroup`, `Builder`
 //   timeout      `wait_timeout`, `wait_deadline` over a `Timer`, for every group
@@ -229,6 +230,7 @@ pub use errgroup_core as raw;
 #[cfg(feature = "std")]
 mod blocking;
 mod error;
+mod feeder;
 mod group;
 mod handle;
 mod id;
@@ -254,6 +256,7 @@ mod wait_group;
 mod wakers;
 
 pub use error::{LimitError, Refused, Rejected, SpawnError, SpawnErrorKind};
+pub use feeder::Feeder;
 pub use group::{Builder, ErrGroup};
 pub use handle::{GroupHandle, KeyedTask, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};

@@ -46,13 +46,18 @@ pub trait Mode: sealed::Sealed + Clone {
     /// Where the tasks run, as the task wrapper needs to know it.
     type Kind: TaskKind;
     // The defaults are those of a mode whose tasks run on a spawner: the group's waiter is
-    // its shared one, and nothing is driven here. Inline mode overrides all four.
+    // its shared one, and nothing is driven here. Inline mode overrides all five.
     #[doc(hidden)]
     /// Registers the future driving the group as its one waiter: in `waiter`, the group's
     /// shared one, for tasks that run elsewhere; with the driver, inline, where the
     /// driver's `'static` wakers reach it.
     fn register_waiter(waiter: &AtomicWaker, _mode: &Self, waker: &Waker) {
         waiter.register(waker);
+    }
+    #[doc(hidden)]
+    /// Wakes the group's waiter, wherever it registered.
+    fn wake_waiter(waiter: &AtomicWaker, _mode: &Self) {
+        waiter.wake();
     }
     #[doc(hidden)]
     /// Polls the tasks that run inside the group's own futures (inline mode only).
@@ -313,6 +318,10 @@ impl<'a> Mode for Inline<'a> {
 
     fn register_waiter(_: &AtomicWaker, mode: &Self, waker: &Waker) {
         mode.incoming.register_waiter(waker);
+    }
+
+    fn wake_waiter(_: &AtomicWaker, mode: &Self) {
+        mode.incoming.wake_waiter();
     }
 
     fn run_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) {

@@ -45,16 +45,13 @@ use event_listener::EventListener;
 
 use concurrent_queue::ConcurrentQueue;
 
-#[cfg(debug_assertions)]
-use crate::sync::Lock;
-
 use crate::{
     id::{TaskId, TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
     pending::{GroupInfo, Pending},
     policy::{Failure, Failures, Rules},
     results::Results,
-    sync::{AllocArc, AtomicUsize, AtomicWaker, Ordering},
+    sync::{AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
     token::{CancelReason, CancelToken, Cause},
     trace::GroupTrace,
     wakers::{Relay, TaskWakers},
@@ -115,6 +112,10 @@ pub struct Shared<E, R: Results> {
     pub(crate) info: Option<AllocArc<GroupInfo>>,
     /// The group, as the `tracing` feature names it (zero-sized without it).
     pub(crate) trace: GroupTrace,
+    /// How many [`Feeder`](crate::Feeder)s are open, and where each was made: while one is
+    /// (and the group is not cancelled), the group does not finish with no task active.
+    feeders: AtomicUsize,
+    feeder_sites: Lock<Vec<&'static core::panic::Location<'static>>>,
     /// Spawn futures dropped without ever being polled, and where the first was made
     /// (debug builds only: see [`report_unawaited`](Self::report_unawaited)).
     #[cfg(debug_assertions)]
@@ -148,9 +149,43 @@ impl<E, R: Results> Shared<E, R> {
             on_unobserved: config.on_unobserved,
             info,
             trace,
+            feeders: AtomicUsize::new(0),
+            feeder_sites: Lock::new(Vec::new()),
             #[cfg(debug_assertions)]
             unawaited: Lock::new((0, None)),
         }
+    }
+
+    /// A feeder made at `site` is open.
+    pub(crate) fn open_feeder(&self, site: &'static core::panic::Location<'static>) {
+        self.feeder_sites.with(|sites| sites.push(site));
+        // Relaxed: only its decrements decide anything, and they are read-modify-writes.
+        self.feeders.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A feeder made at `site` is closed. Returns `true` if it was the last one: the caller
+    /// wakes the waiter, which may be waiting only for it.
+    pub(crate) fn close_feeder(&self, site: &'static core::panic::Location<'static>) -> bool {
+        self.feeder_sites.with(|sites| {
+            if let Some(at) = sites.iter().position(|open| core::ptr::eq(*open, site)) {
+                sites.swap_remove(at);
+            }
+        });
+        // AcqRel: the release half orders the feeder's spawns before the waiter's acquire
+        // load in `held_open`; see `crate::feeder` for the wake-up.
+        self.feeders.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// Whether a feeder keeps the group from finishing: one is open, and the group is not
+    /// cancelled (a cancelled group finishes once its tasks are gone, feeders or not).
+    pub(crate) fn held_open(&self) -> bool {
+        // Acquire: pairs with the release in `close_feeder`.
+        self.feeders.load(Ordering::Acquire) != 0 && !self.is_cancelled()
+    }
+
+    /// Where each feeder still open was made.
+    pub(crate) fn open_feeders(&self) -> Vec<&'static core::panic::Location<'static>> {
+        self.feeder_sites.with(|sites| sites.clone())
     }
 
     /// A spawn future made `at` was dropped without ever being polled.
@@ -428,6 +463,10 @@ impl<E, R: Results> fmt::Debug for Shared<E, R> {
             .field("policy", &self.failures.policy());
         if let Some(pending) = self.pending() {
             group.field("pending", &pending.running());
+        }
+        let feeders = self.open_feeders();
+        if !feeders.is_empty() {
+            group.field("open_feeders", &feeders);
         }
         group.finish_non_exhaustive()
     }

@@ -86,7 +86,8 @@ fn poll_finished<E, M: Mode, R: Results>(
         } else {
             M::run_tasks(driver, &handle.mode, cx);
         }
-        if shared.state.close_if_idle().is_ok() {
+        // An open feeder keeps an uncancelled group from finishing: it may spawn more.
+        if !shared.held_open() && shared.state.close_if_idle().is_ok() {
             return Poll::Ready(());
         }
         // Inline tasks are dropped by this future, so it must hear of a cancellation

@@ -1,7 +1,7 @@
 //! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
 //! cancelling a pending sibling, a task's value and writes reaching the waiter, and a
-//! spawn refused by a cancel in progress.
+//! spawn refused by a cancel in progress, and the last feeder closing against the waiter.
 //!
 //! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
 //! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
@@ -489,4 +489,25 @@ fn a_spawn_refused_by_a_cancel_in_progress_has_its_cause() {
         record(&SEEN, saw);
     });
     assert_seen(&SEEN, &[SPAWNED_BEFORE, REFUSED_WITH_CAUSE]);
+}
+
+/// The last feeder closes while the waiter of a group with no task waits: the waiter
+/// always finishes (a lost wake-up would leave it blocked, which loom reports), having
+/// found the feeder closed at its first poll or been woken by the close.
+#[test]
+fn the_last_feeder_closing_against_the_waiter() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<u32, _> = ErrGroup::new(spawner.clone());
+        let feeder = group.feeder();
+        let closer = thread::spawn(move || feeder.close());
+        let waiter = thread::spawn(move || wait_and_classify(group));
+        closer.join().unwrap();
+        let (outcome, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(()));
+        assert!(spawner.join().is_empty());
+        record(&SEEN, waiter_saw);
+    });
+    assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
 }

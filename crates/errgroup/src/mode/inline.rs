@@ -144,6 +144,11 @@ impl<'a> Incoming<'a> {
         self.ready.waiter.register(waker);
     }
 
+    /// Wakes the future driving the group.
+    pub(crate) fn wake_waiter(&self) {
+        self.ready.waiter.wake();
+    }
+
     /// Moves every queued task into `batch` (empty), in one lock; with `close`, the queue
     /// takes no task from now on.
     fn take(&self, batch: &mut Vec<InlineTask<'a>>, close: bool) {
