@@ -53,9 +53,15 @@
 //!
 //! # Features
 //!
-//! None. The crate enables tokio's `rt` (spawning, `LocalSet`, the blocking pool) and
-//! `time` (the timer for timeouts) features, nothing else; build your runtime with the
-//! flavour you like (`rt-multi-thread` is yours to enable).
+//! - `tokio-util` (off by default): `CancellationTokenExt::to_cancel_token` and
+//!   `CancelTokenExt::to_cancellation_token`, bridges between tokio-util's
+//!   `CancellationToken` and errgroup's [`CancelToken`](errgroup::CancelToken), both ways:
+//!   `ErrGroup::builder().child_of(&shutdown.to_cancel_token())` stops a group when an
+//!   application's shutdown token fires.
+//!
+//! The crate enables tokio's `rt` (spawning, `LocalSet`, the blocking pool) and `time`
+//! (the timer for timeouts) features, nothing else; build your runtime with the flavour
+//! you like (`rt-multi-thread` is yours to enable).
 //!
 //! # Runtime notes
 //!
@@ -79,10 +85,14 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "tokio-util")]
+mod cancellation;
 mod local;
 mod runtime;
 mod spawner;
 
+#[cfg(feature = "tokio-util")]
+pub use cancellation::{CancelTokenExt, CancellationTokenExt};
 pub use errgroup;
 pub use local::LocalSpawner;
 pub use spawner::Spawner;

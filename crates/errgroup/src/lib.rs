@@ -272,7 +272,7 @@ pub use rt::BlockingPool;
 pub use rt::Timer;
 pub use spawn::{LocalSpawn, Spawn};
 pub use task_handle::{AbortHandle, TaskHandle};
-pub use token::{CancelReason, CancelToken, Cause};
+pub use token::{CancelReason, CancelToken, Cause, WeakCancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
 /// The named futures (and the stream) returned by this crate's async methods.
@@ -283,7 +283,7 @@ pub mod future {
     pub use crate::keyed::WithKey;
     pub use crate::task_handle::Handled;
     pub use crate::timeout::Deadline;
-    pub use crate::token::{Cancelled, CancelledOwned};
+    pub use crate::token::{Cancelled, CancelledOwned, Ended};
     pub use crate::wait::{
         Completions, InlineSpawning, Race, TaskCompletions, Wait, WaitAll, WaitOutcomes, WaitUntil,
     };

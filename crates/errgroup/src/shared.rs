@@ -86,6 +86,10 @@ impl<E> Config<E> {
 /// can name it; it is not reachable from outside the crate.
 pub struct Shared<E, R: Results> {
     pub(crate) state: GroupState,
+    /// The one listener on the token that drains `wakers` on cancellation, from anywhere.
+    /// Declared before `token`, so dropped before it: the token's last handle going
+    /// notifies its listeners (for weak handles), and this one must not hear that.
+    _relay: Option<EventListener>,
     pub(crate) token: CancelToken,
     /// The failures recorded so far, and what the group does with them.
     pub(crate) failures: Failures<E>,
@@ -102,8 +106,6 @@ pub struct Shared<E, R: Results> {
     /// The wakers of pending tasks that run elsewhere, woken when the group is cancelled,
     /// and of spawns waiting for a free slot.
     pub(crate) wakers: AllocArc<TaskWakers>,
-    /// The one listener on the token that drains `wakers` on cancellation, from anywhere.
-    _relay: Option<EventListener>,
     pub(crate) cooperative: bool,
     /// Told what a group dropped without being waited for had recorded.
     on_unobserved: Option<fn(Outcome<(), E>)>,

@@ -415,10 +415,14 @@ fn cancel_tree(node: &Arc<Node>, cause: Result<Cause, CancelReason>) -> bool {
     true
 }
 
-/// Called once `node.refs` reached zero: removes it from its parent's registry, and so on
-/// up the chain while that leaves the parent with no refs either.
+/// Called once `node.refs` reached zero: tells its weak handles that it is out of use,
+/// removes it from its parent's registry, and so on up the chain while that leaves the
+/// parent with no refs either.
 fn release(mut node: Arc<Node>) {
     loop {
+        // Only weak handles' `ended` can be listening now: every other listener holds a
+        // handle. Notified after the decrement that reached zero (see `Ended::poll`).
+        node.event.notify(usize::MAX);
         let Some(parent) = node.parent.clone() else {
             return;
         };
@@ -726,6 +730,28 @@ impl CancelToken {
         CancelledOwned { token: self.clone(), listener: None }
     }
 
+    /// A handle to this token that does not keep it in use: it can cancel the token while
+    /// someone else still holds it ([`upgrade`](WeakCancelToken::upgrade)), and learn when it
+    /// was cancelled or went out of use ([`ended`](WeakCancelToken::ended)). What a bridge
+    /// to another cancellation system holds, so that it ends with the token instead of
+    /// keeping it alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::CancelToken;
+    ///
+    /// let token = CancelToken::new();
+    /// let weak = token.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(token);
+    /// assert!(weak.upgrade().is_none()); // out of use: nobody holds it, nothing to cancel
+    /// assert_eq!(futures_executor::block_on(weak.ended()), None);
+    /// ```
+    pub fn downgrade(&self) -> WeakCancelToken {
+        WeakCancelToken { node: Arc::clone(&self.node) }
+    }
+
     /// Polls for cancellation, reusing `listener` across polls.
     ///
     /// Ready if the token is cancelled. Otherwise makes sure `*listener` is registered on
@@ -792,6 +818,134 @@ impl fmt::Debug for CancelToken {
             .field("cancelled", &reason.is_some())
             .field("reason", &reason)
             .finish()
+    }
+}
+
+/// A handle to a [`CancelToken`] that does not keep it in use: made by
+/// [`CancelToken::downgrade`]. The token is in use while a [`CancelToken`] handle of it, or
+/// a child token, lives.
+///
+/// # Examples
+///
+/// A bridge from a foreign cancellation signal (here a channel closing) that ends with the
+/// token, whichever ends first:
+///
+/// ```
+/// use errgroup::{CancelReason, CancelToken};
+/// use futures_util::future::{Either, select};
+///
+/// # futures_executor::block_on(async {
+/// let token = CancelToken::new();
+/// let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+/// let weak = token.downgrade();
+/// let bridge = async move {
+///     match select(stopped, weak.ended()).await {
+///         Either::Left(_) => {
+///             if let Some(token) = weak.upgrade() {
+///                 token.cancel_with(CancelReason::Parent);
+///             }
+///         }
+///         Either::Right(_) => {} // the token ended first: nothing to do
+///     }
+/// };
+/// drop(stop);
+/// bridge.await;
+/// assert_eq!(token.reason(), Some(CancelReason::Parent));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct WeakCancelToken {
+    /// The node, kept allocated but not counted in `refs`.
+    node: Arc<Node>,
+}
+
+impl WeakCancelToken {
+    /// A handle to the token, if it is still in use; `None` once every handle and child is
+    /// gone (it can no longer be in use: nothing could observe a cancellation).
+    ///
+    /// # Examples
+    ///
+    /// See [`CancelToken::downgrade`].
+    pub fn upgrade(&self) -> Option<CancelToken> {
+        // Zero is final (see the module invariants): count a new handle in only while
+        // another one keeps the count above zero. Relaxed, as for `Clone`.
+        self.node
+            .refs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |refs| {
+                (refs != 0).then(|| refs + 1)
+            })
+            .ok()
+            .map(|_| CancelToken { node: Arc::clone(&self.node) })
+    }
+
+    /// Resolves when the token is cancelled, with its [`Cause`], or goes out of use, with
+    /// `None`, whichever comes first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken};
+    ///
+    /// let token = CancelToken::new();
+    /// let weak = token.downgrade();
+    /// token.cancel_with(CancelReason::Timeout);
+    /// let cause = futures_executor::block_on(weak.ended()).unwrap();
+    /// assert_eq!(cause.reason(), CancelReason::Timeout);
+    /// ```
+    pub fn ended(&self) -> Ended {
+        Ended { node: Arc::clone(&self.node), listener: None }
+    }
+}
+
+impl fmt::Debug for WeakCancelToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakCancelToken")
+            .field("reason", &self.node.reason())
+            .field("in_use", &(self.node.refs.load(Ordering::Relaxed) != 0))
+            .finish()
+    }
+}
+
+/// Future returned by [`WeakCancelToken::ended`]: the token's cause once it is cancelled,
+/// or `None` once it is out of use.
+///
+/// # Examples
+///
+/// See [`WeakCancelToken::ended`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Ended {
+    node: Arc<Node>,
+    listener: Option<EventListener>,
+}
+
+impl Future for Ended {
+    type Output = Option<Cause>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Cause>> {
+        let this = self.get_mut();
+        loop {
+            if this.node.reason().is_some() {
+                return Poll::Ready(this.node.cause());
+            }
+            // SeqCst: read after registering the listener, as the state is (see the module
+            // invariants); the last handle's drop notifies after its decrement.
+            if this.node.refs.load(Ordering::SeqCst) == 0 {
+                return Poll::Ready(None);
+            }
+            match &mut this.listener {
+                None => this.listener = Some(this.node.event.listen()),
+                Some(listener) => match Pin::new(listener).poll(cx) {
+                    Poll::Ready(()) => this.listener = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ended").field("reason", &self.node.reason()).finish_non_exhaustive()
     }
 }
 
@@ -892,6 +1046,60 @@ mod tests {
         let counter = std::sync::Arc::new(CountingWaker(StdAtomicUsize::new(0)));
         let waker = Waker::from(std::sync::Arc::clone(&counter));
         (counter, waker)
+    }
+
+    #[test]
+    fn a_weak_handle_ends_when_the_last_handle_or_child_goes() {
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let token = CancelToken::new();
+        let weak = token.downgrade();
+        let child = token.child();
+        let mut ended = weak.ended();
+        assert!(Pin::new(&mut ended).poll(&mut cx).is_pending());
+        let clone = weak.upgrade().expect("in use");
+        drop(clone);
+        drop(token);
+        // The child still depends on it: a cancel would still reach it.
+        assert!(Pin::new(&mut ended).poll(&mut cx).is_pending());
+        assert!(weak.upgrade().is_some());
+        drop(child);
+        assert!(counter.0.load(Ordering::SeqCst) >= 1, "the last drop wakes `ended`");
+        assert_eq!(Pin::new(&mut ended).poll(&mut cx), Poll::Ready(None));
+        assert!(weak.upgrade().is_none(), "zero is final");
+        assert_eq!(alloc::format!("{weak:?}"), "WeakCancelToken { reason: None, in_use: false }");
+    }
+
+    #[test]
+    fn a_weak_handle_ends_with_the_cause_where_the_cancel_started() {
+        let (counter, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let parent = CancelToken::new();
+        let token = parent.child();
+        let weak = token.downgrade();
+        let mut ended = weak.ended();
+        assert!(Pin::new(&mut ended).poll(&mut cx).is_pending());
+        parent.cancel_with_cause(Cause::new(CancelReason::Explicit).with_message("deploy"));
+        assert!(counter.0.load(Ordering::SeqCst) >= 1, "the cancel wakes `ended`");
+        let Poll::Ready(Some(cause)) = Pin::new(&mut ended).poll(&mut cx) else {
+            panic!("ended with the cancel")
+        };
+        assert_eq!((cause.reason(), cause.message()), (CancelReason::Explicit, Some("deploy")));
+        // Cancelled, then out of use: still the cause.
+        drop(token);
+        assert_eq!(
+            block_on_ready(weak.ended()).map(|cause| cause.reason()),
+            Some(CancelReason::Explicit)
+        );
+    }
+
+    /// Polls `future` once, which must be ready.
+    fn block_on_ready<F: Future>(future: F) -> F::Output {
+        let mut future = core::pin::pin!(future);
+        match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("not ready"),
+        }
     }
 
     fn wakes(counter: &CountingWaker) -> usize {
