@@ -1995,3 +1995,51 @@ fn a_spawn_never_awaited_is_reported_when_its_group_finishes_in_debug_builds() {
         assert_eq!(reports, Vec::<&str>::new(), "reported in a release build");
     }
 }
+
+/// A task's name compares, hashes and reads as its text, whatever holds it.
+#[test]
+fn a_task_name_compares_hashes_and_reads_as_its_text() {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hash = |value: &dyn Fn(&mut DefaultHasher)| {
+        let mut hasher = BuildHasherDefault::<DefaultHasher>::default().build_hasher();
+        value(&mut hasher);
+        std::hash::Hasher::finish(&hasher)
+    };
+    let fixed = errgroup::TaskName::from("fetch");
+    let owned = errgroup::TaskName::from(String::from("fetch"));
+    assert_eq!(fixed, owned);
+    assert_ne!(fixed, errgroup::TaskName::from("store"));
+    let text: &str = owned.as_ref();
+    assert_eq!(text, "fetch");
+    assert_eq!(
+        hash(&|hasher| std::hash::Hash::hash(&fixed, hasher)),
+        hash(&|hasher| std::hash::Hash::hash("fetch", hasher)),
+        "hashed as its text"
+    );
+}
+
+/// A task's error in a chain: its message names the task and holds the error's, so its
+/// source is the error's own source, not the error again.
+#[test]
+fn a_task_error_chains_to_the_source_of_its_error() {
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("request failed")
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+    let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    group
+        .try_spawn(async { Err::<(), _>(Outer(std::io::Error::other("connection reset"))) })
+        .unwrap();
+    let errors = block_on(group.wait_all()).unwrap_err();
+    let source = std::error::Error::source(&errors[0]).expect("the error's source");
+    assert_eq!(source.to_string(), "connection reset");
+    assert_eq!(errors[0].to_string(), "task 0 failed: request failed");
+}
