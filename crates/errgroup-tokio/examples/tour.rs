@@ -1,4 +1,4 @@
-//! The tour: the ten examples of this directory, one after the other, under headings.
+//! The tour: the twelve examples of this directory, one after the other, under headings.
 //!
 //! Each example is a file of its own, runnable alone (`cargo run -p errgroup-tokio
 //! --example aggregate`, ...); the tour includes the same files as modules and calls
@@ -16,9 +16,13 @@ mod batch;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod deadline;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod fan_out_tcp;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod health_check;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod panic;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod pipeline;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod race;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
@@ -31,10 +35,16 @@ mod try_spawn_fallback;
 mod watchdog;
 
 /// Each example: its name, what it shows, and its body.
-const EXAMPLES: [(&str, &str, fn()); 10] = [
+const EXAMPLES: [(&str, &str, fn()); 12] = [
     ("aggregate", "fan out to three services, fan in to one struct, fail as one", aggregate::run),
     ("batch", "1,000 items, at most 50 at a time: a limit with back-pressure", batch::run),
     ("health_check", "every failure reported, by service name (collect-all)", health_check::run),
+    (
+        "fan_out_tcp",
+        "requests to a real server: a limit, timeouts, fail-fast, then every failure",
+        fan_out_tcp::run,
+    ),
+    ("pipeline", "a producer feeds a group while its results are consumed", pipeline::run),
     ("race", "the first answer wins; the others are cancelled", race::run),
     (
         "try_spawn_fallback",
