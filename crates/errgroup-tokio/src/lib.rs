@@ -17,6 +17,9 @@
 //! (on tokio's clock, paused or not) and `group.spawn_blocking(closure)`, with no trait to
 //! import.
 //!
+//! Coming from `JoinSet`, `TaskTracker`, Go's `errgroup` or `FuturesUnordered`: the guide
+//! [`coming_from`] maps each idiom to errgroup.
+//!
 //! # Examples
 //!
 //! ```
@@ -87,6 +90,8 @@
 
 #[cfg(feature = "tokio-util")]
 mod cancellation;
+#[doc = include_str!("coming_from.md")]
+pub mod coming_from {}
 mod local;
 mod runtime;
 mod spawner;
