@@ -20,7 +20,8 @@ use std::{
 };
 
 use errgroup::{
-    BlockingPool, CancelReason, ErrGroup, LocalSpawn, Panicked, Rejected, Spawn, Timed, Timer,
+    BlockingPool, CancelReason, Elapsed, ErrGroup, LocalSpawn, Outcome, Panicked, Policy, Rejected,
+    Spawn, Timed, Timer,
 };
 use futures_util::FutureExt;
 
@@ -352,6 +353,101 @@ pub fn timeout_futures_of_send_groups_are_send<A: Adapter>() {
     assert_eq!(A::block_on(wait), Timed::Finished(Ok(())));
 }
 
+/// A task's own time limit, on the adapter's timer: a task that overruns it fails with
+/// `Elapsed` (its future dropped), one that finishes in time is untouched, and a fail-fast
+/// group is cancelled by the overrun as by any failure; in a spawned, a local and an inline
+/// group.
+pub fn a_task_past_its_time_limit_fails_with_elapsed<A: Adapter>() {
+    #[derive(Debug, PartialEq)]
+    enum Error {
+        Elapsed(Elapsed),
+    }
+    impl From<Elapsed> for Error {
+        fn from(elapsed: Elapsed) -> Self {
+            Self::Elapsed(elapsed)
+        }
+    }
+    async fn stuck<T>(dropped: Tally) -> Result<T, Error> {
+        let _dropped = dropped.on_drop();
+        pending().await
+    }
+    A::block_on(async {
+        let dropped = Tally::new();
+        let group = ErrGroup::builder().policy(Policy::CollectAll).collect().spawner(A::spawner());
+        group.task().time_limit(SHORT).try_spawn(stuck::<u32>(dropped.clone())).unwrap();
+        group.task().name("quick").time_limit(LONG).try_spawn(async { Ok(2) }).unwrap();
+        let outcomes = group.wait_outcomes().await;
+        assert!(
+            matches!(&outcomes[0].1, Outcome::Failed(Error::Elapsed(elapsed)) if elapsed.limit() == SHORT),
+            "{outcomes:?}"
+        );
+        assert!(matches!(outcomes[1].1, Outcome::Succeeded(2)), "{outcomes:?}");
+        assert_eq!(dropped.get(), 1, "the overrunning future was dropped");
+
+        // Fail-fast: the overrun cancels the others.
+        let group = ErrGroup::<Error, _>::new(A::spawner());
+        let token = group.token();
+        group.task().name("slow").time_limit(SHORT).try_spawn(stuck::<()>(Tally::new())).unwrap();
+        group.try_spawn(stuck::<()>(Tally::new())).unwrap();
+        assert_eq!(group.await, Err(Error::Elapsed(elapsed_of(SHORT))));
+        assert_eq!(token.cause().unwrap().to_string(), "task 0 `slow` failed");
+
+        // An inline group, on the adapter's timer.
+        let spawner = A::spawner();
+        let mut group = ErrGroup::<Error, _>::inline();
+        group.task().time_limit_on(&spawner, SHORT).try_spawn(stuck::<()>(Tally::new())).unwrap();
+        assert_eq!(group.await, Err(Error::Elapsed(elapsed_of(SHORT))));
+    });
+    A::block_on_local(async {
+        let group = ErrGroup::<Error, _>::builder().local_spawner(A::local_spawner());
+        let not_send = Rc::new(());
+        group
+            .task()
+            .time_limit(SHORT)
+            .try_spawn(async move {
+                let _not_send = not_send;
+                pending().await
+            })
+            .unwrap();
+        assert_eq!(group.await, Err(Error::Elapsed(elapsed_of(SHORT))));
+    });
+}
+
+/// The `Elapsed` a task with time limit `limit` fails with.
+fn elapsed_of(limit: Duration) -> Elapsed {
+    let mut group = ErrGroup::<Elapsed, _>::inline();
+    group
+        .task()
+        .time_limit_on(Expired, limit)
+        .try_spawn(pending())
+        .expect("an inline group takes it");
+    match futures_executor::block_on(group.wait()) {
+        Err(elapsed) => elapsed,
+        Ok(()) => unreachable!("its timer has expired"),
+    }
+}
+
+/// A timer whose sleeps have all ended.
+#[derive(Clone, Copy)]
+struct Expired;
+
+impl Timer for Expired {
+    type Instant = u64;
+    type Sleep = std::future::Ready<()>;
+
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn checked_add(&self, instant: u64, duration: Duration) -> Option<u64> {
+        instant.checked_add(u64::try_from(duration.as_nanos()).ok()?)
+    }
+
+    fn sleep_until(&self, _: u64) -> Self::Sleep {
+        std::future::ready(())
+    }
+}
+
 /// Instantiates the adapter suite for one [`Adapter`]: a module of `#[test]`s, one per
 /// body, each run under [`run_with_deadline`](crate::run_with_deadline).
 ///
@@ -381,6 +477,7 @@ macro_rules! adapter_suite {
                 a_local_group_has_blocking_closures_and_timeouts,
                 an_inline_group_uses_the_adapters_timer_and_pool,
                 timeout_futures_of_send_groups_are_send,
+                a_task_past_its_time_limit_fails_with_elapsed,
             );
         }
     };

@@ -204,6 +204,7 @@ pub use errgroup_core as raw;
 //   sync         the one facade: atomics, `Arc`, `AtomicWaker`, `Lock` (loom's or core's)
 //   id           `TaskId`, `TaskName`, `TaskInfo`: which task
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
+//   supervise    `CancelToken`'s drop guard, `run_until_cancelled`, `cancel_on_error`
 //   error        `Rejected`, `Refused`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   trace        the `tracing` feature: a span per task, events (no-ops without it)
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
@@ -225,6 +226,7 @@ pub use errgroup_core as raw;
 //   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
 //   group        `ErrGroup`, `Builder`
 //   timeout      `wait_timeout`, `wait_deadline` over a `Timer`, for every group
+//   time_limit   a task's own time limit (`TaskBuilder::time_limit`), `Elapsed`
 //   blocking     `spawn_blocking` over a `BlockingPool`, for every group (`std`)
 //   wait_group   `WaitGroup` (stands alone)
 #[cfg(feature = "std")]
@@ -245,9 +247,11 @@ mod results;
 mod rt;
 mod shared;
 mod spawn;
+mod supervise;
 mod sync;
 mod task;
 mod task_handle;
+mod time_limit;
 mod timeout;
 mod token;
 mod trace;
@@ -271,7 +275,9 @@ pub use results::{Collect, Discard, FirstOk, Results};
 pub use rt::BlockingPool;
 pub use rt::Timer;
 pub use spawn::{LocalSpawn, Spawn};
+pub use supervise::CancelOnDrop;
 pub use task_handle::{AbortHandle, TaskHandle};
+pub use time_limit::{Elapsed, LimitedTask};
 pub use token::{CancelReason, CancelToken, Cause, WeakCancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
@@ -281,7 +287,9 @@ pub mod future {
     pub use crate::blocking::Blocking;
     pub use crate::handle::{Spawning, SpawningHandle};
     pub use crate::keyed::WithKey;
+    pub use crate::supervise::{CancelOnError, RunUntilCancelled};
     pub use crate::task_handle::Handled;
+    pub use crate::time_limit::TimeLimit;
     pub use crate::timeout::Deadline;
     pub use crate::token::{Cancelled, CancelledOwned, Ended};
     pub use crate::wait::{
