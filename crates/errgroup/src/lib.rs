@@ -54,14 +54,14 @@
 //! executor before it finished: a runtime shutting down, a spawner that drops tasks).
 //! Nothing is lost on the way to the waiter:
 //!
-//! | a task that ... | `wait`, `.await` | `wait_all` | `race` | `into_stream` | `wait_until`, timer fired |
-//! | --- | --- | --- | --- | --- | --- |
-//! | succeeded | its value, in spawn order ([`Collect`]) | as `wait` | the first one wins: `Ok(value)` | `Ok(value)` | `Some(value)` at its position |
-//! | failed | `Err`: the first error; it cancels the others ([`Policy::FailFast`]) | `Err`: every error the policy kept, in order | kept; `Err(all)` if none won | `Err(error)` | `Err`, if before the timer |
-//! | panicked | re-raised, even if an error or a win came first; with [`panics_as_errors`](Builder::panics_as_errors), an error like any other | as `wait` | as `wait` | as `wait` | as `wait` |
-//! | was lost | re-raised as a panic naming it, or [`Interrupted::Lost`] as an error with [`interruptions_as_errors`](Builder::interruptions_as_errors); cancels a fail-fast group | as `wait` | as `wait`, unless a task won | as `wait` | as `wait` |
-//! | was cancelled by a failure or a win | nothing of its own: the failure or the win is the group's outcome | | | | |
-//! | was cancelled from outside (a parent token, [`GroupHandle::cancel`]) | [`Interrupted::Cancelled`] as an error with `interruptions_as_errors`; otherwise a panic in a collecting group (no complete results), `Ok(())` in a [`Discard`] group | as `wait`, in the `Vec` | `Err` (empty, or the interruption) | the stream ends (with the interruption as its last item, opted in) | `None` at its position |
+//! | a task that ... | `wait`, `.await` | `wait_all` | `race` | `into_stream` | `wait_until`, timer fired | `wait_outcomes` |
+//! | --- | --- | --- | --- | --- | --- | --- |
+//! | succeeded | its value, in spawn order ([`Collect`]) | as `wait` | the first one wins: `Ok(value)` | `Ok(value)` | `Some(value)` at its position | `Succeeded(value)` at its position |
+//! | failed | `Err`: the first error; it cancels the others ([`Policy::FailFast`]) | `Err`: every error the policy kept, in order | kept; `Err(all)` if none won | `Err(error)` | `Err`, if before the timer | `Failed(error)`, every one |
+//! | panicked | re-raised, even if an error or a win came first; with [`panics_as_errors`](Builder::panics_as_errors), an error like any other | as `wait` | as `wait` | as `wait` | as `wait` | `Panicked`, not re-raised |
+//! | was lost | re-raised as a panic naming it, or [`Interrupted::Lost`] as an error with [`interruptions_as_errors`](Builder::interruptions_as_errors); cancels a fail-fast group | as `wait` | as `wait`, unless a task won | as `wait` | as `wait` | `Lost` |
+//! | was cancelled by a failure or a win | nothing of its own: the failure or the win is the group's outcome | | | | | `Cancelled(reason)` |
+//! | was cancelled from outside (a parent token, [`GroupHandle::cancel`]) | [`Interrupted::Cancelled`] as an error with `interruptions_as_errors`; otherwise a panic in a collecting group (no complete results), `Ok(())` in a [`Discard`] group | as `wait`, in the `Vec` | `Err` (empty, or the interruption) | the stream ends (with the interruption as its last item, opted in) | `None` at its position | `Cancelled(reason)` |
 //!
 //! So `wait` never returns `Ok` for a group that lost a task, a collecting group never
 //! returns values at positions that are not their tasks', and a panic is never swallowed.
@@ -100,6 +100,20 @@
 //! assert!(matches!(fetch(0).await, Err(AppError::NotFound(0))));
 //! # });
 //! ```
+//!
+//! # Spawning: refusals, feeders, time limits
+//!
+//! - A group that refuses a task says why: [`Rejected`] from `try_spawn` hands the task
+//!   back; [`Refused`] from a waiting `spawn` owns nothing of it, so `?` carries it into
+//!   any error type, and both name the task whose failure cancelled the group.
+//! - A group finishes when its waiter finds no task running. To feed it while its results
+//!   are consumed, keep a [`Feeder`]: the group stays open until it is dropped.
+//! - A task can have its own time limit ([`TaskBuilder::time_limit`]): past it, the task
+//!   fails with [`Elapsed`].
+//! - [`CancelToken`] has supervision helpers: [`drop_guard`](CancelToken::drop_guard),
+//!   [`run_until_cancelled`](CancelToken::run_until_cancelled),
+//!   [`cancel_on_error`](CancelToken::cancel_on_error), and a [weak
+//!   handle](CancelToken::downgrade) for bridges to other cancellation systems.
 //!
 //! # Which task
 //!
