@@ -54,6 +54,31 @@
 //! });
 //! ```
 //!
+//! A task's own time limit runs on tokio's timer too (here a paused clock, which jumps to
+//! the next timer when every task waits):
+//!
+//! ```
+//! use std::time::Duration;
+//! use errgroup_tokio::errgroup::Elapsed;
+//!
+//! let runtime = tokio::runtime::Builder::new_current_thread()
+//!     .enable_time()
+//!     .start_paused(true)
+//!     .build()
+//!     .unwrap();
+//! runtime.block_on(async {
+//!     let group = errgroup_tokio::group::<anyhow::Error>();
+//!     group
+//!         .task()
+//!         .name("slow")
+//!         .time_limit(Duration::from_secs(5))
+//!         .try_spawn(std::future::pending())
+//!         .unwrap();
+//!     let error = group.await.unwrap_err();
+//!     assert_eq!(error.downcast_ref::<Elapsed>().unwrap().limit(), Duration::from_secs(5));
+//! });
+//! ```
+//!
 //! # Features
 //!
 //! - `tokio-util` (off by default): `CancellationTokenExt::to_cancel_token` and

@@ -205,7 +205,7 @@ where
     ///
     /// # Examples
     ///
-    /// See [`time_limit_on`](Self::time_limit_on); the adapter crates' docs have one on a
+    /// See [`time_limit_on`](Self::time_limit_on); errgroup-tokio's crate docs have one on a
     /// runtime.
     pub fn time_limit(
         self,
