@@ -201,24 +201,36 @@ impl<F> Rejected<F> {
     /// # Examples
     ///
     /// ```
-    /// use errgroup::{ErrGroup, Rejected};
+    /// use errgroup::{ErrGroup, Inline, Rejected};
     ///
     /// async fn fetch(client: &str) -> Result<usize, anyhow::Error> {
     ///     Ok(client.len())
     /// }
     ///
-    /// fn start(group: &ErrGroup<anyhow::Error, errgroup::Inline<'_>>, client: &str) -> anyhow::Result<()> {
-    ///     let client = client.to_owned();
-    ///     // The task owns its data here; a task that borrows works the same way.
-    ///     group.try_spawn(async move { fetch(&client).await.map(drop) }).map_err(Rejected::into_refused)?;
+    /// // The task borrows `client` for as long as the group may run it.
+    /// fn start<'a>(group: &ErrGroup<anyhow::Error, Inline<'a>>, client: &'a str) -> anyhow::Result<()> {
+    ///     group.try_spawn(async move { fetch(client).await.map(drop) }).map_err(Rejected::into_refused)?;
     ///     Ok(())
     /// }
     ///
+    /// let client = String::from("client");
     /// let group = ErrGroup::inline();
-    /// start(&group, "client").unwrap();
+    /// start(&group, &client).unwrap();
     /// group.cancel();
-    /// let error = start(&group, "client").unwrap_err();
+    /// let error = start(&group, &client).unwrap_err();
     /// assert_eq!(error.to_string(), "task refused: the group is cancelled (cancelled explicitly)");
+    /// ```
+    ///
+    /// Without it, `?` on a refusal that holds a borrowing task does not compile: the
+    /// `Rejected` would have to outlive the borrow, to be an `anyhow::Error`.
+    ///
+    /// ```compile_fail
+    /// use errgroup::{ErrGroup, Inline};
+    ///
+    /// fn start<'a>(group: &ErrGroup<anyhow::Error, Inline<'a>>, client: &'a str) -> anyhow::Result<()> {
+    ///     group.try_spawn(async move { Ok(drop(client)) })?;
+    ///     Ok(())
+    /// }
     /// ```
     pub fn into_refused(self) -> Refused {
         match self {
