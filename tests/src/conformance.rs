@@ -2156,6 +2156,22 @@ pub fn a_feeder_keeps_its_group_open_while_its_results_are_consumed<X: Executor>
     assert!(matches!(refused, Err(Rejected::Closed(_))), "{}", kind(&refused));
     assert_eq!(feeder.open_feeders().len(), 1, "the feeder is still open, and says so");
 
+    // Cancelled from outside (a parent token) with no task left: the wait ends, though a
+    // feeder is open and no task is there to announce the cancellation; cooperative too.
+    for cooperative in [false, true] {
+        let parent = CancelToken::new();
+        let builder = ErrGroup::<Error, _>::builder().child_of(&parent);
+        let group = X::group(if cooperative { builder.cooperative() } else { builder });
+        let feeder = group.feeder();
+        let controller = async {
+            yield_times(3).await;
+            parent.cancel();
+        };
+        let (outcome, ()) = X::block_on(join(isolated(group.wait()), controller));
+        assert_eq!(outcome, Ok(()), "cooperative: {cooperative}");
+        drop(feeder);
+    }
+
     // A forgotten feeder holds an uncancelled group until a timer stops the wait.
     let group = fail_fast::<X, Error>();
     let feeder = group.feeder();

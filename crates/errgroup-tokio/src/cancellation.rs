@@ -1,10 +1,13 @@
 //! Bridges between errgroup's [`CancelToken`] and tokio-util's [`CancellationToken`], both
 //! ways (feature `tokio-util`).
 //!
-//! Each bridge is a small task on the current runtime that ends with either token: when
-//! the source is cancelled (then it cancels the other), or when the token it feeds is out
-//! of use (nothing could see a cancellation any more). So a bridge made per request does
-//! not outlive the request.
+//! Each bridge is a small task on the current runtime. It ends when its source is
+//! cancelled (then it cancels the token it feeds), when the token it feeds is cancelled
+//! (by anyone), and when the errgroup token on either side goes out of use (no handle or
+//! child of it left: nothing could see a cancellation any more). A tokio-util token that is
+//! merely dropped cannot be seen (it has no weak handle): a bridge from an errgroup token to
+//! a tokio-util one lives as long as its errgroup source, uncancelled, does. Make that
+//! bridge once per source, or cancel the tokio-util token when you are done with it.
 
 use core::{
     future::{Future, poll_fn},
@@ -140,9 +143,19 @@ impl CancelTokenExt for CancelToken {
             token.cancel();
             return token;
         }
-        let (target, ended) = (token.clone(), self.downgrade().ended());
+        let (target, weak) = (token.clone(), self.downgrade());
         tokio::spawn(async move {
-            if ended.await.is_some() {
+            let mut ended = pin!(weak.ended());
+            let mut target_cancelled = pin!(target.cancelled());
+            let source_cancelled = poll_fn(|cx| {
+                if target_cancelled.as_mut().poll(cx).is_ready() {
+                    Poll::Ready(false)
+                } else {
+                    ended.as_mut().poll(cx).map(|cause| cause.is_some())
+                }
+            })
+            .await;
+            if source_cancelled {
                 target.cancel();
             }
         });

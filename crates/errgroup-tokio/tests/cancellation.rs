@@ -66,9 +66,10 @@ fn a_group_failure_cancels_its_tokio_token() {
         group.try_spawn(async { Err("backend down") }).unwrap();
         assert_eq!(group.await, Err("backend down"));
         assert!(stop.is_cancelled());
-        // Cancelling the tokio token never reaches back.
+        // Cancelling the tokio token never reaches back, and ends its bridge.
         let token = CancelToken::new();
         token.to_cancellation_token().cancel();
+        bridges_ended().await;
         assert!(!token.is_cancelled());
         // Already cancelled: cancelled at once, no task.
         token.cancel();

@@ -622,8 +622,9 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// - `Ok(value)` for each task that succeeded, as it finishes (after a failure too:
     ///   values that arrive are never dropped);
     /// - `Err(error)` for each error the policy keeps: the first one only with
-    ///   [`Policy::FailFast`] and [`Policy::NoCancel`] (later ones are the cancellation's
-    ///   consequence), every one with [`Policy::CollectAll`];
+    ///   [`Policy::FailFast`] (later ones are the cancellation's consequence) and
+    ///   [`Policy::NoCancel`] (Go's rule: the first error is the group's), every one with
+    ///   [`Policy::CollectAll`];
     /// - a panic is re-raised from `poll_next` (an `Err` with
     ///   [`Builder::panics_as_errors`]), and so is a lost task (an `Err` with
     ///   [`Builder::interruptions_as_errors`]);
@@ -663,9 +664,9 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
 
 impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// Waits like [`wait`](Self::wait), then returns every task's [`Outcome`], values and
-    /// failures together: one per task spawned, in spawn order, each with its [`TaskId`]
-    /// (spawn order: `id.index()` is the position). For a batch or a health check, where one
-    /// failure should not hide the rest.
+    /// failures together: one per task spawned, in spawn order, each with its [`TaskId`] (a
+    /// spawn the spawner refused was never a task, and is not there). For a batch or a
+    /// health check, where one failure should not hide the rest.
     ///
     /// - [`Outcome::Succeeded`]: the task's value.
     /// - [`Outcome::Failed`]: its error, whether or not it was the group's first one (an

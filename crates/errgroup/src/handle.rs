@@ -162,7 +162,7 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// Unlike tokio's `spawn`, this spawns nothing until it is awaited: it is a future
     /// because it may wait for a slot. A forgotten `.await` is a `must_use` warning, and, in a
-    /// debug build, a report on stderr when the group finishes, naming where the spawn was
+    /// debug build with `std`, a report on stderr when the group finishes, naming where the spawn was
     /// made (a spawn future dropped before its first poll, in a group that was not
     /// cancelled). To spawn without waiting, call [`try_spawn`](Self::try_spawn).
     ///

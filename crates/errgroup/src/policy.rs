@@ -111,8 +111,6 @@ impl<E> Failure<E> {
         }
     }
 
-    /// The error a failure is reported as, with its task: a lost task the group does not
-    /// turn into an error is re-raised as a panic naming it; so is a panic.
     /// The outcome of the task that failed, with its index in spawn order.
     fn into_outcome<T>(self) -> (usize, Outcome<T, E>) {
         match self {
@@ -129,6 +127,8 @@ impl<E> Failure<E> {
         }
     }
 
+    /// The error a failure is reported as, with its task: a lost task the group does not
+    /// turn into an error is re-raised as a panic naming it; so is a panic.
     #[track_caller]
     fn into_task_error(self) -> TaskError<E> {
         match self {
@@ -188,6 +188,9 @@ pub(crate) struct Failures<E> {
     /// one): the ones `wait` does not report (an error after the cancellation, a second
     /// panic, a second loss), which `wait_outcomes` does. Always empty otherwise.
     rest: Lock<Vec<Failure<E>>>,
+    /// The indices of the tasks a spawner refused, for a group that keeps every outcome:
+    /// they were never tasks, and `wait_outcomes` leaves them out.
+    refused: Lock<Vec<usize>>,
     keeps_every_outcome: bool,
     /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
     /// ended with an error that the cancellation made no longer the cause. Only the
@@ -204,6 +207,7 @@ impl<E> Failures<E> {
             panic: ErrorSlot::new(),
             later: Lock::new(Vec::new()),
             rest: Lock::new(Vec::new()),
+            refused: Lock::new(Vec::new()),
             keeps_every_outcome,
             cancelled: AtomicUsize::new(0),
         }
@@ -263,6 +267,13 @@ impl<E> Failures<E> {
             other => other,
         };
         self.keep_rest(failure);
+    }
+
+    /// The spawner refused the task that had `index`, if the group keeps every outcome.
+    pub(crate) fn task_refused(&self, index: usize) {
+        if self.keeps_every_outcome {
+            self.refused.with(|refused| refused.push(index));
+        }
     }
 
     /// Keeps a failure no other waiting form reports, if the group keeps every outcome.
@@ -452,11 +463,10 @@ impl<E> Failures<E> {
         later
     }
 
-    /// Hands every failure nobody took to `report`: for a group dropped without a waiting
-    /// form having finished.
     /// Every task's outcome, in spawn order: `values` (each with its task's index) and
-    /// every failure kept, at their tasks' positions; every other task of the `started`
-    /// was dropped by the group's cancellation, for `reason`. Nothing is re-raised.
+    /// every failure kept, at their tasks' positions; every other index of the `started`
+    /// was a task dropped by the group's cancellation, for `reason`, or one its spawner
+    /// refused (left out: it never was a task). Nothing is re-raised.
     pub(crate) fn outcomes<T>(
         &self,
         values: impl Iterator<Item = (usize, T)>,
@@ -478,18 +488,23 @@ impl<E> Failures<E> {
             let (index, outcome) = failure.into_outcome();
             outcomes[index] = Some(outcome);
         }
+        let mut refused = self.refused.with(core::mem::take);
+        refused.sort_unstable();
         // A task with no outcome recorded was dropped unfinished, and not lost (a loss is
         // recorded): the group had been cancelled.
         let reason = reason.unwrap_or(CancelReason::Explicit);
         outcomes
             .into_iter()
             .enumerate()
+            .filter(|(index, _)| refused.binary_search(index).is_err())
             .map(|(index, outcome)| {
                 (TaskId::new(index), outcome.unwrap_or(Outcome::Cancelled(reason)))
             })
             .collect()
     }
 
+    /// Hands every failure nobody took to `report`: for a group dropped without a waiting
+    /// form having finished.
     pub(crate) fn report_unobserved(&mut self, report: fn(Outcome<(), E>)) {
         let first = self.first.take();
         #[cfg(feature = "std")]

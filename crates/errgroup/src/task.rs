@@ -118,7 +118,10 @@ fn dropped_while_launched<E, R: Results>(
     slot: usize,
     accepted: bool,
 ) {
-    if accepted && shared.ended_unfinished(|| task.clone()) {
+    if !accepted {
+        // Refused: never a task of the group, though it had an index.
+        shared.failures.task_refused(task.id().index());
+    } else if shared.ended_unfinished(|| task.clone()) {
         shared.trace.lost_in_spawn(&task);
     }
     shared.task_finished(slot);

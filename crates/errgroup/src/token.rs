@@ -351,9 +351,14 @@ impl Node {
         let mut node = self;
         loop {
             let reason = node.reason()?;
+            // Where the cancellation started: up the chain while each node was cancelled
+            // by its parent. A node cancelled with reason `Parent` by hand (a bridge from
+            // another system) while its parent is not cancelled ends the walk here.
             if let (CancelReason::Parent, Some(parent)) = (reason, &node.parent) {
-                node = parent;
-                continue;
+                if parent.reason().is_some() {
+                    node = parent;
+                    continue;
+                }
             }
             let cause = node.cause.with(|cause| cause.clone());
             return Some(cause.unwrap_or(Cause::new(reason)));
@@ -454,8 +459,10 @@ fn release(mut node: Arc<Node>) {
 ///
 /// The same model (clone, `cancel`, `is_cancelled`, `cancelled().await`, `child_token`,
 /// `cancelled_owned`), but runtime-agnostic and `no_std` + `alloc`, built on
-/// `event-listener`; and it records *why* it was cancelled ([`reason`]). There is no
-/// `DropGuard` or `run_until_cancelled`.
+/// `event-listener`; and it records *why* it was cancelled ([`reason`]). Its
+/// [`drop_guard`](CancelToken::drop_guard) and
+/// [`run_until_cancelled`](CancelToken::run_until_cancelled) are tokio-util's `DropGuard`
+/// and `run_until_cancelled`.
 ///
 /// # Examples
 ///
@@ -1068,6 +1075,21 @@ mod tests {
         assert_eq!(Pin::new(&mut ended).poll(&mut cx), Poll::Ready(None));
         assert!(weak.upgrade().is_none(), "zero is final");
         assert_eq!(alloc::format!("{weak:?}"), "WeakCancelToken { reason: None, in_use: false }");
+    }
+
+    #[test]
+    fn a_token_cancelled_as_parent_by_hand_has_its_own_cause() {
+        let parent = CancelToken::new();
+        let child = parent.child();
+        child.cancel_with_cause(Cause::new(CancelReason::Parent).with_message("from outside"));
+        assert!(!parent.is_cancelled());
+        let cause = child.cause().expect("cancelled, so it has a cause");
+        assert_eq!((cause.reason(), cause.message()), (CancelReason::Parent, Some("from outside")));
+        let bare = parent.child();
+        bare.cancel_with(CancelReason::Parent);
+        assert_eq!(bare.cause(), Some(Cause::new(CancelReason::Parent)));
+        let weak = bare.downgrade();
+        assert_eq!(block_on_ready(weak.ended()), Some(Cause::new(CancelReason::Parent)));
     }
 
     #[test]

@@ -87,17 +87,18 @@ fn poll_finished<E, M: Mode, R: Results>(
             M::run_tasks(driver, &handle.mode, cx);
         }
         // An open feeder keeps an uncancelled group from finishing: it may spawn more.
-        if !shared.held_open() && shared.state.close_if_idle().is_ok() {
+        let held = shared.held_open();
+        if !held && shared.state.close_if_idle().is_ok() {
             return Poll::Ready(());
         }
-        // Inline tasks are dropped by this future, so it must hear of a cancellation
-        // coming from outside (a parent token, a timeout) by itself. Spawned tasks hear of
-        // it on their own, and their last one wakes this future.
-        if !<M::Kind as TaskKind>::LISTEN
-            && !aborting
-            && !shared.cooperative
-            && shared.token.poll_cancelled(cancel_listener, cx).is_ready()
-        {
+        // This future must hear of a cancellation coming from outside (a parent token, a
+        // timeout) by itself when inline tasks are dropped by it, and when a feeder holds
+        // the group open (a cancelled group finishes, feeders or not, and with no task
+        // left nothing else would wake it). Otherwise spawned tasks hear of it on their
+        // own, and their last one wakes this future.
+        let must_listen =
+            held || (!<M::Kind as TaskKind>::LISTEN && !aborting && !shared.cooperative);
+        if must_listen && shared.token.poll_cancelled(cancel_listener, cx).is_ready() {
             continue;
         }
         return Poll::Pending;

@@ -2043,3 +2043,13 @@ fn a_task_error_chains_to_the_source_of_its_error() {
     assert_eq!(source.to_string(), "connection reset");
     assert_eq!(errors[0].to_string(), "task 0 failed: request failed");
 }
+
+/// A spawn its spawner refused was never a task: `wait_outcomes` leaves it out (its index
+/// was taken, so the next task's id skips it).
+#[test]
+fn wait_outcomes_leaves_out_a_spawn_the_spawner_refused() {
+    let group = ErrGroup::<u32, _>::builder().collect::<u32>().spawner(RefusingSpawner);
+    assert!(matches!(group.try_spawn(async { Ok(1) }), Err(Rejected::Spawner(_))));
+    assert!(!group.is_cancelled());
+    assert_eq!(block_on(group.wait_outcomes()).len(), 0);
+}
