@@ -1,7 +1,8 @@
 //! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
 //! cancelling a pending sibling, a task's value and writes reaching the waiter, and a
-//! spawn refused by a cancel in progress, and the last feeder closing against the waiter.
+//! spawn refused by a cancel in progress, the last feeder closing against the waiter, and
+//! a parent cancel ending a wait that a feeder holds open.
 //!
 //! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
 //! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
@@ -507,6 +508,28 @@ fn the_last_feeder_closing_against_the_waiter() {
         let (outcome, waiter_saw) = waiter.join().unwrap();
         assert_eq!(outcome, Ok(()));
         assert!(spawner.join().is_empty());
+        record(&SEEN, waiter_saw);
+    });
+    assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+/// A group held open by a feeder, with no task, is cancelled from outside (its parent
+/// token) while its waiter waits: the waiter always finishes, though no task is left to
+/// wake it.
+#[test]
+fn a_parent_cancel_ends_a_wait_held_open_by_a_feeder() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(3)).check(|| {
+        let spawner = LoomThreads::default();
+        let parent = errgroup::CancelToken::new();
+        let group: Group<u32, _> = ErrGroup::builder().child_of(&parent).spawner(spawner.clone());
+        let feeder = group.feeder();
+        let canceller = thread::spawn(move || assert!(parent.cancel()));
+        let waiter = thread::spawn(move || wait_and_classify(group));
+        canceller.join().unwrap();
+        let (outcome, waiter_saw) = waiter.join().unwrap();
+        assert_eq!(outcome, Ok(()));
+        drop(feeder);
         record(&SEEN, waiter_saw);
     });
     assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
