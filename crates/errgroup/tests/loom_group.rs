@@ -1,8 +1,8 @@
 //! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
-//! cancelling a pending sibling, a task's value and writes reaching the waiter, and a
-//! spawn refused by a cancel in progress, the last feeder closing against the waiter, and
-//! a parent cancel ending a wait that a feeder holds open.
+//! cancelling a pending sibling, a task's value and writes reaching the waiter, a spawn
+//! refused by a cancel in progress, the last feeder closing against the waiter, and a
+//! parent cancel ending a wait that a feeder holds open.
 //!
 //! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
 //! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
