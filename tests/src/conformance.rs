@@ -2156,6 +2156,19 @@ pub fn a_feeder_keeps_its_group_open_while_its_results_are_consumed<X: Executor>
     assert!(matches!(refused, Err(Rejected::Closed(_))), "{}", kind(&refused));
     assert_eq!(feeder.open_feeders().len(), 1, "the feeder is still open, and says so");
 
+    // The last feeder closes while the waiter waits with no task: the close wakes it.
+    let group = fail_fast::<X, Error>();
+    let feeder = group.feeder();
+    let second = feeder.clone();
+    let controller = async {
+        yield_times(3).await;
+        drop(feeder);
+        yield_times(3).await;
+        drop(second);
+    };
+    let (outcome, ()) = X::block_on(join(isolated(group.wait()), controller));
+    assert_eq!(outcome, Ok(()));
+
     // Cancelled from outside (a parent token) with no task left: the wait ends, though a
     // feeder is open and no task is there to announce the cancellation; cooperative too.
     for cooperative in [false, true] {

@@ -766,6 +766,16 @@ fn refusing_spawner_fails_the_spawn_without_corrupting_counts() {
         rejected.to_string(),
         "task refused: the spawner refused the task: the executor is shut down"
     );
+    assert_eq!(
+        std::error::Error::source(&rejected).map(ToString::to_string),
+        Some("the spawner refused the task: the executor is shut down".to_owned()),
+        "the spawner's error is the refusal's source"
+    );
+    let refused = errgroup::Refused::from(group.try_spawn(async { Ok(()) }).unwrap_err());
+    assert_eq!(
+        std::error::Error::source(&refused).map(ToString::to_string),
+        Some("the spawner refused the task: the executor is shut down".to_owned())
+    );
     assert!(rejected.into_future().is_none(), "the spawner dropped it");
     assert!(gate.dropped() && gate.polls() == 0);
     assert_eq!(group.active(), 0);
@@ -2052,4 +2062,18 @@ fn wait_outcomes_leaves_out_a_spawn_the_spawner_refused() {
     assert!(matches!(group.try_spawn(async { Ok(1) }), Err(Rejected::Spawner(_))));
     assert!(!group.is_cancelled());
     assert_eq!(block_on(group.wait_outcomes()).len(), 0);
+}
+
+/// A feeder shows where it was made, and its group.
+#[test]
+fn a_feeder_shows_where_it_was_made() {
+    let group = ErrGroup::<(), _>::inline();
+    let feeder = group.feeder();
+    let shown = format!("{feeder:?}");
+    assert!(
+        shown.starts_with(&format!("Feeder {{ made_at: Location {{ file: \"{}\"", file!())),
+        "{shown}"
+    );
+    assert!(shown.contains("group: Group { active: 0"), "{shown}");
+    assert!(format!("{group:?}").contains("open_feeders: ["), "{group:?}");
 }
