@@ -1074,6 +1074,7 @@ mod tests {
         assert!(counter.0.load(Ordering::SeqCst) >= 1, "the last drop wakes `ended`");
         assert_eq!(Pin::new(&mut ended).poll(&mut cx), Poll::Ready(None));
         assert!(weak.upgrade().is_none(), "zero is final");
+        assert_eq!(alloc::format!("{:?}", weak.ended()), "Ended { reason: None, .. }");
         assert_eq!(alloc::format!("{weak:?}"), "WeakCancelToken { reason: None, in_use: false }");
     }
 

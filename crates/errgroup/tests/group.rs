@@ -2077,3 +2077,51 @@ fn a_feeder_shows_where_it_was_made() {
     assert!(shown.contains("group: Group { active: 0"), "{shown}");
     assert!(format!("{group:?}").contains("open_feeders: ["), "{group:?}");
 }
+
+/// A timer whose sleeps have all ended (for time limits that must fire at once).
+#[derive(Clone, Copy)]
+struct Expired;
+
+impl errgroup::Timer for Expired {
+    type Instant = u64;
+    type Sleep = std::future::Ready<()>;
+
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn checked_add(&self, instant: u64, duration: std::time::Duration) -> Option<u64> {
+        instant.checked_add(duration.as_secs())
+    }
+
+    fn sleep_until(&self, _: u64) -> Self::Sleep {
+        std::future::ready(())
+    }
+}
+
+/// A time limit's error says what the limit was; its builder and its future show theirs.
+#[test]
+fn a_time_limit_says_what_it_was() {
+    let limit = std::time::Duration::from_secs(3);
+    let mut group = ErrGroup::<errgroup::Elapsed, _>::inline();
+    let builder = group.task().name("slow").time_limit_on(Expired, limit);
+    let shown = format!("{builder:?}");
+    assert!(shown.starts_with("LimitedTask { limit: 3s, task: TaskBuilder {"), "{shown}");
+    builder.try_spawn(std::future::pending()).unwrap();
+    let elapsed = block_on(group.wait()).unwrap_err();
+    assert_eq!(elapsed.limit(), limit);
+    assert_eq!(elapsed.to_string(), "the task ran past its time limit of 3s");
+
+    // A refused time-limited task comes back in its wrapper, which shows its limit.
+    let group = ErrGroup::<errgroup::Elapsed, _>::inline();
+    group.cancel();
+    let refused = group
+        .handle()
+        .task()
+        .time_limit_on(Expired, limit)
+        .try_spawn(async { Ok(()) })
+        .unwrap_err()
+        .into_future()
+        .expect("handed back");
+    assert_eq!(format!("{refused:?}"), "TimeLimit { limit: 3s, started: false, .. }");
+}
