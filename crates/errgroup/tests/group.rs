@@ -25,8 +25,8 @@ use errgroup::{
 };
 use futures_executor::block_on;
 use support::{
-    Counted, DiscardingSpawner, Gate, GateFuture, Outcome, PanickingSpawner, PanicsOnDrop,
-    PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
+    Counted, DiscardingSpawner, Dropping, Gate, GateFuture, Outcome, PanickingSpawner,
+    PanicsOnDrop, PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
 };
 
 type Group = ErrGroup<u32, Spawned<RecordingSpawner>, errgroup::Collect<u32>>;
@@ -1667,15 +1667,6 @@ fn an_abort_wakes_its_pending_task_which_then_drops_its_future() {
     assert_eq!(dropped.load(SeqCst), 1, "its future was dropped by then");
     assert!(matches!(block_on(handle), errgroup::Outcome::Cancelled(CancelReason::Aborted)));
     assert_eq!(block_on(group.wait()), Ok(()));
-}
-
-/// Counts its drop.
-struct Dropping(Arc<AtomicUsize>);
-
-impl Drop for Dropping {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
 }
 
 #[test]

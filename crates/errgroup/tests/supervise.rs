@@ -2,6 +2,8 @@
 //! `cancel_on_error`. Polled by hand, with counting wakers: no executor, no sleeps.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+mod support;
+
 use std::{
     future::{Future, pending},
     panic::{AssertUnwindSafe, catch_unwind},
@@ -10,28 +12,11 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering::SeqCst},
     },
-    task::{Context, Poll, Wake, Waker},
+    task::{Context, Poll, Waker},
 };
 
 use errgroup::{CancelReason, CancelToken};
-
-#[derive(Default)]
-struct Wakes(AtomicUsize);
-
-impl Wake for Wakes {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-/// Counts how often it was dropped.
-struct DropCount(Arc<AtomicUsize>);
-
-impl Drop for DropCount {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
+use support::{Counted, Dropping};
 
 #[test]
 fn a_drop_guard_cancels_when_dropped_or_unwound_through_and_not_once_disarmed() {
@@ -59,16 +44,15 @@ fn a_drop_guard_cancels_when_dropped_or_unwound_through_and_not_once_disarmed() 
 
 #[test]
 fn run_until_cancelled_returns_the_output_or_none_and_drops_the_future() {
-    let wakes = Arc::new(Wakes::default());
-    let waker = Waker::from(wakes.clone());
-    let mut cx = Context::from_waker(&waker);
+    let counted = Counted::new();
+    let mut cx = Context::from_waker(&counted.waker);
     let token = CancelToken::new();
 
     let mut done = pin!(token.run_until_cancelled(async { 7 }));
     assert_eq!(done.as_mut().poll(&mut cx), Poll::Ready(Some(7)));
 
     let dropped = Arc::new(AtomicUsize::new(0));
-    let holder = DropCount(dropped.clone());
+    let holder = Dropping(dropped.clone());
     let stuck = async move {
         let _holder = holder;
         pending::<u8>().await
@@ -76,7 +60,7 @@ fn run_until_cancelled_returns_the_output_or_none_and_drops_the_future() {
     let mut running = Box::pin(token.run_until_cancelled(stuck));
     assert!(running.as_mut().poll(&mut cx).is_pending());
     token.cancel();
-    assert!(wakes.0.load(SeqCst) >= 1, "the cancellation wakes it");
+    assert!(counted.wakes() >= 1, "the cancellation wakes it");
     assert_eq!(running.as_mut().poll(&mut cx), Poll::Ready(None));
     drop(running);
     assert_eq!(dropped.load(SeqCst), 1);

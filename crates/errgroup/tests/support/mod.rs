@@ -50,6 +50,15 @@ impl Counted {
     }
 }
 
+/// Counts its drop.
+pub struct Dropping(pub Arc<AtomicUsize>);
+
+impl Drop for Dropping {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
 pub type BoxTask = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// Each spawned task with the waker it is polled with; `None` once done or dropped.
