@@ -23,6 +23,17 @@ fn from_tokio_cause() -> Cause {
     Cause::new(CancelReason::Parent).with_message("a tokio-util CancellationToken was cancelled")
 }
 
+/// Runs `wanted` and `other` together: `Some` with `wanted`'s output if it finishes first
+/// (both polled in the same round count as `wanted` first), `None` if `other` does.
+async fn first_of<W: Future, O: Future>(wanted: W, other: O) -> Option<W::Output> {
+    let (mut wanted, mut other) = (pin!(wanted), pin!(other));
+    poll_fn(|cx| match wanted.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(Some(output)),
+        Poll::Pending => other.as_mut().poll(cx).map(|_| None),
+    })
+    .await
+}
+
 /// Turns a tokio-util [`CancellationToken`] into errgroup's [`CancelToken`].
 ///
 /// # Examples
@@ -77,17 +88,8 @@ impl CancellationTokenExt for CancellationToken {
         }
         let (source, weak) = (self.clone(), token.downgrade());
         tokio::spawn(async move {
-            let mut cancelled = pin!(source.cancelled());
-            let mut ended = pin!(weak.ended());
-            let source_fired = poll_fn(|cx| {
-                if cancelled.as_mut().poll(cx).is_ready() {
-                    Poll::Ready(true)
-                } else {
-                    ended.as_mut().poll(cx).map(|_| false)
-                }
-            })
-            .await;
-            if source_fired {
+            // The token fed ended first (cancelled, or out of use): nothing to do.
+            if first_of(source.cancelled(), weak.ended()).await.is_some() {
                 if let Some(token) = weak.upgrade() {
                     token.cancel_with_cause(from_tokio_cause());
                 }
@@ -143,19 +145,12 @@ impl CancelTokenExt for CancelToken {
             token.cancel();
             return token;
         }
-        let (target, weak) = (token.clone(), self.downgrade());
+        let (target, ended) = (token.clone(), self.downgrade().ended());
         tokio::spawn(async move {
-            let mut ended = pin!(weak.ended());
-            let mut target_cancelled = pin!(target.cancelled());
-            let source_cancelled = poll_fn(|cx| {
-                if target_cancelled.as_mut().poll(cx).is_ready() {
-                    Poll::Ready(false)
-                } else {
-                    ended.as_mut().poll(cx).map(|cause| cause.is_some())
-                }
-            })
-            .await;
-            if source_cancelled {
+            // `Some(Some(cause))`: the source was cancelled before the target was. `None`
+            // (the target cancelled by someone else) and `Some(None)` (the source out of
+            // use): nothing to do.
+            if let Some(Some(_)) = first_of(ended, target.cancelled()).await {
                 target.cancel();
             }
         });

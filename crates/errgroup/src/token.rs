@@ -365,6 +365,31 @@ impl Node {
         }
     }
 
+    /// Polls for `ready` on this node's event, reusing `listener` across polls: `ready` is
+    /// checked, the listener registered lazily and `ready` checked again (so no wake-up is
+    /// lost; see the module invariants), then the listener polled with `cx`. A fired
+    /// listener is dropped (`None`) and `ready` checked again.
+    fn poll_until<T>(
+        &self,
+        listener: &mut Option<EventListener>,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut() -> Option<T>,
+    ) -> Poll<T> {
+        loop {
+            if let Some(output) = ready() {
+                *listener = None;
+                return Poll::Ready(output);
+            }
+            match listener {
+                None => *listener = Some(self.event.listen()),
+                Some(l) => match Pin::new(l).poll(cx) {
+                    Poll::Ready(()) => *listener = None,
+                    Poll::Pending => return Poll::Pending,
+                },
+            }
+        }
+    }
+
     /// Moves every registered child into `work`, and takes them off `refs`.
     ///
     /// `refs` cannot reach zero here, or if it does nothing is owed: the node being
@@ -770,20 +795,7 @@ impl CancelToken {
         listener: &mut Option<EventListener>,
         cx: &mut Context<'_>,
     ) -> Poll<()> {
-        loop {
-            if self.is_cancelled() {
-                *listener = None;
-                return Poll::Ready(());
-            }
-            match listener {
-                // Registered: loop to re-check the state (see the module invariants).
-                None => *listener = Some(self.node.event.listen()),
-                Some(l) => match Pin::new(l).poll(cx) {
-                    Poll::Ready(()) => *listener = None,
-                    Poll::Pending => return Poll::Pending,
-                },
-            }
-        }
+        self.node.poll_until(listener, cx, || self.is_cancelled().then_some(()))
     }
 
     /// How many children the registry holds (tests only).
@@ -929,24 +941,15 @@ impl Future for Ended {
     type Output = Option<Cause>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Cause>> {
-        let this = self.get_mut();
-        loop {
-            if this.node.reason().is_some() {
-                return Poll::Ready(this.node.cause());
+        let Self { node, listener } = self.get_mut();
+        node.poll_until(listener, cx, || {
+            if node.reason().is_some() {
+                return Some(node.cause());
             }
             // SeqCst: read after registering the listener, as the state is (see the module
             // invariants); the last handle's drop notifies after its decrement.
-            if this.node.refs.load(Ordering::SeqCst) == 0 {
-                return Poll::Ready(None);
-            }
-            match &mut this.listener {
-                None => this.listener = Some(this.node.event.listen()),
-                Some(listener) => match Pin::new(listener).poll(cx) {
-                    Poll::Ready(()) => this.listener = None,
-                    Poll::Pending => return Poll::Pending,
-                },
-            }
-        }
+            (node.refs.load(Ordering::SeqCst) == 0).then_some(None)
+        })
     }
 }
 

@@ -27,6 +27,7 @@ use futures_executor::block_on;
 use support::{
     Counted, DiscardingSpawner, Dropping, Gate, GateFuture, Outcome, PanickingSpawner,
     PanicsOnDrop, PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
+    yield_now,
 };
 
 type Group = ErrGroup<u32, Spawned<RecordingSpawner>, errgroup::Collect<u32>>;
@@ -1208,21 +1209,6 @@ fn check_case(kinds: [Outcome; 3], order: [usize; 3], cancel_at: usize) {
         }
         (expected, _) => panic!("{case}: expected {expected:?}"),
     }
-}
-
-/// A future that is pending once, waking itself: lets other inline tasks run.
-async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-    .await;
 }
 
 /// Turns a gate's `Result<u32, u32>` into a discard-mode task's `Result<(), u32>`.

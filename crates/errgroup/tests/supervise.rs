@@ -16,7 +16,7 @@ use std::{
 };
 
 use errgroup::{CancelReason, CancelToken};
-use support::{Counted, Dropping};
+use support::{Counted, Dropping, yield_now};
 
 #[test]
 fn a_drop_guard_cancels_when_dropped_or_unwound_through_and_not_once_disarmed() {
@@ -86,17 +86,7 @@ fn cancel_on_error_cancels_on_an_error_or_a_panic_and_passes_them_on() {
     assert!(!token.is_cancelled(), "a success cancels nothing");
 
     let mut pending_then_failing = Box::pin(token.cancel_on_error(async {
-        let mut yielded = false;
-        std::future::poll_fn(|cx| {
-            if yielded {
-                Poll::Ready(())
-            } else {
-                yielded = true;
-                cx.waker().wake_by_ref();
-                Poll::Pending
-            }
-        })
-        .await;
+        yield_now().await;
         Err::<u8, _>("disk full")
     }));
     assert!(pending_then_failing.as_mut().poll(&mut cx).is_pending());

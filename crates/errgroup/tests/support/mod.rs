@@ -50,6 +50,21 @@ impl Counted {
     }
 }
 
+/// A future that is pending once, waking itself: lets other tasks run.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
 /// Counts its drop.
 pub struct Dropping(pub Arc<AtomicUsize>);
 
