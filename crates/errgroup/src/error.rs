@@ -349,16 +349,19 @@ impl<F> core::error::Error for Rejected<F> {
 ///     group.await
 /// }
 ///
-/// # #[derive(Clone)]
-/// # struct Pool(futures_executor::ThreadPool);
-/// # impl errgroup::Spawn for Pool {
+/// # use std::{sync::{Arc, Mutex}, thread::JoinHandle};
+/// # /// A thread per task, joined at the end (so that no thread outlives the test).
+/// # #[derive(Clone, Default)]
+/// # struct Threads(Arc<Mutex<Vec<JoinHandle<()>>>>);
+/// # impl errgroup::Spawn for Threads {
 /// #     fn spawn<F>(&self, task: F) -> Result<(), errgroup::SpawnError>
 /// #     where F: Future<Output = ()> + Send + 'static {
-/// #         self.0.spawn_ok(task);
+/// #         let thread = std::thread::spawn(move || futures_executor::block_on(task));
+/// #         self.0.lock().unwrap().push(thread);
 /// #         Ok(())
 /// #     }
 /// # }
-/// async fn counted(spawner: Pool) -> anyhow::Result<()> {
+/// async fn counted(spawner: Threads) -> anyhow::Result<()> {
 ///     let group = ErrGroup::new(spawner);
 ///     // `Send`, not `Sync`: the `Cell` lives across an `.await`.
 ///     group.spawn(async {
@@ -370,10 +373,12 @@ impl<F> core::error::Error for Rejected<F> {
 ///     group.await
 /// }
 ///
+/// # let threads = Threads::default();
 /// # futures_executor::block_on(async {
 /// assert_eq!(sizes("client", &["a", "bb"]).await.unwrap(), [7, 8]);
-/// counted(Pool(futures_executor::ThreadPool::new().unwrap())).await.unwrap();
+/// counted(threads.clone()).await.unwrap();
 /// # });
+/// # for thread in threads.0.lock().unwrap().drain(..) { thread.join().unwrap(); }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
