@@ -22,6 +22,7 @@ use crate::{
     pending::{GroupDump, Pending},
     results::{Discard, Results},
     shared::Shared,
+    shield::{Controlled, IntoControlled, Shield},
     sync::Arc,
     task_handle::{self, Handled, TaskHandle, Unlaunched},
     token::{CancelReason, CancelToken, Cause},
@@ -688,6 +689,47 @@ impl<G, L: Label> TaskBuilder<G, L> {
     #[cfg(feature = "std")]
     pub(crate) const fn group(&self) -> &G {
         &self.group
+    }
+}
+
+impl<G, L: IntoControlled> TaskBuilder<G, L> {
+    /// Makes the task **signalled rather than dropped** when its group is cancelled, as
+    /// every task of a [`cooperative`](crate::Builder::cooperative) group is: it runs on
+    /// and is expected to watch the group's token ([`ErrGroup::token`](crate::ErrGroup::token))
+    /// and return. Its siblings are dropped as usual. The end of a
+    /// [`shutdown`](crate::ErrGroup::shutdown)'s grace period, and a waiting form's
+    /// deadline, drop it all the same. Name the task first, if it has a name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Outcome};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::builder().collect().inline();
+    /// let token = group.token().clone();
+    /// group.task().name("flusher").cooperative().try_spawn(async move {
+    ///     token.cancelled().await; // told, not dropped
+    ///     Ok("flushed")
+    /// }).unwrap();
+    /// group.try_spawn(async { Err("boom") }).unwrap();
+    /// let outcomes = group.wait_outcomes().await;
+    /// assert!(matches!(outcomes[0].1, Outcome::Succeeded("flushed")));
+    /// # });
+    /// ```
+    pub fn cooperative(self) -> TaskBuilder<G, Controlled<L::Base>> {
+        TaskBuilder { group: self.group, label: self.label.into_controlled().cooperative() }
+    }
+
+    /// Attaches `shield` to the task: while the task runs a section through
+    /// [`shield.protect`](Shield::protect), a cancellation of the group does not drop it.
+    /// See [`Shield`] for what bounds a section. Name the task first, if it has a name.
+    ///
+    /// # Examples
+    ///
+    /// See [`Shield`].
+    pub fn shield(self, shield: &Shield) -> TaskBuilder<G, Controlled<L::Base>> {
+        TaskBuilder { group: self.group, label: self.label.into_controlled().shield(shield) }
     }
 }
 

@@ -279,6 +279,18 @@ pub trait Label: Clone + Send + Sync + 'static {
     fn info(&self, id: TaskId) -> TaskInfo {
         TaskInfo::new(id, self.name())
     }
+
+    /// Whether a task with this label may be spared by a cancellation (it is signalled,
+    /// or it has a shield): known by type, so that other tasks pay nothing.
+    const SPARABLE: bool = false;
+
+    /// Asked of a task that its group's cancellation would drop: whether to spare it for
+    /// now (it is signalled, or inside a shielded section, which then wakes it when the
+    /// section ends).
+    #[inline]
+    fn spared(&self) -> bool {
+        false
+    }
 }
 
 impl Label for () {

@@ -219,6 +219,7 @@ pub use errgroup_core as raw;
 //   id           `TaskId`, `TaskName`, `TaskInfo`: which task
 //   token        `CancelToken`, `CancelReason`: cancellation, with a reason and children
 //   supervise    `CancelToken`'s drop guard, `run_until_cancelled`, `cancel_on_error`
+//   shield       `Shield`, and what a task asks of a cancellation (signalled, shielded)
 //   error        `Rejected`, `Refused`, `LimitError`, `SpawnError`: why a task or a limit was refused
 //   trace        the `tracing` feature: a span per task, events (no-ops without it)
 //   results      `Results`: `Discard`, `Collect`, `FirstOk`, and where values are kept
@@ -240,6 +241,7 @@ pub use errgroup_core as raw;
 //   wait         the group's `Owner`, and every waiting form (`Wait`, `WaitUntil`, ...)
 //   group        `ErrGroup`, `Builder`
 //   timeout      `wait_timeout`, `wait_deadline` over a `Timer`, for every group
+//   shutdown     `shutdown`: a graceful stop over a `Timer`, and its `ShutdownReport`
 //   time_limit   a task's own time limit (`TaskBuilder::time_limit`), `Elapsed`
 //   blocking     `spawn_blocking` over a `BlockingPool`, for every group (`std`)
 //   wait_group   `WaitGroup` (stands alone)
@@ -260,6 +262,8 @@ mod policy;
 mod results;
 mod rt;
 mod shared;
+mod shield;
+mod shutdown;
 mod spawn;
 mod supervise;
 mod sync;
@@ -288,6 +292,8 @@ pub use results::{Collect, Discard, FirstOk, Results};
 #[cfg(feature = "std")]
 pub use rt::BlockingPool;
 pub use rt::Timer;
+pub use shield::Shield;
+pub use shutdown::{ShutdownReport, TaskReport};
 pub use spawn::{LocalSpawn, Spawn};
 pub use supervise::CancelOnDrop;
 pub use task_handle::{AbortHandle, TaskHandle};
@@ -301,6 +307,8 @@ pub mod future {
     pub use crate::blocking::Blocking;
     pub use crate::handle::{Spawning, SpawningHandle};
     pub use crate::keyed::WithKey;
+    pub use crate::shield::Protected;
+    pub use crate::shutdown::{Now, Shutdown};
     pub use crate::supervise::{CancelOnError, RunUntilCancelled};
     pub use crate::task_handle::Handled;
     pub use crate::time_limit::TimeLimit;

@@ -63,8 +63,12 @@ pub trait Mode: sealed::Sealed + Clone {
     /// Polls the tasks that run inside the group's own futures (inline mode only).
     fn run_tasks(_driver: &mut Self::Driver, _mode: &Self, _cx: &mut Context<'_>) {}
     #[doc(hidden)]
-    /// Drops every task driven here (inline mode, on cancellation).
+    /// Drops every task driven here (inline mode, at the end of a grace period).
     fn drop_tasks(_driver: &mut Self::Driver, _mode: &Self) {}
+    #[doc(hidden)]
+    /// Polls every task driven here once, at its next run (inline mode, on cancellation:
+    /// the tasks the cancellation drops abort).
+    fn wake_tasks(_driver: &mut Self::Driver, _mode: &Self) {}
     #[doc(hidden)]
     /// The group is gone: drops every task driven here, and any spawned from now on.
     fn close(_driver: &mut Self::Driver, _mode: &Self) {}
@@ -331,6 +335,10 @@ impl<'a> Mode for Inline<'a> {
 
     fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
         driver.drop_all(&mode.incoming, false);
+    }
+
+    fn wake_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
+        driver.poll_all(&mode.incoming);
     }
 
     fn close(driver: &mut InlineDriver<'a>, mode: &Self) {

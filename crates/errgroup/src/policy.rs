@@ -57,6 +57,28 @@ pub enum Policy {
     CollectAll,
     /// The first error is kept and nothing is cancelled: Go's plain `errgroup.Group`.
     NoCancel,
+    /// The first error or panic is the group's, as with `FailFast`, but it starts a
+    /// **graceful stop** instead of dropping the other tasks: the group's token is
+    /// cancelled (with the failure as its cause), so they are told to stop, and no new
+    /// task starts, but none is dropped. A [`shutdown_when`](crate::ErrGroup::shutdown_when)
+    /// wait starts its grace period then, and drops the tasks still running at its end;
+    /// any other waiting form waits for them to stop by themselves.
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Outcome, Policy};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::FailGracefully).collect().inline();
+    /// let token = group.token().clone();
+    /// group.try_spawn(async move {
+    ///     token.cancelled().await; // told, and finishes its work
+    ///     Ok("flushed")
+    /// }).unwrap();
+    /// group.try_spawn(async { Err("boom") }).unwrap();
+    /// let outcomes = futures_executor::block_on(group.wait_outcomes());
+    /// assert!(matches!(outcomes[0].1, Outcome::Succeeded("flushed")));
+    /// assert!(matches!(outcomes[1].1, Outcome::Failed("boom")));
+    /// ```
+    FailGracefully,
 }
 
 /// A panic's payload.
@@ -223,7 +245,7 @@ impl<E> Failures<E> {
     pub(crate) fn record(&self, failure: Failure<E>, cancelled: bool) -> Option<Cause> {
         let reason = failure.cancel_reason();
         match self.rules.policy {
-            Policy::FailFast | Policy::NoCancel => {
+            Policy::FailFast | Policy::FailGracefully | Policy::NoCancel => {
                 if reason == CancelReason::Error && cancelled {
                     // The group was cancelled before this error: it is a consequence, not
                     // the cause, and is not reported; the task counts as cancelled. A
@@ -234,7 +256,7 @@ impl<E> Failures<E> {
                     return None;
                 }
                 // Taken before the failure is converted: its cause is what it was.
-                let cause = (self.rules.policy == Policy::FailFast && !cancelled)
+                let cause = (self.rules.policy != Policy::NoCancel && !cancelled)
                     .then(|| failure.cause(self.rules.describe));
                 match self.first.try_set(self.convert(failure)) {
                     Ok(()) => return cause,

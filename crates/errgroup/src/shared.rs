@@ -49,12 +49,12 @@ use crate::{
     id::{TaskId, TaskInfo, TaskName},
     outcome::{Lost, Outcome, TaskError},
     pending::{GroupInfo, Pending},
-    policy::{Failure, Failures, Rules},
+    policy::{Failure, Failures, Policy, Rules},
     results::Results,
-    sync::{AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
+    sync::{AllocArc, AtomicBool, AtomicUsize, AtomicWaker, Lock, Ordering},
     token::{CancelReason, CancelToken, Cause},
     trace::GroupTrace,
-    wakers::{Relay, TaskWakers},
+    wakers::{GRACE, RUNNING, Relay, TaskWakers},
 };
 
 /// How a group was configured; fixed at construction.
@@ -122,6 +122,11 @@ pub struct Shared<E, R: Results> {
     /// (debug builds only: see [`report_unawaited`](Self::report_unawaited)).
     #[cfg(debug_assertions)]
     unawaited: Lock<(usize, Option<&'static core::panic::Location<'static>>)>,
+    /// Set when a shutdown begins ([`begin_shutdown`](Self::begin_shutdown)): from then on
+    /// each task that ends records itself in `stopped`, with its name.
+    stopping: AtomicBool,
+    /// The tasks that ended during a shutdown: they were in flight when it began.
+    stopped: Lock<Vec<TaskInfo>>,
 }
 
 impl<E, R: Results> Shared<E, R> {
@@ -132,6 +137,9 @@ impl<E, R: Results> Shared<E, R> {
         let info = (config.name.is_some() || config.track_pending || parent.is_some())
             .then(|| GroupInfo::new(config.name, config.track_pending, &token, parent.is_some()));
         let wakers = AllocArc::new(TaskWakers::default());
+        if config.cooperative {
+            wakers.note_spared();
+        }
         let relay = Waker::from(AllocArc::new(Relay(wakers.clone())));
         let mut relay_listener = None;
         if token.poll_cancelled(&mut relay_listener, &mut Context::from_waker(&relay)).is_ready() {
@@ -155,7 +163,77 @@ impl<E, R: Results> Shared<E, R> {
             feeder_sites: Lock::new(Vec::new()),
             #[cfg(debug_assertions)]
             unawaited: Lock::new((0, None)),
+            stopping: AtomicBool::new(false),
+            stopped: Lock::new(Vec::new()),
         }
+    }
+
+    /// Whether a task that the group's cancellation would drop is dropped now: always
+    /// once the grace period is over, never during it, and otherwise unless the group is
+    /// cooperative or the task is `spared` (signalled, or inside a shielded section).
+    /// Asked only once the group is cancelled.
+    #[cold]
+    pub(crate) fn aborts(&self, spared: impl FnOnce() -> bool) -> bool {
+        match self.wakers.phase() {
+            RUNNING => !self.cooperative && !spared(),
+            GRACE => false,
+            _ => true,
+        }
+    }
+
+    /// Starts a graceful stop: cancels the token for `reason` with the tasks left running
+    /// (they are signalled, not dropped), until [`Shared::abort`]. Each task that ends from
+    /// now on records itself (see [`stopped`](Self::stopped)). Returns
+    /// `false` if the group was already cancelled without grace (its tasks are being
+    /// dropped).
+    pub(crate) fn begin_shutdown(&self, reason: CancelReason) -> bool {
+        let graceful = self.begin_grace();
+        self.cancel(reason);
+        graceful
+    }
+
+    /// Enters the grace period, before the token is cancelled: from now on each task that
+    /// ends records itself as in flight.
+    fn begin_grace(&self) -> bool {
+        // Relaxed: a task ending as the shutdown begins may go either way; the waiter reads
+        // the list only once the group is idle.
+        self.stopping.store(true, Ordering::Relaxed);
+        self.wakers.begin_grace()
+    }
+
+    /// Whether the group is in a graceful stop: its tasks told, none dropped yet.
+    pub(crate) fn in_grace(&self) -> bool {
+        self.wakers.phase() == GRACE
+    }
+
+    /// The grace period is over (or a waiting form's deadline passed): every task left is
+    /// dropped now, whatever its mode or shield, and no task starts any more.
+    pub(crate) fn abort(&self, reason: CancelReason) {
+        self.cancel(reason);
+        self.wakers.abort();
+        // An inline group's driver drops its tasks when it runs next.
+        self.waiter.wake();
+    }
+
+    /// A task is ending: during a shutdown, records it (with its name) as in flight.
+    #[inline]
+    pub(crate) fn task_ending(&self, task: impl FnOnce() -> TaskInfo) {
+        // Relaxed: see `begin_shutdown`.
+        if self.stopping.load(Ordering::Relaxed) {
+            self.record_stopped(task());
+        }
+    }
+
+    #[cold]
+    fn record_stopped(&self, task: TaskInfo) {
+        self.stopped.with(|stopped| stopped.push(task));
+    }
+
+    /// The tasks that ended during the shutdown, in spawn order.
+    pub(crate) fn stopped(&self) -> Vec<TaskInfo> {
+        let mut stopped = self.stopped.with(core::mem::take);
+        stopped.sort_unstable_by_key(|task| task.id().index());
+        stopped
     }
 
     /// A feeder made at `site` is open.
@@ -308,6 +386,9 @@ impl<E, R: Results> Shared<E, R> {
     /// cancels it), and wakes the waiter, which may be streaming outcomes as they arrive.
     pub(crate) fn fail(&self, failure: Failure<E>) {
         if let Some(cause) = self.failures.record(failure, self.is_cancelled()) {
+            if self.failures.policy() == Policy::FailGracefully {
+                self.begin_grace();
+            }
             self.cancel_for(Ok(cause));
         }
         self.waiter.wake();

@@ -50,6 +50,9 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
 ) -> Result<Task<F, E, R, K, L>, Rejected<F>> {
     match shared.try_start() {
         Ok(index) => {
+            if L::SPARABLE {
+                shared.wakers.note_spared();
+            }
             if let Some(pending) = shared.pending() {
                 pending.started(index, label.name());
             }
@@ -129,7 +132,7 @@ fn dropped_while_launched<E, R: Results>(
 
 /// Counts its task out of the group when dropped, whatever way the task ends, and gives
 /// back its wake-up slot.
-struct TaskGuard<E, R: Results, L> {
+struct TaskGuard<E, R: Results, L: Label> {
     shared: Arc<Shared<E, R>>,
     /// The task's id.
     index: usize,
@@ -153,8 +156,9 @@ impl<E, R: Results, L: Label> TaskGuard<E, R, L> {
 /// which knows whether the spawner refused it (see [`launching`]).
 const HANDED_BACK: usize = usize::MAX - 1;
 
-impl<E, R: Results, L> Drop for TaskGuard<E, R, L> {
+impl<E, R: Results, L: Label> Drop for TaskGuard<E, R, L> {
     fn drop(&mut self) {
+        self.shared.task_ending(|| self.info());
         if let Some(pending) = self.shared.pending() {
             pending.ended(self.index);
         }
@@ -269,12 +273,9 @@ where
         let Some(live) = this.live.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
-        if !shared.cooperative && shared.is_cancelled() {
+        if shared.is_cancelled() && shared.aborts(|| guard.label.spared()) {
             // Aborted: never polled again. A panic in its drop is its outcome instead.
-            if !drop_future(this.live, guard) {
-                shared.task_cancelled(|| guard.info());
-                guard.span.cancelled(shared.token.reason());
-            }
+            abort(this.live, guard);
             return Poll::Ready(());
         }
         let live = live.project();
@@ -296,17 +297,19 @@ where
                 shared.fail(Failure::Error(TaskError::new(Some(guard.info()), error)));
             }
             Ok(Poll::Pending) => {
-                if K::LISTEN && !shared.cooperative && !live.waker.will_wake(cx.waker()) {
-                    // Record where to wake this task on cancellation. Refused: the group
-                    // was cancelled meanwhile, so abort now instead of waiting.
-                    if shared.wakers.register(&mut guard.slot, cx.waker()).is_err() {
-                        if !drop_future(this.live, guard) {
-                            shared.task_cancelled(|| guard.info());
-                            guard.span.cancelled(shared.token.reason());
-                        }
+                if K::LISTEN && !live.waker.will_wake(cx.waker()) {
+                    // Record where to wake this task on cancellation. Refused (the registry
+                    // was drained for good), or registered after a cancellation that woke
+                    // the others: abort now instead of waiting, unless the task is spared.
+                    let registered = shared.wakers.register(&mut guard.slot, cx.waker());
+                    // (A drained registry means a cancelled group.)
+                    if shared.is_cancelled() && shared.aborts(|| guard.label.spared()) {
+                        abort(this.live, guard);
                         return Poll::Ready(());
                     }
-                    live.waker.clone_from(cx.waker());
+                    if registered.is_ok() {
+                        live.waker.clone_from(cx.waker());
+                    }
                 }
                 return Poll::Pending;
             }
@@ -319,6 +322,16 @@ where
         // Its outcome is recorded; a panic in its drop is recorded besides (never lost).
         let _ = drop_future(this.live, guard);
         Poll::Ready(())
+    }
+}
+
+/// Drops an aborted task's future and records it as cancelled (or as panicked, if its
+/// drop panicked).
+#[cold]
+fn abort<F, E, R: Results, L: Label>(future: Pin<&mut Option<F>>, guard: &TaskGuard<E, R, L>) {
+    if !drop_future(future, guard) {
+        guard.shared.task_cancelled(|| guard.info());
+        guard.span.cancelled(guard.shared.token.reason());
     }
 }
 

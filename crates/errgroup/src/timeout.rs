@@ -49,7 +49,7 @@ pin_project! {
 
 impl<S> Deadline<S> {
     /// The sleep of `timer` until `duration` from now, fixed now.
-    fn after<T: Timer<Sleep = S>>(timer: &T, duration: Duration) -> Self {
+    pub(crate) fn after<T: Timer<Sleep = S>>(timer: &T, duration: Duration) -> Self {
         let deadline = timer.checked_add(timer.now(), duration);
         Self { sleep: deadline.map(|deadline| timer.sleep_until(deadline)) }
     }

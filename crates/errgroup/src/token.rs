@@ -74,6 +74,10 @@ pub enum CancelReason {
     /// [`Outcome::Cancelled`](crate::Outcome::Cancelled). A group never cancels itself for
     /// it.
     Aborted,
+    /// The owning group is shutting down gracefully
+    /// ([`ErrGroup::shutdown`](crate::ErrGroup::shutdown)): its tasks were told to stop,
+    /// and a task still running when the grace period ended was dropped for it.
+    Shutdown,
 }
 
 impl CancelReason {
@@ -89,6 +93,7 @@ impl CancelReason {
             Self::Won => 7,
             Self::Dropped => 8,
             Self::Aborted => 9,
+            Self::Shutdown => 10,
         }
     }
 
@@ -103,6 +108,7 @@ impl CancelReason {
             7 => Some(Self::Won),
             8 => Some(Self::Dropped),
             9 => Some(Self::Aborted),
+            10 => Some(Self::Shutdown),
             _ => None,
         }
     }
@@ -120,6 +126,7 @@ impl fmt::Display for CancelReason {
             Self::Won => "a task won the race",
             Self::Dropped => "the group was dropped without being waited for",
             Self::Aborted => "the task was aborted through its handle",
+            Self::Shutdown => "the group is shutting down",
         })
     }
 }

@@ -64,6 +64,26 @@ mod on {
                 "errgroup: the group timed out; its running tasks are cancelled"
             );
         }
+
+        /// A graceful shutdown began with `running` tasks: they are told to stop.
+        pub(crate) fn shutting_down(&self, running: usize) {
+            tracing::info!(
+                group = self.id,
+                group.name = self.name.as_deref(),
+                running,
+                "errgroup: the group is shutting down; its running tasks are told to stop"
+            );
+        }
+
+        /// A graceful shutdown's grace period ended with `running` tasks unfinished.
+        pub(crate) fn grace_expired(&self, running: usize) {
+            tracing::warn!(
+                group = self.id,
+                group.name = self.name.as_deref(),
+                running,
+                "errgroup: the grace period is over; the tasks still running are dropped"
+            );
+        }
     }
 
     /// A task's span.
@@ -133,6 +153,12 @@ mod off {
 
         #[inline(always)]
         pub(crate) const fn timed_out(&self, _: usize) {}
+
+        #[inline(always)]
+        pub(crate) const fn shutting_down(&self, _: usize) {}
+
+        #[inline(always)]
+        pub(crate) const fn grace_expired(&self, _: usize) {}
     }
 
     /// Zero-sized: a task without the feature carries no span.

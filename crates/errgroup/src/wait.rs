@@ -28,6 +28,7 @@ use crate::{
     shared::Shared,
     task::TaskKind,
     token::CancelReason,
+    wakers::ABORT,
 };
 
 /// What a group owns itself, apart from what it shares: its handle, and its mode's
@@ -36,14 +37,17 @@ use crate::{
 pub(crate) struct Owner<E, M: Mode, R: Results> {
     pub(crate) handle: GroupHandle<E, M, R>,
     driver: M::Driver,
+    /// Whether the driver has polled each of its tasks once since the group was cancelled,
+    /// so that the tasks the cancellation drops abort (inline mode).
+    swept: bool,
 }
 
 impl<E, M: Mode, R: Results> Owner<E, M, R> {
     pub(crate) fn new(handle: GroupHandle<E, M, R>) -> Self {
-        Self { handle, driver: M::Driver::default() }
+        Self { handle, driver: M::Driver::default(), swept: false }
     }
 
-    fn shared(&self) -> &Shared<E, R> {
+    pub(crate) fn shared(&self) -> &Shared<E, R> {
         &self.handle.shared
     }
 }
@@ -56,6 +60,10 @@ impl<E, M: Mode, R: Results> Drop for Owner<E, M, R> {
             // the ones it runs itself (inline) are dropped now, cooperative or not, queued
             // ones included; tasks spawned through a handle from now on are dropped too.
             shared.cancel(CancelReason::Dropped);
+            if shared.in_grace() {
+                // A graceful stop nobody waits for any more: its grace is over.
+                shared.abort(CancelReason::Dropped);
+            }
             M::close(&mut self.driver, &self.handle.mode);
         }
     }
@@ -74,16 +82,24 @@ fn poll_finished<E, M: Mode, R: Results>(
     cancel_listener: &mut Option<EventListener>,
     cx: &mut Context<'_>,
 ) -> Poll<()> {
-    let Owner { handle, driver } = group;
+    let Owner { handle, driver, swept } = group;
     let shared = &*handle.shared;
     // Register first: any task finishing, any task spawned through a handle and any
     // cancellation after this point wakes this waker.
     M::register_waiter(&shared.waiter, &handle.mode, cx.waker());
     loop {
-        let aborting = !shared.cooperative && shared.is_cancelled();
-        if aborting {
+        let cancelled = shared.is_cancelled();
+        if cancelled && shared.wakers.phase() == ABORT {
+            // A grace period is over: every task goes, spared or not.
             M::drop_tasks(driver, &handle.mode);
         } else {
+            if cancelled && !*swept {
+                // Each task hears of the cancellation once: the ones it drops abort, the
+                // spared ones (signalled, shielded, or all of them during a grace
+                // period) run on.
+                *swept = true;
+                M::wake_tasks(driver, &handle.mode);
+            }
             M::run_tasks(driver, &handle.mode, cx);
         }
         // An open feeder keeps an uncancelled group from finishing: it may spawn more.
@@ -97,7 +113,7 @@ fn poll_finished<E, M: Mode, R: Results>(
         // left nothing else would wake it). Otherwise spawned tasks hear of it on their
         // own, and their last one wakes this future.
         let must_listen =
-            held || (!<M::Kind as TaskKind>::LISTEN && !aborting && !shared.cooperative);
+            held || (!<M::Kind as TaskKind>::LISTEN && !cancelled && !shared.cooperative);
         if must_listen && shared.token.poll_cancelled(cancel_listener, cx).is_ready() {
             continue;
         }
@@ -107,18 +123,18 @@ fn poll_finished<E, M: Mode, R: Results>(
 
 /// Drives a group to its end and hands it back, finished: the part every waiting form
 /// shares.
-struct Waiting<E, M: Mode, R: Results> {
+pub(crate) struct Waiting<E, M: Mode, R: Results> {
     group: Option<Owner<E, M, R>>,
     cancel_listener: Option<EventListener>,
 }
 
 impl<E, M: Mode, R: Results> Waiting<E, M, R> {
-    fn new(group: Owner<E, M, R>) -> Self {
+    pub(crate) fn new(group: Owner<E, M, R>) -> Self {
         Self { group: Some(group), cancel_listener: None }
     }
 
     #[track_caller]
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Owner<E, M, R>> {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Owner<E, M, R>> {
         let group =
             self.group.as_mut().expect("errgroup: a wait future was polled after it completed");
         if poll_finished(group, &mut self.cancel_listener, cx).is_pending() {
@@ -128,7 +144,7 @@ impl<E, M: Mode, R: Results> Waiting<E, M, R> {
         Poll::Ready(self.group.take().expect("checked above"))
     }
 
-    fn shared(&self) -> Option<&Shared<E, R>> {
+    pub(crate) fn shared(&self) -> Option<&Shared<E, R>> {
         self.group.as_ref().map(Owner::shared)
     }
 }
@@ -329,7 +345,7 @@ where
         let this = &mut *self;
         this.origin.polled();
         loop {
-            let Owner { handle, driver } = &mut *this.group;
+            let Owner { handle, driver, .. } = &mut *this.group;
             if let Poll::Ready(done) =
                 poll_spawn(handle, &mut this.future, &this.label, &mut this.ticket, cx)
             {

@@ -45,7 +45,7 @@ use core::task::Waker;
 
 use slab::Slab;
 
-use crate::sync::{AllocArc as Arc, AtomicBool, AtomicUsize, Lock, Ordering};
+use crate::sync::{AllocArc as Arc, AtomicBool, AtomicU8, AtomicUsize, Lock, Ordering};
 
 #[derive(Default)]
 struct Registry {
@@ -76,7 +76,24 @@ pub(crate) struct TaskWakers {
     served: AtomicUsize,
     /// Set once, under the lock, when the registry is drained for good.
     cancelled: AtomicBool,
+    /// Whether the group's tasks are dropped when it is cancelled: [`RUNNING`] (the
+    /// group's rule), [`GRACE`] (a graceful stop: signalled, not dropped) or [`ABORT`]
+    /// (everything dropped now). Moves only forward.
+    phase: AtomicU8,
+    /// Whether some task of the group may be spared by a cancellation (the group is
+    /// cooperative, or a task is signalled or shielded): then a cancellation wakes the
+    /// registered tasks without draining the registry for good, so that the end of a
+    /// grace period can still reach the spared ones.
+    spared: AtomicBool,
 }
+
+/// The group's own rule decides what a cancellation drops.
+pub(crate) const RUNNING: u8 = 0;
+/// A graceful stop: the token is cancelled, but no task is dropped until [`ABORT`].
+pub(crate) const GRACE: u8 = 1;
+/// The grace period (or a waiting form's deadline) is over: every task is dropped,
+/// cooperative, signalled or shielded alike.
+pub(crate) const ABORT: u8 = 2;
 
 impl Default for TaskWakers {
     fn default() -> Self {
@@ -86,6 +103,8 @@ impl Default for TaskWakers {
             // The ticket before the first one: nothing served yet.
             served: AtomicUsize::new(usize::MAX),
             cancelled: AtomicBool::new(false),
+            phase: AtomicU8::new(RUNNING),
+            spared: AtomicBool::new(false),
         }
     }
 }
@@ -235,23 +254,93 @@ impl TaskWakers {
         });
         let wakers = tasks.into_iter().map(|(_, waker)| waker);
         for waker in wakers.chain(spawns.into_iter().map(|(_, waker)| waker)) {
-            #[cfg(feature = "std")]
-            {
-                // The panic hook has reported it; the others must still be woken.
-                let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| waker.wake()));
-            }
-            #[cfg(not(feature = "std"))]
-            waker.wake();
+            wake_caught(waker);
         }
     }
 }
 
-/// The waker the group's token wakes when it is cancelled: it drains the registry.
+impl TaskWakers {
+    /// The phase the group is in: [`RUNNING`], [`GRACE`] or [`ABORT`].
+    #[inline]
+    pub(crate) fn phase(&self) -> u8 {
+        // Acquire: pairs with the release stores below, for a task that reads `ABORT`
+        // without having been woken by the drain that follows it.
+        self.phase.load(Ordering::Acquire)
+    }
+
+    /// Starts a graceful stop, before the token is cancelled: the relay then leaves the
+    /// tasks registered (only queued spawns are woken, to be refused), so nothing is
+    /// dropped until [`abort`](Self::abort). `false` if the group was already past
+    /// `RUNNING`, or its registry already drained (cancelled without grace).
+    pub(crate) fn begin_grace(&self) -> bool {
+        self.registry.with(|_| {
+            if self.cancelled.load(Ordering::Relaxed) {
+                return false;
+            }
+            self.phase
+                .compare_exchange(RUNNING, GRACE, Ordering::Release, Ordering::Relaxed)
+                .is_ok()
+        })
+    }
+
+    /// Some task of the group may be spared by a cancellation: see `spared`.
+    pub(crate) fn note_spared(&self) {
+        // Relaxed: read under the lock by the relay, and a task is started (and so noted)
+        // before it can register; a cancellation racing the first such start may still
+        // drain for good, and then the spared task runs on, unregistered, as a
+        // cooperative task does (see `Shared::aborts`).
+        self.spared.store(true, Ordering::Relaxed);
+    }
+
+    /// Wakes every registered task, leaving it registered: a cancellation that spares
+    /// some of them.
+    fn wake_tasks(&self) {
+        let wakers: alloc::vec::Vec<Waker> =
+            self.registry.with(|registry| registry.tasks.iter().map(|(_, w)| w.clone()).collect());
+        for waker in wakers {
+            wake_caught(waker);
+        }
+    }
+
+    /// Ends any grace: every task is to be dropped now. Marks the phase, then drains the
+    /// registry, waking every registered task, which aborts when polled.
+    pub(crate) fn abort(&self) {
+        self.phase.store(ABORT, Ordering::Release);
+        self.cancel_all();
+    }
+}
+
+/// Wakes `waker`; with `std`, a waker that panics (an executor's bug) does not unwind
+/// into the token's notification, which must go on to wake the others.
+fn wake_caught(waker: Waker) {
+    #[cfg(feature = "std")]
+    {
+        // The panic hook has reported it.
+        let _ = std::panic::catch_unwind(core::panic::AssertUnwindSafe(|| waker.wake()));
+    }
+    #[cfg(not(feature = "std"))]
+    waker.wake();
+}
+
+/// The waker the group's token wakes when it is cancelled: it drains the registry, or,
+/// during a graceful stop, only the queue of waiting spawns (which are then refused).
 pub(crate) struct Relay(pub(crate) Arc<TaskWakers>);
 
 impl Wake for Relay {
     fn wake(self: Arc<Self>) {
-        self.0.cancel_all();
+        // Under the lock, so that a grace begun concurrently is either seen here or finds
+        // the registry drained and is refused.
+        let (phase, spared) = self.0.registry.with(|_| {
+            (self.0.phase.load(Ordering::Relaxed), self.0.spared.load(Ordering::Relaxed))
+        });
+        match phase {
+            GRACE => self.0.wake_spawns(),
+            RUNNING if spared => {
+                self.0.wake_tasks();
+                self.0.wake_spawns();
+            }
+            _ => self.0.cancel_all(),
+        }
     }
 }
 

@@ -327,6 +327,16 @@ impl<'a> InlineDriver<'a> {
         1
     }
 
+    /// Polls every pending task once, each with a waker of its own (the group was
+    /// cancelled: the ones it drops abort).
+    pub(crate) fn poll_all(&mut self, incoming: &Incoming<'a>) {
+        self.unknown.clear();
+        // Newest first, as in `poll_unknown`.
+        for key in (0..self.tasks.len()).rev() {
+            self.poll_one(key, Some(&incoming.ready));
+        }
+    }
+
     /// Drops every task, queued ones included; with `close` (the group is gone), tasks
     /// pushed from now on are dropped as they come. A task dropped unfinished records its
     /// outcome itself (cancelled, since its group is cancelled by then), and catches a

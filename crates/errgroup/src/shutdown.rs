@@ -1,0 +1,372 @@
+//! A graceful shutdown, in one call: tell every task to stop, let them run for a grace
+//! period on a runtime's [`Timer`], drop what is left, and report what happened to each.
+//!
+//! The group's state does the work ([`Shared::begin_shutdown`] and [`Shared::abort`]); this
+//! module is the waiting form that drives it: a [`Shutdown`] future, started now
+//! ([`ErrGroup::shutdown`]) or when a trigger fires ([`ErrGroup::shutdown_when`]), which
+//! resolves with a [`ShutdownReport`].
+//!
+//! [`Shared::begin_shutdown`]: crate::shared::Shared::begin_shutdown
+//! [`Shared::abort`]: crate::shared::Shared::abort
+
+use alloc::vec::Vec;
+use core::{
+    fmt,
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use pin_project_lite::pin_project;
+
+use crate::{
+    group::ErrGroup,
+    id::TaskInfo,
+    mode::{Mode, WithSpawner},
+    outcome::Outcome,
+    results::Collect,
+    rt::Timer,
+    shared::Shared,
+    timeout::Deadline,
+    token::CancelReason,
+    wait::{Owner, Waiting},
+};
+
+/// One task in a [`ShutdownReport`]: which task, how it ended, and whether it was still
+/// running when the graceful stop began.
+///
+/// # Examples
+///
+/// See [`ErrGroup::shutdown`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TaskReport<T, E> {
+    /// The task: its id, and its name if it has one. A task that ended before the stop
+    /// began is named only if its outcome names it (a panic, a loss).
+    pub task: TaskInfo,
+    /// How it ended. A task dropped at the end of the grace period is
+    /// [`Outcome::Cancelled`], for the reason the group was cancelled
+    /// ([`CancelReason::Shutdown`] unless it was cancelled before the shutdown).
+    pub outcome: Outcome<T, E>,
+    /// Whether it was running when the graceful stop began: then its outcome says whether
+    /// it stopped within the grace period (it finished, failed or panicked) or was
+    /// aborted at its end (cancelled).
+    pub in_flight: bool,
+}
+
+impl<T, E> TaskReport<T, E> {
+    /// Whether the task was still running at the end of the grace period, and was dropped.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::shutdown`].
+    pub const fn aborted(&self) -> bool {
+        self.in_flight && matches!(self.outcome, Outcome::Cancelled(_))
+    }
+}
+
+/// What a graceful shutdown found: every task of the group, in spawn order, with its
+/// outcome. What a [`Shutdown`] resolves to.
+///
+/// # Examples
+///
+/// See [`ErrGroup::shutdown`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ShutdownReport<T, E> {
+    /// Every task the group ran, in spawn order.
+    pub tasks: Vec<TaskReport<T, E>>,
+    /// Whether the grace period ran out with tasks still running (they were dropped).
+    pub grace_expired: bool,
+}
+
+impl<T, E> ShutdownReport<T, E> {
+    /// The values gathered, each at its task's position: `None` for a task that did not
+    /// succeed.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::shutdown`].
+    pub fn into_values(self) -> Vec<Option<T>> {
+        self.tasks.into_iter().map(|task| task.outcome.succeeded()).collect()
+    }
+
+    /// The tasks dropped at the end of the grace period.
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::shutdown`].
+    pub fn aborted(&self) -> impl Iterator<Item = &TaskInfo> {
+        self.tasks.iter().filter(|task| task.aborted()).map(|task| &task.task)
+    }
+
+    /// Builds the report of a finished group: its outcomes, with the tasks that ended
+    /// during the stop marked (and named).
+    fn of(shared: &Shared<E, Collect<T>>, grace_expired: bool) -> Self {
+        let mut in_flight = shared.stopped().into_iter().peekable();
+        let tasks = shared
+            .outcomes()
+            .into_iter()
+            .map(|(id, outcome)| {
+                let stopped = in_flight.next_if(|task| task.id() == id);
+                let in_flight = stopped.is_some();
+                let task = stopped.unwrap_or_else(|| {
+                    named_by(&outcome).unwrap_or_else(|| TaskInfo::new(id, None))
+                });
+                TaskReport { task, outcome, in_flight }
+            })
+            .collect();
+        Self { tasks, grace_expired }
+    }
+}
+
+/// The task an outcome names, if it names one.
+fn named_by<T, E>(outcome: &Outcome<T, E>) -> Option<TaskInfo> {
+    match outcome {
+        #[cfg(feature = "std")]
+        Outcome::Panicked(panicked) => Some(panicked.task().clone()),
+        Outcome::Lost(lost) => Some(lost.task().clone()),
+        _ => None,
+    }
+}
+
+pin_project! {
+    /// A group's graceful shutdown: returned by [`ErrGroup::shutdown`],
+    /// [`ErrGroup::shutdown_on`] and [`ErrGroup::shutdown_when`].
+    ///
+    /// # Examples
+    ///
+    /// See [`ErrGroup::shutdown`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping it drops the group: the grace period ends there, and every task left is
+    /// dropped (see [`Shield`](crate::Shield) for a task on an executor).
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Shutdown<E, M: Mode, T, G, Tm: Timer> {
+        waiting: Waiting<E, M, Collect<T>>,
+        // The trigger, until it fires; `None` once the stop has begun.
+        #[pin]
+        trigger: Option<G>,
+        timer: Tm,
+        grace: Duration,
+        // The end of the grace period, once the stop has begun.
+        #[pin]
+        deadline: Option<Deadline<Tm::Sleep>>,
+        grace_expired: bool,
+    }
+}
+
+impl<E, M: Mode, T, G, Tm: Timer> Shutdown<E, M, T, G, Tm> {
+    fn new(group: Owner<E, M, Collect<T>>, trigger: Option<G>, timer: Tm, grace: Duration) -> Self {
+        let waiting = Waiting::new(group);
+        // Started now, the clock starts at the call.
+        let deadline = trigger.is_none().then(|| begin(&waiting, &timer, grace));
+        Self { waiting, trigger, timer, grace, deadline, grace_expired: false }
+    }
+}
+
+/// Starts the stop (unless a failure has, under `Policy::FailGracefully`), and returns the
+/// end of its grace period.
+fn begin<E, M: Mode, T, Tm: Timer>(
+    waiting: &Waiting<E, M, Collect<T>>,
+    timer: &Tm,
+    grace: Duration,
+) -> Deadline<Tm::Sleep> {
+    if let Some(shared) = waiting.shared() {
+        if !shared.in_grace() {
+            shared.trace.shutting_down(shared.state.load().active());
+            shared.begin_shutdown(CancelReason::Shutdown);
+        }
+    }
+    Deadline::after(timer, grace)
+}
+
+impl<E, M: Mode, T, G: Future, Tm: Timer> Future for Shutdown<E, M, T, G, Tm> {
+    type Output = ShutdownReport<T, E>;
+
+    #[track_caller]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            if let Poll::Ready(group) = this.waiting.poll(cx) {
+                return Poll::Ready(ShutdownReport::of(group.shared(), *this.grace_expired));
+            }
+            if let Some(deadline) = this.deadline.as_mut().as_pin_mut() {
+                if *this.grace_expired || deadline.poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                // The grace period is over: the tasks left go now.
+                *this.grace_expired = true;
+                if let Some(shared) = this.waiting.shared() {
+                    shared.trace.grace_expired(shared.state.load().active());
+                    shared.abort(CancelReason::Shutdown);
+                }
+                continue;
+            }
+            let triggered = this
+                .trigger
+                .as_mut()
+                .as_pin_mut()
+                .is_some_and(|trigger| trigger.poll(cx).is_ready());
+            let failed = this.waiting.shared().is_some_and(Shared::in_grace);
+            if !triggered && !failed {
+                return Poll::Pending;
+            }
+            this.trigger.set(None);
+            this.deadline.set(Some(begin(this.waiting, this.timer, *this.grace)));
+        }
+    }
+}
+
+impl<E, M: Mode, T, G, Tm: Timer> fmt::Debug for Shutdown<E, M, T, G, Tm> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shutdown")
+            .field("group", &self.waiting)
+            .field("stopping", &self.deadline.is_some())
+            .field("grace", &self.grace)
+            .field("grace_expired", &self.grace_expired)
+            .finish()
+    }
+}
+
+/// The trigger of a shutdown that starts at once: none.
+pub type Now = core::future::Ready<()>;
+
+impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
+    /// Shuts the group down gracefully, on `timer`: [`shutdown`](Self::shutdown) for a
+    /// group of any mode, an inline one included.
+    ///
+    /// # Examples
+    ///
+    /// See [`shutdown`](Self::shutdown), and [`Timer`] for a timer of one's own.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
+    pub fn shutdown_on<Tm: Timer>(self, timer: Tm, grace: Duration) -> Shutdown<E, M, T, Now, Tm> {
+        Shutdown::new(self.owner, None, timer, grace)
+    }
+
+    /// Waits for the group like [`wait_outcomes`](Self::wait_outcomes) until `trigger`
+    /// completes (a ctrl-c, a message), then shuts it down gracefully as
+    /// [`shutdown`](Self::shutdown) does, with a grace period of `grace` on `timer` from
+    /// then. Under [`Policy::FailGracefully`](crate::Policy::FailGracefully) a task's
+    /// failure starts the same stop, and its grace period. A group that finishes first
+    /// resolves without a stop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use errgroup::{ErrGroup, Policy, Timer};
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired;
+    /// # impl Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, i: u64, d: Duration) -> Option<u64> { i.checked_add(d.as_secs()) }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Expired` is a timer whose sleeps end at once: no grace at all.
+    /// let mut group = ErrGroup::builder().policy(Policy::FailGracefully).collect().inline();
+    /// group.task().name("server").try_spawn(std::future::pending::<Result<(), &str>>()).unwrap();
+    /// group.task().name("config").try_spawn(async { Err("bad config") }).unwrap();
+    /// let ctrl_c = std::future::pending::<()>(); // never pressed
+    /// let report = futures_executor::block_on(group.shutdown_when(ctrl_c, Expired, Duration::from_secs(5)));
+    /// let aborted: Vec<_> = report.aborted().map(|task| task.name()).collect();
+    /// assert_eq!(aborted, [Some("server")]);
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
+    pub fn shutdown_when<G: Future, Tm: Timer>(
+        self,
+        trigger: G,
+        timer: Tm,
+        grace: Duration,
+    ) -> Shutdown<E, M, T, G, Tm> {
+        Shutdown::new(self.owner, Some(trigger), timer, grace)
+    }
+}
+
+impl<E, M, T> ErrGroup<E, M, Collect<T>>
+where
+    M: WithSpawner,
+    M::Spawner: Timer + Clone,
+{
+    /// Shuts the group down gracefully: tells every task to stop, lets them run for
+    /// `grace` on the timer of the group's runtime, drops what is left, and reports what
+    /// happened to each task.
+    ///
+    /// 1. At this call the group's token is cancelled ([`CancelReason::Shutdown`]): no task
+    ///    starts any more, and cooperative code sees it (`token.cancelled()`,
+    ///    [`run_until_cancelled`](crate::CancelToken::run_until_cancelled)). Unlike any
+    ///    other cancellation, **no task is dropped yet**, whatever its mode.
+    /// 2. The tasks run for the grace period. Those that finish in it report their
+    ///    outcome as usual.
+    /// 3. At its end, every task left is dropped, shielded ([`Shield`](crate::Shield)),
+    ///    signalled or cooperative alike, and reported
+    ///    [`Outcome::Cancelled`]`(`[`CancelReason::Shutdown`]`)`.
+    ///
+    /// The [`ShutdownReport`] lists every task in spawn order, with its id, its name and
+    /// its [`Outcome`], and marks the tasks that were running when the stop began. What
+    /// a waiting form cannot bound, this cannot either: a task blocking inside its
+    /// `poll`, or one on an executor nobody runs. A group already cancelled (a fail-fast
+    /// failure) has its tasks dropped as that cancellation said.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use errgroup::{CancelReason, ErrGroup, Outcome, Spawn, SpawnError, Timer};
+    /// # #[derive(Clone, Copy)]
+    /// # struct Pool;
+    /// # impl Spawn for Pool {
+    /// #     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
+    /// #         std::thread::spawn(move || futures_executor::block_on(task));
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # impl Timer for Pool {
+    /// #     type Instant = std::time::Instant;
+    /// #     type Sleep = futures_util::future::Map<futures_channel::oneshot::Receiver<()>, fn(Result<(), futures_channel::oneshot::Canceled>)>;
+    /// #     fn now(&self) -> Self::Instant { std::time::Instant::now() }
+    /// #     fn checked_add(&self, i: Self::Instant, d: Duration) -> Option<Self::Instant> { i.checked_add(d) }
+    /// #     fn sleep_until(&self, at: Self::Instant) -> Self::Sleep {
+    /// #         use futures_util::FutureExt;
+    /// #         let (send, receive) = futures_channel::oneshot::channel();
+    /// #         std::thread::spawn(move || { std::thread::sleep(at.saturating_duration_since(std::time::Instant::now())); let _ = send.send(()); });
+    /// #         receive.map(drop as fn(_))
+    /// #     }
+    /// # }
+    ///
+    /// // `Pool` spawns tasks and is a `Timer` (the adapter crates' spawners are both).
+    /// let group = ErrGroup::<(), _>::builder().collect().spawner(Pool);
+    /// let token = group.token().clone();
+    /// group.task().name("flush").try_spawn(async move {
+    ///     token.cancelled().await; // told to stop: finishes its work
+    ///     Ok("flushed")
+    /// }).unwrap();
+    /// group.task().name("idle").try_spawn(std::future::pending()).unwrap();
+    ///
+    /// let report = futures_executor::block_on(group.shutdown(Duration::from_millis(50)));
+    /// assert!(report.grace_expired);
+    /// assert!(matches!(report.tasks[0].outcome, Outcome::Succeeded("flushed")));
+    /// assert!(matches!(report.tasks[1].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+    /// assert_eq!(report.aborted().map(|task| task.name()).collect::<Vec<_>>(), [Some("idle")]);
+    /// assert_eq!(report.into_values(), [Some("flushed"), None]);
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
+    pub fn shutdown(self, grace: Duration) -> Shutdown<E, M, T, Now, M::Spawner> {
+        let timer = self.owner.handle.mode.spawner().clone();
+        Shutdown::new(self.owner, None, timer, grace)
+    }
+}
