@@ -479,7 +479,29 @@ macro_rules! adapter_suite {
                 timeout_futures_of_send_groups_are_send,
                 a_task_past_its_time_limit_fails_with_elapsed,
             );
+            $crate::adapter_suite!(@shutdown $adapter;
+                tasks_that_stop_within_the_grace_period_report_their_values,
+                tasks_that_overrun_the_grace_period_are_dropped_and_reported,
+                a_shielded_section_runs_to_its_end_through_a_cancellation,
+                the_grace_period_bounds_a_shielded_section,
+                a_cooperative_task_is_signalled_in_a_default_group,
+                a_failure_starts_the_graceful_stop_under_fail_gracefully,
+                a_drop_guard_cancels_the_group_below_it,
+                dropping_a_shutdown_drops_what_is_left,
+                a_group_dropped_unwaited_and_a_shielded_section,
+            );
         }
+    };
+    (@shutdown $adapter:ty; $($body:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $body() {
+                $crate::run_with_deadline(
+                    concat!(module_path!(), "::", stringify!($body)),
+                    $crate::shutdown::$body::<$adapter>,
+                );
+            }
+        )*
     };
     (@tests $adapter:ty; $($body:ident),* $(,)?) => {
         $(

@@ -30,6 +30,7 @@ use errgroup::{
 pub mod adapter;
 pub mod conformance;
 pub mod runtimes;
+pub mod shutdown;
 pub mod support;
 
 use support::Task;
