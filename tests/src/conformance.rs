@@ -25,7 +25,7 @@ use futures_util::{
 };
 
 use crate::{
-    Executor, RuntimeExecutor,
+    Control, Executor, RuntimeExecutor,
     support::{
         Concurrency, Failure, Gate, Log, Payload, Tally, Task, count_polls, isolated, task, until,
         yield_now, yield_times,
@@ -486,6 +486,71 @@ pub fn cooperative_tasks_get_the_token_and_are_not_dropped<X: Executor>() {
     assert_eq!(outcome, Err("boom"));
     assert_eq!(cleaned.get(), TASKS, "a cooperative task was dropped");
     assert_eq!(dropped.get(), TASKS);
+}
+
+/// In a default (dropping) group, a task spawned `cooperative()` is signalled, not
+/// dropped: it sees the token, cleans up over a few awaits and finishes, and `wait` waits
+/// for it; its plain siblings are dropped at once.
+pub fn a_cooperative_task_in_a_default_group_is_signalled_not_dropped<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    let (started, cleaned, plain_dropped) = (Tally::new(), Tally::new(), Tally::new());
+    let (token, told_started, told_cleaned) = (group.token(), started.clone(), cleaned.clone());
+    let told = task(async move {
+        told_started.add();
+        token.cancelled().await;
+        // A dropping task would be dropped at the first of these.
+        yield_times(3).await;
+        told_cleaned.add();
+        Ok(())
+    });
+    X::try_spawn_controlled(&group, &Control::Cooperative, told).expect("room");
+    spawn_ok::<X, _>(&group, forever(&started, &plain_dropped));
+    let failing = started.clone();
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            failing.reached(2).await;
+            Err("boom")
+        }),
+    );
+    assert_eq!(X::block_on(group.wait()), Err("boom"));
+    assert_eq!(cleaned.get(), 1, "the cooperative task was dropped");
+    assert_eq!(plain_dropped.get(), 1);
+}
+
+/// A cancellation does not drop a task inside a shielded section: the section sees the
+/// cancellation and runs to its end, and the task is dropped right after it, before
+/// `wait` resolves.
+pub fn a_shielded_section_is_not_dropped_by_a_cancellation<X: Executor>() {
+    let group = fail_fast::<X, Error>();
+    let shield = errgroup::Shield::new();
+    let (entered, finished, dropped) = (Gate::new(), Tally::new(), Tally::new());
+    let (section, token, opened, done, guard) =
+        (shield.clone(), group.token(), entered.clone(), finished.clone(), dropped.on_drop());
+    let shielded = task(async move {
+        let _guard = guard;
+        section
+            .protect(async {
+                opened.open();
+                token.cancelled().await;
+                yield_times(3).await;
+                done.add();
+            })
+            .await;
+        pending::<()>().await; // not shielded: dropped here
+        Ok(())
+    });
+    X::try_spawn_controlled(&group, &Control::Shielded(shield.clone()), shielded).expect("room");
+    spawn_ok::<X, _>(
+        &group,
+        task(async move {
+            entered.opened().await;
+            Err("boom")
+        }),
+    );
+    assert_eq!(X::block_on(group.wait()), Err("boom"));
+    assert_eq!((finished.get(), dropped.get()), (1, 1));
+    assert!(!shield.is_active());
 }
 
 /// Under `limit(n)`, at most `n` tasks are ever active at once, and `n` are reached.

@@ -106,6 +106,16 @@ pub trait Executor: 'static {
         E: Send + 'static,
         T: Send + 'static;
 
+    /// `handle.task().cooperative().try_spawn(task)`, or `.shield(shield)`: what every
+    /// executor's [`Executor::try_spawn_controlled`] does.
+    fn try_spawn_controlled<E>(
+        handle: &GroupHandle<E, Self::Mode>,
+        control: &Control,
+        task: Task<(), E>,
+    ) -> SpawnResult<(), E>
+    where
+        E: Send + 'static;
+
     /// `handle.spawn(task)`: waits for a slot, relying on someone else to run the tasks.
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
@@ -215,6 +225,17 @@ impl<X: RuntimeExecutor> Executor for X {
         spawn_handle_with(handle, name, task)
     }
 
+    fn try_spawn_controlled<E>(
+        handle: &GroupHandle<E, Self::Mode>,
+        control: &Control,
+        task: Task<(), E>,
+    ) -> SpawnResult<(), E>
+    where
+        E: Send + 'static,
+    {
+        spawn_controlled_with(handle, control, task)
+    }
+
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
@@ -312,6 +333,17 @@ impl Executor for InlineExecutor {
         T: Send + 'static,
     {
         spawn_handle_with(handle, name, task)
+    }
+
+    fn try_spawn_controlled<E>(
+        handle: &GroupHandle<E, Self::Mode>,
+        control: &Control,
+        task: Task<(), E>,
+    ) -> SpawnResult<(), E>
+    where
+        E: Send + 'static,
+    {
+        spawn_controlled_with(handle, control, task)
     }
 
     fn spawn<'h, E, R>(
@@ -509,6 +541,8 @@ macro_rules! conformance_suite {
                 a_dump_shows_nested_groups_as_a_tree,
                 wait_outcomes_returns_every_task_in_spawn_order,
                 a_feeder_keeps_its_group_open_while_its_results_are_consumed,
+                a_cooperative_task_in_a_default_group_is_signalled_not_dropped,
+                a_shielded_section_is_not_dropped_by_a_cancellation,
                 $($runtime,)*
             );
             $(
@@ -548,6 +582,30 @@ where
     match name {
         Some(name) => handle.task().name(name).try_spawn_handle(task),
         None => handle.task().try_spawn_handle(task),
+    }
+}
+
+/// What a task asks of its group's cancellation, for [`Executor::try_spawn_controlled`].
+#[derive(Debug)]
+pub enum Control {
+    /// Signalled rather than dropped (`task().cooperative()`).
+    Cooperative,
+    /// Shielded by this shield (`task().shield(&shield)`).
+    Shielded(errgroup::Shield),
+}
+
+/// `handle.task()` with `control`, `.try_spawn(task)`.
+pub fn spawn_controlled_with<E, M>(
+    handle: &GroupHandle<E, M, Discard>,
+    control: &Control,
+    task: Task<(), E>,
+) -> SpawnResult<(), E>
+where
+    M: errgroup::Launch<Task<(), E>, E, Discard>,
+{
+    match control {
+        Control::Cooperative => handle.task().cooperative().try_spawn(task),
+        Control::Shielded(shield) => handle.task().shield(shield).try_spawn(task),
     }
 }
 

@@ -132,6 +132,17 @@ impl Executor for TokioLocalSet {
         crate::spawn_handle_with(handle, name, task)
     }
 
+    fn try_spawn_controlled<E>(
+        handle: &GroupHandle<E, Self::Mode>,
+        control: &crate::Control,
+        task: Task<(), E>,
+    ) -> crate::SpawnResult<(), E>
+    where
+        E: Send + 'static,
+    {
+        crate::spawn_controlled_with(handle, control, task)
+    }
+
     fn spawn<'h, E, R>(
         handle: &'h GroupHandle<E, Self::Mode, R>,
         task: Task<R::Value, E>,
