@@ -282,7 +282,7 @@ pub fn a_failure_starts_the_graceful_stop_under_fail_gracefully<A: Adapter>() {
         group.task().name("told").try_spawn(stops_when_told(group.token(), 1u32)).unwrap();
         group.task().name("idle").try_spawn(idle(dropped.clone())).unwrap();
         group.task().name("config").try_spawn(async { Err("bad config") }).unwrap();
-        let report = group.shutdown_when(pending::<()>(), A::spawner(), SHORT).await;
+        let report = group.shutdown_when(pending::<()>(), SHORT).await;
         assert!(report.grace_expired);
         assert!(matches!(report.tasks[0].outcome, Outcome::Succeeded(1)), "{report:?}");
         assert!(matches!(report.tasks[2].outcome, Outcome::Failed("bad config")), "{report:?}");
@@ -301,7 +301,7 @@ pub fn a_failure_starts_the_graceful_stop_under_fail_gracefully<A: Adapter>() {
                 Ok(2)
             })
             .unwrap();
-        let report = group.shutdown_when(trigger.opened(), A::spawner(), LONG).await;
+        let report = group.shutdown_when(trigger.opened(), LONG).await;
         assert_eq!(report.into_values(), [Some(1), Some(2)]);
     });
 }

@@ -1,4 +1,4 @@
-//! The tour: the twelve examples of this directory, one after the other, under headings.
+//! The tour: the thirteen examples of this directory, one after the other, under headings.
 //!
 //! Each example is a file of its own, runnable alone (`cargo run -p errgroup-tokio
 //! --example aggregate`, ...); the tour includes the same files as modules and calls
@@ -18,6 +18,8 @@ mod deadline;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod fan_out_tcp;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
+mod graceful_server;
+#[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod health_check;
 #[expect(dead_code, reason = "the example's `main` is not called by the tour")]
 mod panic;
@@ -35,7 +37,7 @@ mod try_spawn_fallback;
 mod watchdog;
 
 /// Each example: its name, what it shows, and its body.
-const EXAMPLES: [(&str, &str, fn()); 12] = [
+const EXAMPLES: [(&str, &str, fn()); 13] = [
     ("aggregate", "fan out to three services, fan in to one struct, fail as one", aggregate::run),
     ("batch", "1,000 items, at most 50 at a time: a limit with back-pressure", batch::run),
     ("health_check", "every failure reported, by service name (collect-all)", health_check::run),
@@ -54,6 +56,11 @@ const EXAMPLES: [(&str, &str, fn()); 12] = [
     ("panic", "a panic cancels the siblings and reaches the waiter", panic::run),
     ("deadline", "blocking work on tokio's pool, the batch under a deadline", deadline::run),
     ("shutdown", "stopped from outside: an error that says so, or what arrived", shutdown::run),
+    (
+        "graceful_server",
+        "a TCP server stops gracefully: requests in flight finish, idle connections go",
+        graceful_server::run,
+    ),
     ("threads", "`WaitGroup` across plain threads, with guards", threads::run),
     (
         "watchdog",

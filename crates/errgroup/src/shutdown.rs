@@ -133,7 +133,8 @@ fn named_by<T, E>(outcome: &Outcome<T, E>) -> Option<TaskInfo> {
 
 pin_project! {
     /// A group's graceful shutdown: returned by [`ErrGroup::shutdown`],
-    /// [`ErrGroup::shutdown_on`] and [`ErrGroup::shutdown_when`].
+    /// [`ErrGroup::shutdown_on`], [`ErrGroup::shutdown_when`] and
+    /// [`ErrGroup::shutdown_when_on`].
     ///
     /// # Examples
     ///
@@ -252,7 +253,7 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// Waits for the group like [`wait_outcomes`](Self::wait_outcomes) until `trigger`
     /// completes (a ctrl-c, a message), then shuts it down gracefully as
     /// [`shutdown`](Self::shutdown) does, with a grace period of `grace` on `timer` from
-    /// then. Under [`Policy::FailGracefully`](crate::Policy::FailGracefully) a task's
+    /// then: [`shutdown_when`](Self::shutdown_when) for a group of any mode. Under [`Policy::FailGracefully`](crate::Policy::FailGracefully) a task's
     /// failure starts the same stop, and its grace period. A group that finishes first
     /// resolves without a stop.
     ///
@@ -276,7 +277,7 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// group.task().name("server").try_spawn(std::future::pending::<Result<(), &str>>()).unwrap();
     /// group.task().name("config").try_spawn(async { Err("bad config") }).unwrap();
     /// let ctrl_c = std::future::pending::<()>(); // never pressed
-    /// let report = futures_executor::block_on(group.shutdown_when(ctrl_c, Expired, Duration::from_secs(5)));
+    /// let report = futures_executor::block_on(group.shutdown_when_on(ctrl_c, Expired, Duration::from_secs(5)));
     /// let aborted: Vec<_> = report.aborted().map(|task| task.name()).collect();
     /// assert_eq!(aborted, [Some("server")]);
     /// ```
@@ -284,7 +285,7 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
-    pub fn shutdown_when<G: Future, Tm: Timer>(
+    pub fn shutdown_when_on<G: Future, Tm: Timer>(
         self,
         trigger: G,
         timer: Tm,
@@ -368,5 +369,29 @@ where
     pub fn shutdown(self, grace: Duration) -> Shutdown<E, M, T, Now, M::Spawner> {
         let timer = self.owner.handle.mode.spawner().clone();
         Shutdown::new(self.owner, None, timer, grace)
+    }
+
+    /// Waits for the group like [`wait_outcomes`](Self::wait_outcomes) until `trigger`
+    /// completes (a ctrl-c, a message), then shuts it down gracefully as
+    /// [`shutdown`](Self::shutdown) does, with a grace period of `grace` on the timer of
+    /// the group's runtime from then. Under
+    /// [`Policy::FailGracefully`](crate::Policy::FailGracefully) a task's failure starts
+    /// the same stop, and its grace period. A group that finishes first resolves without
+    /// a stop.
+    ///
+    /// # Examples
+    ///
+    /// See [`shutdown_when_on`](Self::shutdown_when_on), which takes the timer.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
+    pub fn shutdown_when<G: Future>(
+        self,
+        trigger: G,
+        grace: Duration,
+    ) -> Shutdown<E, M, T, G, M::Spawner> {
+        let timer = self.owner.handle.mode.spawner().clone();
+        Shutdown::new(self.owner, Some(trigger), timer, grace)
     }
 }
