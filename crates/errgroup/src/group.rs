@@ -583,9 +583,12 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     /// has fired by the time the group finishes counts as firing first).
     ///
     /// What it cannot bound: a task that blocks inside its `poll` (the group cannot drop
-    /// it until that poll returns), a task on an executor that nobody runs any more, and
-    /// a cooperative group's tasks, which run until they see the token. The timer stops
-    /// the *waiting*; the group still waits for its tasks to be dropped.
+    /// it until that poll returns), a task on an executor that nobody runs any more, a
+    /// cooperative task (of a cooperative group, or spawned `cooperative()`), which runs
+    /// until it sees the token, and a task inside a [`Shield`](crate::Shield)ed section,
+    /// until the section ends. The timer stops the *waiting*; the group still waits for
+    /// its tasks to be dropped. For a bound on all of them, shut the group down:
+    /// [`shutdown`](Self::shutdown) drops every task left at the end of its grace period.
     ///
     /// # Examples
     ///

@@ -695,10 +695,10 @@ impl<G, L: Label> TaskBuilder<G, L> {
 impl<G, L: IntoControlled> TaskBuilder<G, L> {
     /// Makes the task **signalled rather than dropped** when its group is cancelled, as
     /// every task of a [`cooperative`](crate::Builder::cooperative) group is: it runs on
-    /// and is expected to watch the group's token ([`ErrGroup::token`](crate::ErrGroup::token))
+    /// and is expected to watch the group's token ([`GroupHandle::token`](crate::GroupHandle::token))
     /// and return. Its siblings are dropped as usual. The end of a
-    /// [`shutdown`](crate::ErrGroup::shutdown)'s grace period, and a waiting form's
-    /// deadline, drop it all the same. Name the task first, if it has a name.
+    /// [`shutdown`](crate::ErrGroup::shutdown)'s grace period drops it all the same. Name
+    /// the task first, if it has a name.
     ///
     /// # Examples
     ///

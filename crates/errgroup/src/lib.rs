@@ -66,7 +66,8 @@
 //! So `wait` never returns `Ok` for a group that lost a task, a collecting group never
 //! returns values at positions that are not their tasks', and a panic is never swallowed.
 //! A group dropped without being waited for drops every task it still owns (inline ones
-//! included, cooperative or queued); what it had recorded goes to
+//! included, cooperative or queued; a task on an executor inside a [`Shield`]ed section
+//! finishes the section first); what it had recorded goes to
 //! [`Builder::on_unobserved`] if set, and is never re-raised at the drop.
 //!
 //! ```
@@ -114,6 +115,61 @@
 //!   [`run_until_cancelled`](CancelToken::run_until_cancelled),
 //!   [`cancel_on_error`](CancelToken::cancel_on_error), and a [weak
 //!   handle](CancelToken::downgrade) for bridges to other cancellation systems.
+//!
+//! # Shutdown
+//!
+//! [`ErrGroup::shutdown`] stops a group gracefully in one call, where tokio users combine a
+//! `CancellationToken`, a `TaskTracker`, a `timeout` and a loop of aborts:
+//!
+//! | step | tokio and tokio-util, by hand | errgroup |
+//! | --- | --- | --- |
+//! | tell every task to stop | `token.cancel()`; every task `select!`s on it | `group.shutdown(grace)` cancels the group's token ([`CancelReason::Shutdown`]); **no task is dropped yet** |
+//! | take no new task | `tracker.close()` | a spawn is refused ([`Refused::Cancelled`]) |
+//! | wait, for the grace period at most | `timeout(grace, tracker.wait())` | the grace period, on the runtime's [`Timer`] |
+//! | drop what is left | `abort()` each `JoinHandle` kept (a tracker cannot abort) | every task left is dropped at its end |
+//! | learn what happened to each | bookkeeping of one's own | the [`ShutdownReport`]: every task's id, name and [`Outcome`], and whether it was in flight |
+//! | start on ctrl-c, or when a task fails | a `select!` over both | [`shutdown_when`](ErrGroup::shutdown_when), [`Policy::FailGracefully`] |
+//!
+//! Per task, within any group: [`cooperative()`](TaskBuilder::cooperative) makes a task
+//! signalled rather than dropped by a cancellation, and a [`Shield`] defers its drop while
+//! a critical section runs. What bounds a section: its own end, or the end of a
+//! shutdown's grace period, which drops every task left (a plain fail-fast cancel has no
+//! deadline). A group dropped unwaited cannot wait: its inline tasks go with it, sections
+//! included, and a shielded task on an executor finishes its section there and is dropped
+//! right after. An inline group shuts down on a timer it is given
+//! ([`shutdown_on`](ErrGroup::shutdown_on)); the `graceful_server` example of
+//! errgroup-tokio is a TCP server that stops this way.
+//!
+//! ```
+//! use core::time::Duration;
+//! use errgroup::{CancelReason, ErrGroup, Outcome, Timer};
+//! # #[derive(Clone, Copy)]
+//! # struct Expired;
+//! # impl Timer for Expired {
+//! #     type Instant = u64;
+//! #     type Sleep = core::future::Ready<()>;
+//! #     fn now(&self) -> u64 { 0 }
+//! #     fn checked_add(&self, i: u64, d: Duration) -> Option<u64> { i.checked_add(d.as_secs()) }
+//! #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+//! # }
+//!
+//! # futures_executor::block_on(async {
+//! let mut group = ErrGroup::builder().collect().inline();
+//! let token = group.token();
+//! group.task().name("flush").try_spawn(async move {
+//!     token.cancelled().await; // told to stop: finishes its work
+//!     Ok::<_, String>("flushed")
+//! }).unwrap();
+//! group.task().name("idle").try_spawn(std::future::pending()).unwrap();
+//!
+//! // `Expired` is a timer whose sleeps have all ended: the grace period is over at once,
+//! // once the tasks have been told.
+//! let report = group.shutdown_on(Expired, Duration::from_secs(30)).await;
+//! assert!(matches!(report.tasks[0].outcome, Outcome::Succeeded("flushed")));
+//! assert!(matches!(report.tasks[1].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+//! assert_eq!(report.aborted().map(|task| task.name()).collect::<Vec<_>>(), [Some("idle")]);
+//! # });
+//! ```
 //!
 //! # Which task
 //!

@@ -206,7 +206,7 @@ impl<E, R: Results> Shared<E, R> {
         self.wakers.phase() == GRACE
     }
 
-    /// The grace period is over (or a waiting form's deadline passed): every task left is
+    /// The grace period is over (or its shutdown was dropped): every task left is
     /// dropped now, whatever its mode or shield, and no task starts any more.
     pub(crate) fn abort(&self, reason: CancelReason) {
         self.cancel(reason);

@@ -27,16 +27,16 @@ use crate::{
 ///
 /// While a section runs, a cancellation of the group (its first failure, `cancel`, a
 /// parent token) does not drop the task: the section runs to its end, and the task is
-/// dropped at its next poll after it, which the section's end arranges. Two things do
-/// bound a section:
+/// dropped at its next poll after it, which the section's end arranges. So outside a
+/// graceful shutdown a section is bounded by nothing but itself: a fail-fast cancel has no
+/// deadline, and [`wait_timeout`](crate::ErrGroup::wait_timeout) waits for the section
+/// as it waits for a cooperative task. What does end a section early:
 ///
-/// - the end of a [`shutdown`](crate::ErrGroup::shutdown)'s grace period, and the deadline
-///   of [`wait_timeout`](crate::ErrGroup::wait_timeout) or
-///   [`wait_until`](crate::ErrGroup::wait_until): then every task is dropped, shielded
-///   or not;
-/// - dropping the group unwaited, which cannot wait for anything: an inline group drops
-///   its tasks with it, sections included; a task on an executor is woken, finishes its
-///   section if its executor keeps polling it, and is dropped at its next poll after it.
+/// - the end of a [`shutdown`](crate::ErrGroup::shutdown)'s grace period (or dropping the
+///   shutdown): every task left is dropped, shielded or not;
+/// - dropping the group unwaited, which cannot wait for anything, for an inline group: it
+///   drops its tasks with it, sections included. A task on an executor is woken, finishes
+///   its section if its executor keeps polling it, and is dropped at its next poll after.
 ///
 /// Outside a section the task is dropped as usual. A shield belongs to one task: sections
 /// of another task attached to the same shield would protect both.

@@ -91,7 +91,7 @@ pub(crate) struct TaskWakers {
 pub(crate) const RUNNING: u8 = 0;
 /// A graceful stop: the token is cancelled, but no task is dropped until [`ABORT`].
 pub(crate) const GRACE: u8 = 1;
-/// The grace period (or a waiting form's deadline) is over: every task is dropped,
+/// The grace period is over (or its shutdown was dropped): every task is dropped,
 /// cooperative, signalled or shielded alike.
 pub(crate) const ABORT: u8 = 2;
 
