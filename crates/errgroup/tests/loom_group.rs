@@ -1,8 +1,10 @@
 //! Loom models of `ErrGroup`'s wake-up paths in `Spawned` mode: the last task finishing
 //! against the waiter registering, a cancellation against a pending task, the first error
 //! cancelling a pending sibling, a task's value and writes reaching the waiter, a spawn
-//! refused by a cancel in progress, the last feeder closing against the waiter, and a
-//! parent cancel ending a wait that a feeder holds open.
+//! refused by a cancel in progress, the last feeder closing against the waiter, a parent
+//! cancel ending a wait that a feeder holds open, and the end of a graceful shutdown's
+//! grace period reaching a pending task (a plain one, and a cooperative one a cancel
+//! spared).
 //!
 //! Each task runs on its own loom thread ([`LoomThreads`]). The waiter must always
 //! complete (a lost wake-up leaves a thread blocked, which loom reports as a deadlock), and
@@ -533,4 +535,97 @@ fn a_parent_cancel_ends_a_wait_held_open_by_a_feeder() {
         record(&SEEN, waiter_saw);
     });
     assert_seen(&SEEN, &[WAITER_AT_ONCE, WAITER_WOKEN]);
+}
+
+/// A timer whose sleeps have all ended: a grace period on it is over at its first poll.
+struct Expired;
+
+impl errgroup::Timer for Expired {
+    type Instant = u64;
+    type Sleep = std::future::Ready<()>;
+
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn checked_add(&self, instant: u64, _: core::time::Duration) -> Option<u64> {
+        Some(instant)
+    }
+
+    fn sleep_until(&self, _: u64) -> Self::Sleep {
+        std::future::ready(())
+    }
+}
+
+/// A graceful shutdown whose grace period ends at once, against a pending task on its
+/// own thread: however the task's poll and registration interleave with the stop (the
+/// token cancelled with nothing dropped) and then the abort, the task is dropped, the
+/// shutdown finishes (a lost wake-up would block it), and the report says it was aborted.
+#[test]
+fn the_end_of_a_grace_period_against_a_pending_task() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(2)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<&'static str, errgroup::Collect<()>> =
+            ErrGroup::builder().collect().spawner(spawner.clone());
+        let probe = Arc::new(Probe::default());
+        group.try_spawn(PendingForever(Arc::clone(&probe))).unwrap();
+        let waiter = {
+            let probe = Arc::clone(&probe);
+            thread::spawn(move || {
+                let shutdown = group.shutdown_on(Expired, core::time::Duration::ZERO);
+                let report = loom::future::block_on(shutdown);
+                assert!(probe.dropped(), "the shutdown returned before the task was dropped");
+                report
+            })
+        };
+        let report = waiter.join().unwrap();
+        assert!(report.grace_expired);
+        assert!(report.tasks[0].aborted(), "{report:?}");
+        assert!(matches!(
+            report.tasks[0].outcome,
+            errgroup::Outcome::Cancelled(errgroup::CancelReason::Shutdown)
+        ));
+        let [task] = spawner.join()[..] else { panic!("one task was spawned") };
+        record(&SEEN, classify_aborted(task, &probe));
+    });
+    assert_seen(&SEEN, &[ABORTED_UNPOLLED, ABORTED_REGISTERING, ABORTED_WOKEN]);
+}
+
+/// A task spawned `cooperative()` is spared by a plain cancel, which wakes the registered
+/// tasks without draining the registry; a shutdown racing that cancel then ends its grace
+/// period at once. Whichever came first, and however the task's registration interleaves
+/// with both, the end of the grace period reaches the task: it is dropped and reported
+/// aborted, and the shutdown finishes.
+#[test]
+fn a_cooperative_task_spared_by_a_cancel_is_dropped_at_the_end_of_the_grace_period() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(2)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<&'static str, errgroup::Collect<()>> =
+            ErrGroup::builder().collect().spawner(spawner.clone());
+        let probe = Arc::new(Probe::default());
+        group.task().cooperative().try_spawn(PendingForever(Arc::clone(&probe))).unwrap();
+        let canceller = {
+            let handle = group.handle();
+            thread::spawn(move || {
+                handle.cancel();
+            })
+        };
+        let waiter = {
+            let probe = Arc::clone(&probe);
+            thread::spawn(move || {
+                let report =
+                    loom::future::block_on(group.shutdown_on(Expired, core::time::Duration::ZERO));
+                assert!(probe.dropped(), "the shutdown returned before the task was dropped");
+                report
+            })
+        };
+        canceller.join().unwrap();
+        let report = waiter.join().unwrap();
+        assert!(report.tasks[0].aborted(), "{report:?}");
+        let [task] = spawner.join()[..] else { panic!("one task was spawned") };
+        record(&SEEN, classify_aborted(task, &probe));
+    });
+    assert_seen(&SEEN, &[ABORTED_UNPOLLED, ABORTED_WOKEN]);
 }
