@@ -325,11 +325,17 @@ where
     /// ```
     /// use core::time::Duration;
     /// use errgroup::{CancelReason, ErrGroup, Outcome, Spawn, SpawnError, Timer};
+    /// # use std::{sync::Mutex, thread::JoinHandle};
+    /// # // Every thread is joined before the example ends (Miri checks that none is left).
+    /// # static THREADS: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+    /// # fn thread(work: impl FnOnce() + Send + 'static) {
+    /// #     THREADS.lock().unwrap().push(std::thread::spawn(work));
+    /// # }
     /// # #[derive(Clone, Copy)]
     /// # struct Pool;
     /// # impl Spawn for Pool {
     /// #     fn spawn<F: Future<Output = ()> + Send + 'static>(&self, task: F) -> Result<(), SpawnError> {
-    /// #         std::thread::spawn(move || futures_executor::block_on(task));
+    /// #         thread(move || futures_executor::block_on(task));
     /// #         Ok(())
     /// #     }
     /// # }
@@ -341,7 +347,7 @@ where
     /// #     fn sleep_until(&self, at: Self::Instant) -> Self::Sleep {
     /// #         use futures_util::FutureExt;
     /// #         let (send, receive) = futures_channel::oneshot::channel();
-    /// #         std::thread::spawn(move || { std::thread::sleep(at.saturating_duration_since(std::time::Instant::now())); let _ = send.send(()); });
+    /// #         thread(move || { std::thread::sleep(at.saturating_duration_since(std::time::Instant::now())); let _ = send.send(()); });
     /// #         receive.map(drop as fn(_))
     /// #     }
     /// # }
@@ -361,6 +367,7 @@ where
     /// assert!(matches!(report.tasks[1].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
     /// assert_eq!(report.aborted().map(|task| task.name()).collect::<Vec<_>>(), [Some("idle")]);
     /// assert_eq!(report.into_values(), [Some("flushed"), None]);
+    /// # for thread in std::mem::take(&mut *THREADS.lock().unwrap()) { thread.join().unwrap(); }
     /// ```
     ///
     /// # Cancel safety
