@@ -489,6 +489,7 @@ macro_rules! adapter_suite {
                 a_drop_guard_cancels_the_group_below_it,
                 dropping_a_shutdown_drops_what_is_left,
                 a_group_dropped_unwaited_and_a_shielded_section,
+                a_discarding_group_reports_its_tasks_in_flight_and_its_failures,
             );
         }
     };

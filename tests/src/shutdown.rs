@@ -408,3 +408,47 @@ pub fn a_group_dropped_unwaited_and_a_shielded_section<A: Adapter>() {
         );
     });
 }
+
+/// A discarding group, the default (`errgroup_tokio::group()`, say), shuts down the same
+/// way; its report lists the tasks in flight when the stop began (stopped in time, or
+/// aborted) and every failure, and nothing of the tasks that had finished before.
+pub fn a_discarding_group_reports_its_tasks_in_flight_and_its_failures<A: Adapter>() {
+    A::block_on(async {
+        let group = ErrGroup::<&str, _>::new(A::spawner());
+        group.task().name("done").try_spawn(async { Ok(()) }).unwrap();
+        let handle = group.handle();
+        until(|| handle.active() == 0).await;
+        let token = group.token();
+        group
+            .task()
+            .name("told")
+            .try_spawn(async move {
+                token.cancelled().await;
+                Err("stopped uncleanly")
+            })
+            .unwrap();
+        let dropped = Tally::new();
+        group.task().name("idle").try_spawn(idle(dropped.clone())).unwrap();
+        group.task().name("quits").try_spawn(stops_when_told(group.token(), ())).unwrap();
+        let report = group.shutdown(SHORT).await;
+        let names: Vec<_> = report.tasks.iter().map(|task| task.task.name()).collect();
+        assert_eq!(names, [Some("told"), Some("idle"), Some("quits")], "{report:?}");
+        assert!(report.tasks.iter().all(|task| task.in_flight));
+        assert!(matches!(report.tasks[0].outcome, Outcome::Failed("stopped uncleanly")));
+        assert!(matches!(report.tasks[1].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+        assert!(matches!(report.tasks[2].outcome, Outcome::Succeeded(())));
+        assert_eq!(aborted(&report), [Some("idle")]);
+        assert_eq!(dropped.get(), 1);
+
+        // A failure before the stop is reported too, not in flight.
+        let group = ErrGroup::<&str, _>::new(A::spawner());
+        group.task().name("config").try_spawn(async { Err("bad config") }).unwrap();
+        let handle = group.handle();
+        until(|| handle.active() == 0).await;
+        let report = group.shutdown(SHORT).await;
+        assert!(!report.grace_expired);
+        let [config] = &report.tasks[..] else { panic!("{report:?}") };
+        assert_eq!((config.task.name(), config.in_flight), (Some("config"), false));
+        assert!(matches!(config.outcome, Outcome::Failed("bad config")));
+    });
+}

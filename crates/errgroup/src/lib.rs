@@ -127,7 +127,7 @@
 //! | take no new task | `tracker.close()` | a spawn is refused ([`Refused::Cancelled`]) |
 //! | wait, for the grace period at most | `timeout(grace, tracker.wait())` | the grace period, on the runtime's [`Timer`] |
 //! | drop what is left | `abort()` each `JoinHandle` kept (a tracker cannot abort) | every task left is dropped at its end |
-//! | learn what happened to each | bookkeeping of one's own | the [`ShutdownReport`]: every task's id, name and [`Outcome`], and whether it was in flight |
+//! | learn what happened to each | bookkeeping of one's own | the [`ShutdownReport`]: each task's id, name and [`Outcome`], and whether it was in flight |
 //! | start on ctrl-c, or when a task fails | a `select!` over both | [`shutdown_when`](ErrGroup::shutdown_when), [`Policy::FailGracefully`] |
 //!
 //! Per task, within any group: [`cooperative()`](TaskBuilder::cooperative) makes a task
@@ -349,7 +349,7 @@ pub use results::{Collect, Discard, FirstOk, Results};
 pub use rt::BlockingPool;
 pub use rt::Timer;
 pub use shield::Shield;
-pub use shutdown::{ShutdownReport, TaskReport};
+pub use shutdown::{Reported, ShutdownReport, TaskReport};
 pub use spawn::{LocalSpawn, Spawn};
 pub use supervise::CancelOnDrop;
 pub use task_handle::{AbortHandle, TaskHandle};

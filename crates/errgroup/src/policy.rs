@@ -24,13 +24,11 @@ use errgroup_core::ErrorSlot;
 
 use alloc::string::String;
 
-use crate::id::TaskId;
-#[cfg(feature = "std")]
-use crate::id::TaskInfo;
+use crate::id::{TaskId, TaskInfo};
 use crate::{
     outcome::{Interrupted, Lost, Outcome, TaskError},
     results::Results,
-    sync::{AtomicUsize, Lock, Ordering},
+    sync::{AtomicBool, AtomicUsize, Lock, Ordering},
     token::{CancelReason, Cause},
 };
 
@@ -134,18 +132,18 @@ impl<E> Failure<E> {
     }
 
     /// The outcome of the task that failed, with its index in spawn order.
-    fn into_outcome<T>(self) -> (usize, Outcome<T, E>) {
+    fn into_outcome<T>(self) -> (TaskInfo, Outcome<T, E>) {
         match self {
             Self::Error(error) => {
                 let (task, error) = error.into_parts();
                 let task = task.expect("errgroup: bug: a recorded error without its task");
-                (task.id().index(), Outcome::Failed(error))
+                (task, Outcome::Failed(error))
             }
             #[cfg(feature = "std")]
             Self::Panic(task, payload) => {
-                (task.id().index(), Outcome::Panicked(crate::panic::Panicked::new(task, payload)))
+                (task.clone(), Outcome::Panicked(crate::panic::Panicked::new(task, payload)))
             }
-            Self::Lost(lost) => (lost.task().id().index(), Outcome::Lost(lost)),
+            Self::Lost(lost) => (lost.task().clone(), Outcome::Lost(lost)),
         }
     }
 
@@ -214,6 +212,9 @@ pub(crate) struct Failures<E> {
     /// they were never tasks, and `wait_outcomes` leaves them out.
     refused: Lock<Vec<usize>>,
     keeps_every_outcome: bool,
+    /// Set when a graceful shutdown begins: from then on every failure is kept (in
+    /// `rest`), whatever the group keeps otherwise, for the shutdown's report.
+    stopping: AtomicBool,
     /// How many tasks ended unfinished because the group was cancelled: dropped by it, or
     /// ended with an error that the cancellation made no longer the cause. Only the
     /// cancellation path touches it.
@@ -231,6 +232,7 @@ impl<E> Failures<E> {
             rest: Lock::new(Vec::new()),
             refused: Lock::new(Vec::new()),
             keeps_every_outcome,
+            stopping: AtomicBool::new(false),
             cancelled: AtomicUsize::new(0),
         }
     }
@@ -298,9 +300,23 @@ impl<E> Failures<E> {
         }
     }
 
-    /// Keeps a failure no other waiting form reports, if the group keeps every outcome.
+    /// From now on, every failure is kept for a shutdown's report.
+    pub(crate) fn keep_every_failure(&self) {
+        // Relaxed: a failure recorded as the shutdown begins may go either way; the waiter
+        // reads the failures only once the group is idle.
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a shutdown is keeping every failure (and recording the tasks in flight).
+    #[inline]
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Keeps a failure no other waiting form reports, if the group keeps every outcome
+    /// (or a shutdown is under way).
     fn keep_rest(&self, failure: Failure<E>) {
-        if self.keeps_every_outcome {
+        if self.keeps_every_outcome || self.is_stopping() {
             self.rest.with(|rest| rest.push(failure));
         }
     }
@@ -488,27 +504,24 @@ impl<E> Failures<E> {
     /// Every task's outcome, in spawn order: `values` (each with its task's index) and
     /// every failure kept, at their tasks' positions; every other index of the `started`
     /// was a task dropped by the group's cancellation, for `reason`, or one its spawner
-    /// refused (left out: it never was a task). Nothing is re-raised.
+    /// refused (left out: it never was a task). Nothing is re-raised. A failure names its
+    /// task; the other outcomes give only its id.
     pub(crate) fn outcomes<T>(
         &self,
         values: impl Iterator<Item = (usize, T)>,
         started: usize,
         reason: Option<CancelReason>,
-    ) -> Vec<(TaskId, Outcome<T, E>)> {
-        let mut outcomes: Vec<Option<Outcome<T, E>>> =
+    ) -> Vec<(TaskInfo, Outcome<T, E>)> {
+        /// A task's outcome, with its task if the outcome names it.
+        type Named<T, E> = (Option<TaskInfo>, Outcome<T, E>);
+        let mut outcomes: Vec<Option<Named<T, E>>> =
             core::iter::repeat_with(|| None).take(started).collect();
         for (index, value) in values {
-            outcomes[index] = Some(Outcome::Succeeded(value));
+            outcomes[index] = Some((None, Outcome::Succeeded(value)));
         }
-        let later = self.later.with(core::mem::take).into_iter().map(Failure::Error);
-        #[cfg(feature = "std")]
-        let panic = self.panic.take().map(|(task, payload)| Failure::Panic(task, payload));
-        #[cfg(not(feature = "std"))]
-        let panic = None;
-        let rest = self.rest.with(core::mem::take);
-        for failure in self.first.take().into_iter().chain(later).chain(panic).chain(rest) {
-            let (index, outcome) = failure.into_outcome();
-            outcomes[index] = Some(outcome);
+        for (task, outcome) in self.take_all() {
+            let index = task.id().index();
+            outcomes[index] = Some((Some(task), outcome));
         }
         let mut refused = self.refused.with(core::mem::take);
         refused.sort_unstable();
@@ -520,8 +533,28 @@ impl<E> Failures<E> {
             .enumerate()
             .filter(|(index, _)| refused.binary_search(index).is_err())
             .map(|(index, outcome)| {
-                (TaskId::new(index), outcome.unwrap_or(Outcome::Cancelled(reason)))
+                let (task, outcome) = outcome.unwrap_or((None, Outcome::Cancelled(reason)));
+                (task.unwrap_or_else(|| TaskInfo::new(TaskId::new(index), None)), outcome)
             })
+            .collect()
+    }
+
+    /// Every failure recorded, with its task, in no particular order; nothing is
+    /// re-raised.
+    pub(crate) fn take_all<T>(&self) -> Vec<(TaskInfo, Outcome<T, E>)> {
+        let later = self.later.with(core::mem::take).into_iter().map(Failure::Error);
+        #[cfg(feature = "std")]
+        let panic = self.panic.take().map(|(task, payload)| Failure::Panic(task, payload));
+        #[cfg(not(feature = "std"))]
+        let panic = None;
+        let rest = self.rest.with(core::mem::take);
+        self.first
+            .take()
+            .into_iter()
+            .chain(later)
+            .chain(panic)
+            .chain(rest)
+            .map(Failure::into_outcome)
             .collect()
     }
 

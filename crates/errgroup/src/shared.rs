@@ -51,7 +51,7 @@ use crate::{
     pending::{GroupInfo, Pending},
     policy::{Failure, Failures, Policy, Rules},
     results::Results,
-    sync::{AllocArc, AtomicBool, AtomicUsize, AtomicWaker, Lock, Ordering},
+    sync::{AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
     token::{CancelReason, CancelToken, Cause},
     trace::GroupTrace,
     wakers::{GRACE, RUNNING, Relay, TaskWakers},
@@ -122,11 +122,12 @@ pub struct Shared<E, R: Results> {
     /// (debug builds only: see [`report_unawaited`](Self::report_unawaited)).
     #[cfg(debug_assertions)]
     unawaited: Lock<(usize, Option<&'static core::panic::Location<'static>>)>,
-    /// Set when a shutdown begins ([`begin_shutdown`](Self::begin_shutdown)): from then on
-    /// each task that ends records itself in `stopped`, with its name.
-    stopping: AtomicBool,
-    /// The tasks that ended during a shutdown: they were in flight when it began.
+    /// The tasks that ended during a shutdown (they were in flight when it began), with
+    /// their names: recorded once the failures say a shutdown is under way
+    /// ([`Failures::is_stopping`]).
     stopped: Lock<Vec<TaskInfo>>,
+    /// Which of those the group dropped (the others finished, failed or were lost).
+    stopped_cancelled: Lock<Vec<usize>>,
 }
 
 impl<E, R: Results> Shared<E, R> {
@@ -163,8 +164,8 @@ impl<E, R: Results> Shared<E, R> {
             feeder_sites: Lock::new(Vec::new()),
             #[cfg(debug_assertions)]
             unawaited: Lock::new((0, None)),
-            stopping: AtomicBool::new(false),
             stopped: Lock::new(Vec::new()),
+            stopped_cancelled: Lock::new(Vec::new()),
         }
     }
 
@@ -195,9 +196,7 @@ impl<E, R: Results> Shared<E, R> {
     /// Enters the grace period, before the token is cancelled: from now on each task that
     /// ends records itself as in flight.
     fn begin_grace(&self) -> bool {
-        // Relaxed: a task ending as the shutdown begins may go either way; the waiter reads
-        // the list only once the group is idle.
-        self.stopping.store(true, Ordering::Relaxed);
+        self.failures.keep_every_failure();
         self.wakers.begin_grace()
     }
 
@@ -218,8 +217,7 @@ impl<E, R: Results> Shared<E, R> {
     /// A task is ending: during a shutdown, records it (with its name) as in flight.
     #[inline]
     pub(crate) fn task_ending(&self, task: impl FnOnce() -> TaskInfo) {
-        // Relaxed: see `begin_shutdown`.
-        if self.stopping.load(Ordering::Relaxed) {
+        if self.failures.is_stopping() {
             self.record_stopped(task());
         }
     }
@@ -229,11 +227,21 @@ impl<E, R: Results> Shared<E, R> {
         self.stopped.with(|stopped| stopped.push(task));
     }
 
-    /// The tasks that ended during the shutdown, in spawn order.
-    pub(crate) fn stopped(&self) -> Vec<TaskInfo> {
+    /// The tasks that ended during the shutdown, in spawn order, and which of them the
+    /// group dropped (sorted).
+    pub(crate) fn stopped(&self) -> (Vec<TaskInfo>, Vec<usize>) {
         let mut stopped = self.stopped.with(core::mem::take);
         stopped.sort_unstable_by_key(|task| task.id().index());
-        stopped
+        let mut cancelled = self.stopped_cancelled.with(core::mem::take);
+        cancelled.sort_unstable();
+        (stopped, cancelled)
+    }
+
+    /// Every failure recorded, with its task, in spawn order; nothing is re-raised.
+    pub(crate) fn failures<T>(&self) -> Vec<(TaskInfo, Outcome<T, E>)> {
+        let mut failures = self.failures.take_all();
+        failures.sort_by_key(|(task, _)| task.id().index());
+        failures
     }
 
     /// A feeder made at `site` is open.
@@ -426,8 +434,15 @@ impl<E, R: Results> Shared<E, R> {
     /// A task was dropped unfinished because the group was cancelled.
     pub(crate) fn task_cancelled(&self, task: impl FnOnce() -> TaskInfo) {
         self.failures.task_cancelled();
-        if let Some(pending) = self.pending() {
-            pending.cancelled(task());
+        let (pending, stopping) = (self.pending(), self.failures.is_stopping());
+        if pending.is_some() || stopping {
+            let task = task();
+            if stopping {
+                self.stopped_cancelled.with(|cancelled| cancelled.push(task.id().index()));
+            }
+            if let Some(pending) = pending {
+                pending.cancelled(task);
+            }
         }
     }
 
@@ -454,13 +469,21 @@ impl<E, R: Results> Shared<E, R> {
     }
 
     /// Every task's outcome, in spawn order (see [`Failures::outcomes`]).
-    pub(crate) fn outcomes<T>(&self) -> Vec<(TaskId, Outcome<T, E>)>
+    pub(crate) fn outcomes<T>(&self) -> Vec<(TaskInfo, Outcome<T, E>)>
     where
         R: Results<Store = ConcurrentQueue<(usize, T)>>,
     {
         // Relaxed: the group is idle and closed; every start happened before.
         let started = self.next_index.load(Ordering::Relaxed);
         self.failures.outcomes(self.results.try_iter(), started, self.token.reason())
+    }
+
+    /// Every task's outcome, in spawn order, by id: what `wait_outcomes` returns.
+    pub(crate) fn outcomes_by_id<T>(&self) -> Vec<(TaskId, Outcome<T, E>)>
+    where
+        R: Results<Store = ConcurrentQueue<(usize, T)>>,
+    {
+        self.outcomes().into_iter().map(|(task, outcome)| (task.id(), outcome)).collect()
     }
 
     /// The decided race: the winner's value, or every error.

@@ -25,7 +25,7 @@ use crate::{
     id::TaskInfo,
     mode::{Mode, WithSpawner},
     outcome::Outcome,
-    results::Collect,
+    results::{Collect, Discard, Results},
     rt::Timer,
     shared::Shared,
     timeout::Deadline,
@@ -43,7 +43,7 @@ use crate::{
 #[non_exhaustive]
 pub struct TaskReport<T, E> {
     /// The task: its id, and its name if it has one. A task that ended before the stop
-    /// began is named only if its outcome names it (a panic, a loss).
+    /// began is named only if it failed (its error, panic or loss names it).
     pub task: TaskInfo,
     /// How it ended. A task dropped at the end of the grace period is
     /// [`Outcome::Cancelled`], for the reason the group was cancelled
@@ -66,8 +66,13 @@ impl<T, E> TaskReport<T, E> {
     }
 }
 
-/// What a graceful shutdown found: every task of the group, in spawn order, with its
+/// What a graceful shutdown found: the group's tasks, in spawn order, each with its
 /// outcome. What a [`Shutdown`] resolves to.
+///
+/// A collecting group ([`Collect`]) reports every task it ran. A discarding group
+/// ([`Discard`], the default), which keeps no record of its tasks, reports the tasks in
+/// flight when the stop began and every failure (the first error, and any later one kept);
+/// a task that had finished before the stop is not there.
 ///
 /// # Examples
 ///
@@ -75,7 +80,8 @@ impl<T, E> TaskReport<T, E> {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ShutdownReport<T, E> {
-    /// Every task the group ran, in spawn order.
+    /// The tasks, in spawn order: every one the group ran if it collects its values;
+    /// otherwise those in flight when the stop began, and those that failed.
     pub tasks: Vec<TaskReport<T, E>>,
     /// Whether the grace period ran out with tasks still running (they were dropped).
     pub grace_expired: bool,
@@ -100,34 +106,78 @@ impl<T, E> ShutdownReport<T, E> {
     pub fn aborted(&self) -> impl Iterator<Item = &TaskInfo> {
         self.tasks.iter().filter(|task| task.aborted()).map(|task| &task.task)
     }
+}
 
-    /// Builds the report of a finished group: its outcomes, with the tasks that ended
-    /// during the stop marked (and named).
-    fn of(shared: &Shared<E, Collect<T>>, grace_expired: bool) -> Self {
-        let mut in_flight = shared.stopped().into_iter().peekable();
+/// The results of a group that a shutdown can report on: [`Collect`] (every task, in
+/// spawn order) and [`Discard`] (the tasks in flight when the stop began, and every
+/// failure: such a group keeps no record of the tasks that had finished). Sealed, with
+/// [`Results`]; `pub` only so that the shutdown methods' bounds can name it.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Collect, Discard, FirstOk, Reported};
+///
+/// fn can_shut_down<R: Reported>() {}
+/// can_shut_down::<Discard>();
+/// can_shut_down::<Collect<u32>>();
+/// // Not a race (`FirstOk`): its first success ends it.
+/// ```
+pub trait Reported: Results + Sized {
+    #[doc(hidden)]
+    /// The report of a finished group.
+    fn report<E>(shared: &Shared<E, Self>, grace_expired: bool) -> ShutdownReport<Self::Value, E>;
+}
+
+impl<T> Reported for Collect<T> {
+    fn report<E>(shared: &Shared<E, Self>, grace_expired: bool) -> ShutdownReport<T, E> {
+        let (stopped, _) = shared.stopped();
+        let mut in_flight = stopped.into_iter().peekable();
         let tasks = shared
             .outcomes()
             .into_iter()
-            .map(|(id, outcome)| {
-                let stopped = in_flight.next_if(|task| task.id() == id);
+            .map(|(task, outcome)| {
+                let stopped = in_flight.next_if(|stopped| stopped.id() == task.id());
                 let in_flight = stopped.is_some();
-                let task = stopped.unwrap_or_else(|| {
-                    named_by(&outcome).unwrap_or_else(|| TaskInfo::new(id, None))
-                });
-                TaskReport { task, outcome, in_flight }
+                TaskReport { task: stopped.unwrap_or(task), outcome, in_flight }
             })
             .collect();
-        Self { tasks, grace_expired }
+        ShutdownReport { tasks, grace_expired }
     }
 }
 
-/// The task an outcome names, if it names one.
-fn named_by<T, E>(outcome: &Outcome<T, E>) -> Option<TaskInfo> {
-    match outcome {
-        #[cfg(feature = "std")]
-        Outcome::Panicked(panicked) => Some(panicked.task().clone()),
-        Outcome::Lost(lost) => Some(lost.task().clone()),
-        _ => None,
+impl Reported for Discard {
+    fn report<E>(shared: &Shared<E, Self>, grace_expired: bool) -> ShutdownReport<(), E> {
+        let (stopped, cancelled) = shared.stopped();
+        let reason = shared.token.reason().unwrap_or(CancelReason::Explicit);
+        let mut in_flight = stopped.into_iter().peekable();
+        let mut failures = shared.failures().into_iter().peekable();
+        let mut tasks = Vec::new();
+        // Both in spawn order: merged, a task in both once (in flight, with its failure).
+        loop {
+            let next_failure = failures.peek().map(|(task, _)| task.id().index());
+            let next_in_flight = in_flight.peek().map(|task| task.id().index());
+            let report = match (next_in_flight, next_failure) {
+                (None, None) => break,
+                (Some(stopped), failed) if failed.is_none_or(|failed| stopped <= failed) => {
+                    let task = in_flight.next().expect("peeked");
+                    let outcome = if failed == Some(stopped) {
+                        failures.next().expect("peeked").1
+                    } else if cancelled.binary_search(&stopped).is_ok() {
+                        Outcome::Cancelled(reason)
+                    } else {
+                        Outcome::Succeeded(())
+                    };
+                    TaskReport { task, outcome, in_flight: true }
+                }
+                _ => {
+                    let (task, outcome) = failures.next().expect("peeked");
+                    TaskReport { task, outcome, in_flight: false }
+                }
+            };
+            tasks.push(report);
+        }
+        ShutdownReport { tasks, grace_expired }
     }
 }
 
@@ -145,8 +195,8 @@ pin_project! {
     /// Dropping it drops the group: the grace period ends there, and every task left is
     /// dropped (see [`Shield`](crate::Shield) for a task on an executor).
     #[must_use = "futures do nothing unless awaited"]
-    pub struct Shutdown<E, M: Mode, T, G, Tm: Timer> {
-        waiting: Waiting<E, M, Collect<T>>,
+    pub struct Shutdown<E, M: Mode, R: Results, G, Tm: Timer> {
+        waiting: Waiting<E, M, R>,
         // The trigger, until it fires; `None` once the stop has begun.
         #[pin]
         trigger: Option<G>,
@@ -159,8 +209,8 @@ pin_project! {
     }
 }
 
-impl<E, M: Mode, T, G, Tm: Timer> Shutdown<E, M, T, G, Tm> {
-    fn new(group: Owner<E, M, Collect<T>>, trigger: Option<G>, timer: Tm, grace: Duration) -> Self {
+impl<E, M: Mode, R: Results, G, Tm: Timer> Shutdown<E, M, R, G, Tm> {
+    fn new(group: Owner<E, M, R>, trigger: Option<G>, timer: Tm, grace: Duration) -> Self {
         let waiting = Waiting::new(group);
         // Started now, the clock starts at the call.
         let deadline = trigger.is_none().then(|| begin(&waiting, &timer, grace));
@@ -170,8 +220,8 @@ impl<E, M: Mode, T, G, Tm: Timer> Shutdown<E, M, T, G, Tm> {
 
 /// Starts the stop (unless a failure has, under `Policy::FailGracefully`), and returns the
 /// end of its grace period.
-fn begin<E, M: Mode, T, Tm: Timer>(
-    waiting: &Waiting<E, M, Collect<T>>,
+fn begin<E, M: Mode, R: Results, Tm: Timer>(
+    waiting: &Waiting<E, M, R>,
     timer: &Tm,
     grace: Duration,
 ) -> Deadline<Tm::Sleep> {
@@ -184,15 +234,15 @@ fn begin<E, M: Mode, T, Tm: Timer>(
     Deadline::after(timer, grace)
 }
 
-impl<E, M: Mode, T, G: Future, Tm: Timer> Future for Shutdown<E, M, T, G, Tm> {
-    type Output = ShutdownReport<T, E>;
+impl<E, M: Mode, R: Reported, G: Future, Tm: Timer> Future for Shutdown<E, M, R, G, Tm> {
+    type Output = ShutdownReport<R::Value, E>;
 
     #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             if let Poll::Ready(group) = this.waiting.poll(cx) {
-                return Poll::Ready(ShutdownReport::of(group.shared(), *this.grace_expired));
+                return Poll::Ready(R::report(group.shared(), *this.grace_expired));
             }
             if let Some(deadline) = this.deadline.as_mut().as_pin_mut() {
                 if *this.grace_expired || deadline.poll(cx).is_pending() {
@@ -221,7 +271,7 @@ impl<E, M: Mode, T, G: Future, Tm: Timer> Future for Shutdown<E, M, T, G, Tm> {
     }
 }
 
-impl<E, M: Mode, T, G, Tm: Timer> fmt::Debug for Shutdown<E, M, T, G, Tm> {
+impl<E, M: Mode, R: Results, G, Tm: Timer> fmt::Debug for Shutdown<E, M, R, G, Tm> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shutdown")
             .field("group", &self.waiting)
@@ -232,10 +282,24 @@ impl<E, M: Mode, T, G, Tm: Timer> fmt::Debug for Shutdown<E, M, T, G, Tm> {
     }
 }
 
-/// The trigger of a shutdown that starts at once: none.
+/// The trigger of a shutdown that starts at once ([`ErrGroup::shutdown`],
+/// [`ErrGroup::shutdown_on`]): none.
+///
+/// # Examples
+///
+/// ```
+/// use core::time::Duration;
+/// use errgroup::{Discard, ErrGroup, Inline, Timer, future::{Deadline, Now, Shutdown}};
+///
+/// # #[allow(dead_code)]
+/// fn stop<'a, T: Timer>(group: ErrGroup<(), Inline<'a>>, timer: T) -> Shutdown<(), Inline<'a>, Discard, Now, T> {
+///     group.shutdown_on(timer, Duration::from_secs(5))
+/// }
+/// # let _ = core::marker::PhantomData::<Deadline<()>>;
+/// ```
 pub type Now = core::future::Ready<()>;
 
-impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
+impl<E, M: Mode, R: Reported> ErrGroup<E, M, R> {
     /// Shuts the group down gracefully, on `timer`: [`shutdown`](Self::shutdown) for a
     /// group of any mode, an inline one included.
     ///
@@ -246,7 +310,7 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
-    pub fn shutdown_on<Tm: Timer>(self, timer: Tm, grace: Duration) -> Shutdown<E, M, T, Now, Tm> {
+    pub fn shutdown_on<Tm: Timer>(self, timer: Tm, grace: Duration) -> Shutdown<E, M, R, Now, Tm> {
         Shutdown::new(self.owner, None, timer, grace)
     }
 
@@ -290,14 +354,15 @@ impl<E, M: Mode, T> ErrGroup<E, M, Collect<T>> {
         trigger: G,
         timer: Tm,
         grace: Duration,
-    ) -> Shutdown<E, M, T, G, Tm> {
+    ) -> Shutdown<E, M, R, G, Tm> {
         Shutdown::new(self.owner, Some(trigger), timer, grace)
     }
 }
 
-impl<E, M, T> ErrGroup<E, M, Collect<T>>
+impl<E, M, R> ErrGroup<E, M, R>
 where
     M: WithSpawner,
+    R: Reported,
     M::Spawner: Timer + Clone,
 {
     /// Shuts the group down gracefully: tells every task to stop, lets them run for
@@ -314,8 +379,10 @@ where
     ///    signalled or cooperative alike, and reported
     ///    [`Outcome::Cancelled`]`(`[`CancelReason::Shutdown`]`)`.
     ///
-    /// The [`ShutdownReport`] lists every task in spawn order, with its id, its name and
-    /// its [`Outcome`], and marks the tasks that were running when the stop began. What
+    /// The [`ShutdownReport`] lists the tasks in spawn order, with their ids, names and
+    /// [`Outcome`]s, and marks the ones that were running when the stop began: every task
+    /// of a collecting group; for a discarding one (`errgroup_tokio::group()`, say), which
+    /// keeps no record of its finished tasks, those in flight and those that failed. What
     /// a waiting form cannot bound, this cannot either: a task blocking inside its
     /// `poll`, or one on an executor nobody runs. A group already cancelled (a fail-fast
     /// failure) has its tasks dropped as that cancellation said.
@@ -373,7 +440,7 @@ where
     /// # Cancel safety
     ///
     /// Dropping the future drops the group, and every task left (see [`Shutdown`]).
-    pub fn shutdown(self, grace: Duration) -> Shutdown<E, M, T, Now, M::Spawner> {
+    pub fn shutdown(self, grace: Duration) -> Shutdown<E, M, R, Now, M::Spawner> {
         let timer = self.owner.handle.mode.spawner().clone();
         Shutdown::new(self.owner, None, timer, grace)
     }
@@ -397,7 +464,7 @@ where
         self,
         trigger: G,
         grace: Duration,
-    ) -> Shutdown<E, M, T, G, M::Spawner> {
+    ) -> Shutdown<E, M, R, G, M::Spawner> {
         let timer = self.owner.handle.mode.spawner().clone();
         Shutdown::new(self.owner, Some(trigger), timer, grace)
     }

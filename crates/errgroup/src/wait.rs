@@ -267,7 +267,7 @@ wait_future! {
     /// # Cancel safety
     ///
     /// Dropping it drops the group, which cancels the remaining tasks.
-    WaitOutcomes<E, M, T>, results Collect<T> => Vec<(TaskId, Outcome<T, E>)>, Shared::outcomes
+    WaitOutcomes<E, M, T>, results Collect<T> => Vec<(TaskId, Outcome<T, E>)>, Shared::outcomes_by_id
 }
 
 wait_future! {

@@ -263,3 +263,49 @@ fn outside_a_section_a_shielded_task_is_dropped_as_any_other() {
 async fn unit(future: support::GateFuture) -> Result<(), u32> {
     future.await.map(drop)
 }
+
+#[test]
+fn a_discarding_group_reports_its_tasks_in_flight_and_every_failure_in_spawn_order() {
+    let spawner = RecordingSpawner::default();
+    let (quits, fails, idle) = (Gate::new(), Gate::new(), Gate::new());
+    let group: ErrGroup<u32, _> =
+        ErrGroup::builder().policy(Policy::CollectAll).spawner(spawner.clone());
+    group.task().name("done").try_spawn(async { Ok(()) }).unwrap();
+    group.task().name("quits").try_spawn(unit(quits.future())).unwrap();
+    group.task().name("failed early").try_spawn(async { Err(1) }).unwrap();
+    group.task().name("fails").try_spawn(unit(fails.future())).unwrap();
+    group.task().name("idle").try_spawn(unit(idle.future())).unwrap();
+    for task in 0..5 {
+        spawner.poll(task);
+    }
+    let timer = ManualTimer::default();
+    let waiter = Counted::new();
+    let mut shutdown = Box::pin(group.shutdown_on(timer.clone(), Duration::from_secs(1)));
+    assert!(waiter.poll(&mut shutdown).is_pending());
+    quits.open(support::Outcome::Ok(0));
+    fails.open(support::Outcome::Err(4));
+    assert!(spawner.poll(1) && spawner.poll(3));
+    timer.fire();
+    assert!(waiter.poll(&mut shutdown).is_pending());
+    assert!(spawner.poll(4));
+    let Poll::Ready(report) = waiter.poll(&mut shutdown) else { panic!("the group is idle") };
+    let seen: Vec<_> = report
+        .tasks
+        .iter()
+        .map(|task| (task.task.id().index(), task.task.name(), task.in_flight, task.aborted()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (1, Some("quits"), true, false),
+            (2, Some("failed early"), false, false),
+            (3, Some("fails"), true, false),
+            (4, Some("idle"), true, true),
+        ],
+        "{report:?}"
+    );
+    assert!(matches!(report.tasks[0].outcome, Outcome::Succeeded(())));
+    assert!(matches!(report.tasks[1].outcome, Outcome::Failed(1)));
+    assert!(matches!(report.tasks[2].outcome, Outcome::Failed(4)));
+    assert!(matches!(report.tasks[3].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+}
