@@ -692,13 +692,31 @@ impl<G, L: Label> TaskBuilder<G, L> {
     }
 }
 
+impl<G> TaskBuilder<G, Controlled<()>> {
+    /// Names the task, as [`TaskBuilder::name`] does, after
+    /// [`cooperative`](TaskBuilder::cooperative) or [`shield`](TaskBuilder::shield).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Shield};
+    ///
+    /// let mut group = ErrGroup::<(), _>::inline();
+    /// let shield = Shield::new();
+    /// group.task().shield(&shield).name("flusher").try_spawn(async { Ok(()) }).unwrap();
+    /// futures_executor::block_on(group.wait()).unwrap();
+    /// ```
+    pub fn name(self, name: impl Into<TaskName>) -> TaskBuilder<G, Controlled<TaskName>> {
+        TaskBuilder { group: self.group, label: self.label.named(name.into()) }
+    }
+}
+
 impl<G, L: IntoControlled> TaskBuilder<G, L> {
     /// Makes the task **signalled rather than dropped** when its group is cancelled, as
     /// every task of a [`cooperative`](crate::Builder::cooperative) group is: it runs on
     /// and is expected to watch the group's token ([`GroupHandle::token`](crate::GroupHandle::token))
     /// and return. Its siblings are dropped as usual. The end of a
-    /// [`shutdown`](crate::ErrGroup::shutdown)'s grace period drops it all the same. Name
-    /// the task first, if it has a name.
+    /// [`shutdown`](crate::ErrGroup::shutdown)'s grace period drops it all the same.
     ///
     /// # Examples
     ///
@@ -723,7 +741,7 @@ impl<G, L: IntoControlled> TaskBuilder<G, L> {
 
     /// Attaches `shield` to the task: while the task runs a section through
     /// [`shield.protect`](Shield::protect), a cancellation of the group does not drop it.
-    /// See [`Shield`] for what bounds a section. Name the task first, if it has a name.
+    /// See [`Shield`] for what bounds a section.
     ///
     /// # Examples
     ///

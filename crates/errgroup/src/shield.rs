@@ -215,6 +215,13 @@ pub struct Controlled<L> {
     shield: Option<Shield>,
 }
 
+impl Controlled<()> {
+    /// The same controls, for a task named `name`.
+    pub(crate) fn named(self, name: TaskName) -> Controlled<TaskName> {
+        Controlled { label: name, cooperative: self.cooperative, shield: self.shield }
+    }
+}
+
 impl<L: Label> Controlled<L> {
     pub(crate) fn cooperative(mut self) -> Self {
         self.cooperative = true;
