@@ -222,7 +222,9 @@
 //!   (`errgroup.task`, with fields `group`, `group.name`, `task`, `task.name`), entered
 //!   around each poll, so the task's own events carry them; an event for each failure
 //!   (`WARN`), panic and loss (`ERROR`), cancellation (`DEBUG`, with the reason) and timeout
-//!   (`WARN`, with the number of tasks still running). Without it, none of this is compiled.
+//!   (`WARN`, with the number of tasks still running), and for a shutdown's start (`INFO`)
+//!   and the end of its grace period (`WARN`), each with the tasks still running. Without
+//!   it, none of this is compiled.
 //! - `loom` (testing only): with `RUSTFLAGS="--cfg loom"`, the wake-up paths run on loom's
 //!   model-checked primitives.
 //!

@@ -38,8 +38,9 @@ use crate::{
 ///   drops its tasks with it, sections included. A task on an executor is woken, finishes
 ///   its section if its executor keeps polling it, and is dropped at its next poll after.
 ///
-/// Outside a section the task is dropped as usual. A shield belongs to one task: sections
-/// of another task attached to the same shield would protect both.
+/// Outside a section the task is dropped as usual. A shield belongs to one task, and its
+/// sections run inside that task's future: a section run elsewhere (another task, another
+/// thread) would protect the task while it runs, but its end would wake the wrong task.
 ///
 /// # Examples
 ///
@@ -124,13 +125,13 @@ impl Shield {
     /// Asked when a cancellation would drop the task: `true` (and the task is woken when
     /// the section ends) if a section is running.
     fn spares(&self) -> bool {
-        if !self.is_active() {
-            return false;
+        // Asked by the task's own poll, before or after its future's: never while one of
+        // its sections runs, so the section cannot end in between.
+        let active = self.is_active();
+        if active {
+            self.0.deferred.store(true, Ordering::Release);
         }
-        self.0.deferred.store(true, Ordering::Release);
-        // A section that ended meanwhile (on another thread: a shield shared between
-        // tasks) may have missed the flag: look again.
-        self.is_active() || !self.0.deferred.swap(false, Ordering::AcqRel)
+        active
     }
 
     fn enter(&self) {

@@ -17,7 +17,7 @@ use std::{
 use errgroup::{
     CancelReason, Collect, ErrGroup, Outcome, Policy, Rejected, Shield, Spawned, Timer,
 };
-use support::{Counted, Gate, RecordingSpawner, yield_now};
+use support::{Counted, DiscardingSpawner, Gate, RecordingSpawner, yield_now};
 
 /// A timer whose sleeps all end when the test fires it.
 #[derive(Clone, Default)]
@@ -308,4 +308,48 @@ fn a_discarding_group_reports_its_tasks_in_flight_and_every_failure_in_spawn_ord
     assert!(matches!(report.tasks[1].outcome, Outcome::Failed(1)));
     assert!(matches!(report.tasks[2].outcome, Outcome::Failed(4)));
     assert!(matches!(report.tasks[3].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+}
+
+#[test]
+fn a_signalled_or_shielded_task_keeps_its_name_when_its_spawner_loses_it() {
+    let group = ErrGroup::<u32, _>::builder()
+        .policy(Policy::CollectAll)
+        .collect::<u32>()
+        .spawner(DiscardingSpawner);
+    let shield = Shield::new();
+    group.task().cooperative().name("signalled").try_spawn(async { Ok(1) }).unwrap();
+    group.task().name("shielded").shield(&shield).try_spawn(async { Ok(2) }).unwrap();
+    let outcomes = futures_executor::block_on(group.wait_outcomes());
+    let names: Vec<_> = outcomes
+        .iter()
+        .map(|(_, outcome)| match outcome {
+            Outcome::Lost(lost) => lost.task().name(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, [Some("signalled"), Some("shielded")]);
+}
+
+#[test]
+fn a_task_a_cancel_spared_is_still_woken_and_dropped_at_the_end_of_a_grace_period() {
+    let (spawner, timer, gate) = (RecordingSpawner::default(), ManualTimer::default(), Gate::new());
+    let group = collecting(&spawner);
+    let handle = group.handle();
+    group.task().name("signalled").cooperative().try_spawn(gate.future()).unwrap();
+    assert!(!spawner.poll(0), "pending, and registered");
+    assert!(handle.cancel());
+    assert_eq!(spawner.wakes(0), 1, "told");
+    assert!(!spawner.poll(0), "spared: it runs on");
+
+    // The cancel left it registered: the end of a grace period still reaches it.
+    let waiter = Counted::new();
+    let mut shutdown = Box::pin(group.shutdown_on(timer.clone(), Duration::ZERO));
+    assert!(waiter.poll(&mut shutdown).is_pending());
+    timer.fire();
+    assert!(waiter.poll(&mut shutdown).is_pending());
+    assert_eq!(spawner.wakes(0), 2, "woken by the end of the grace period");
+    assert!(spawner.poll(0) && gate.dropped());
+    let Poll::Ready(report) = waiter.poll(&mut shutdown) else { panic!("the group is idle") };
+    assert!(matches!(report.tasks[0].outcome, Outcome::Cancelled(CancelReason::Explicit)));
+    assert!(report.tasks[0].aborted());
 }

@@ -189,6 +189,39 @@ fn cancellations_timeouts_and_losses_are_events() {
         assert!(capture.has("group.name=slow running=1"), "{:#?}", capture.events());
         assert!(capture.has("WARN errgroup: the group timed out"));
 
+        // A graceful shutdown: told with one task running, and its grace period over.
+        struct Expired;
+        impl errgroup::Timer for Expired {
+            type Instant = u64;
+            type Sleep = std::future::Ready<()>;
+            fn now(&self) -> u64 {
+                0
+            }
+            fn checked_add(&self, instant: u64, _: std::time::Duration) -> Option<u64> {
+                Some(instant)
+            }
+            fn sleep_until(&self, _: u64) -> Self::Sleep {
+                std::future::ready(())
+            }
+        }
+        let group = ErrGroup::<u32, _>::builder().name("server").inline();
+        group.try_spawn(std::future::pending()).unwrap();
+        let report = block_on(group.shutdown_on(Expired, std::time::Duration::ZERO));
+        assert!(report.grace_expired);
+        assert!(
+            capture.has(
+                "INFO errgroup: the group is shutting down; its running tasks are told to stop"
+            ),
+            "{:#?}",
+            capture.events()
+        );
+        assert!(
+            capture.has(
+                "WARN errgroup: the grace period is over; the tasks still running are dropped"
+            )
+        );
+        assert!(capture.has("group.name=server running=1"));
+
         // Lost: by its executor later, and by its spawner inside `spawn`.
         let spawner = RecordingSpawner::default();
         let group = ErrGroup::<errgroup::Interrupted, _>::builder()
