@@ -166,40 +166,31 @@ pub fn a_shielded_section_runs_to_its_end_through_a_cancellation<A: Adapter>() {
         entered.opened().await;
         Err("boom")
     }
+    // The same body for a spawned and an inline group (their `task()` borrow differently).
+    macro_rules! section_through_a_cancel {
+        ($group:expr) => {{
+            let (finished, dropped, entered) = (Tally::new(), Tally::new(), Gate::new());
+            #[allow(unused_mut)]
+            let mut group = $group;
+            let shield = Shield::new();
+            let token = group.token();
+            let section =
+                shielded(shield.clone(), token, entered.clone(), finished.clone(), dropped.clone());
+            group.task().shield(&shield).try_spawn(section).unwrap();
+            group.try_spawn(fails_once(entered)).unwrap();
+            let outcomes = group.wait_outcomes().await;
+            assert!(
+                matches!(outcomes[0].1, Outcome::Cancelled(CancelReason::Error)),
+                "{outcomes:?}"
+            );
+            assert!(matches!(outcomes[1].1, Outcome::Failed("boom")), "{outcomes:?}");
+            assert_eq!((finished.get(), dropped.get()), (1, 1), "the section ran to its end");
+            assert!(!shield.is_active());
+        }};
+    }
     A::block_on(async {
-        let (finished, dropped, entered) = (Tally::new(), Tally::new(), Gate::new());
-        let group = ErrGroup::builder().collect().spawner(A::spawner());
-        let shield = Shield::new();
-        let section = shielded(
-            shield.clone(),
-            group.token(),
-            entered.clone(),
-            finished.clone(),
-            dropped.clone(),
-        );
-        group.task().shield(&shield).try_spawn(section).unwrap();
-        group.try_spawn(fails_once(entered)).unwrap();
-        let outcomes = group.wait_outcomes().await;
-        assert!(matches!(outcomes[0].1, Outcome::Cancelled(CancelReason::Error)), "{outcomes:?}");
-        assert!(matches!(outcomes[1].1, Outcome::Failed("boom")), "{outcomes:?}");
-        assert_eq!((finished.get(), dropped.get()), (1, 1), "the section ran to its end");
-        assert!(!shield.is_active());
-
-        let (finished, dropped, entered) = (Tally::new(), Tally::new(), Gate::new());
-        let mut group = ErrGroup::builder().collect().inline();
-        let shield = Shield::new();
-        let section = shielded(
-            shield.clone(),
-            group.token(),
-            entered.clone(),
-            finished.clone(),
-            dropped.clone(),
-        );
-        group.task().shield(&shield).try_spawn(section).unwrap();
-        group.try_spawn(fails_once(entered)).unwrap();
-        let outcomes = group.wait_outcomes().await;
-        assert!(matches!(outcomes[0].1, Outcome::Cancelled(CancelReason::Error)), "{outcomes:?}");
-        assert_eq!((finished.get(), dropped.get()), (1, 1), "the section ran to its end");
+        section_through_a_cancel!(ErrGroup::builder().collect().spawner(A::spawner()));
+        section_through_a_cancel!(ErrGroup::builder().collect().inline());
     });
 }
 
