@@ -116,7 +116,7 @@ impl<T, E> ShutdownReport<T, E> {
 /// # Examples
 ///
 /// ```
-/// use errgroup::{Collect, Discard, FirstOk, Reported};
+/// use errgroup::{Collect, Discard, Reported};
 ///
 /// fn can_shut_down<R: Reported>() {}
 /// can_shut_down::<Discard>();
