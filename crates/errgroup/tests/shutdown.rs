@@ -229,10 +229,16 @@ fn a_shield_defers_the_drop_until_its_section_ends_and_then_wakes_the_task() {
     assert_eq!(gate.polls(), 2);
     gate.open(support::Outcome::Ok(1));
     assert_eq!(spawner.wakes(0), 2);
-    assert!(!spawner.poll(0), "the section ended, and the rest of the task went pending");
-    assert_eq!(after.polls(), 1);
-    assert_eq!(spawner.wakes(0), 3, "the section's end woke the task");
-    assert!(spawner.poll(0), "dropped now");
+    // The section ends and the rest of the task goes pending. Then the task is dropped:
+    // in that same poll if it registers a new waker (it then looks at the token again, as
+    // a waker that does not `will_wake` its clones makes it do: Miri's), or else at the
+    // poll the section's end asked for.
+    let dropped_at_once = spawner.poll(0);
+    if !dropped_at_once {
+        assert_eq!(spawner.wakes(0), 3, "the section's end woke the task");
+        assert!(spawner.poll(0), "dropped now");
+    }
+    assert_eq!(after.polls(), 1, "the rest of the task ran until it went pending");
     assert!(after.dropped() && !shield.is_active());
     assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
 }
