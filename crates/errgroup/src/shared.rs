@@ -184,20 +184,18 @@ impl<E, R: Results> Shared<E, R> {
 
     /// Starts a graceful stop: cancels the token for `reason` with the tasks left running
     /// (they are signalled, not dropped), until [`Shared::abort`]. Each task that ends from
-    /// now on records itself (see [`stopped`](Self::stopped)). Returns
-    /// `false` if the group was already cancelled without grace (its tasks are being
-    /// dropped).
-    pub(crate) fn begin_shutdown(&self, reason: CancelReason) -> bool {
-        let graceful = self.begin_grace();
+    /// now on records itself (see [`stopped`](Self::stopped)). A group already cancelled
+    /// without grace goes on dropping its tasks as that cancellation said.
+    pub(crate) fn begin_shutdown(&self, reason: CancelReason) {
+        self.begin_grace();
         self.cancel(reason);
-        graceful
     }
 
     /// Enters the grace period, before the token is cancelled: from now on each task that
     /// ends records itself as in flight.
-    fn begin_grace(&self) -> bool {
+    fn begin_grace(&self) {
         self.failures.keep_every_failure();
-        self.wakers.begin_grace()
+        self.wakers.begin_grace();
     }
 
     /// Whether the group is in a graceful stop: its tasks told, none dropped yet.

@@ -270,17 +270,20 @@ impl TaskWakers {
 
     /// Starts a graceful stop, before the token is cancelled: the relay then leaves the
     /// tasks registered (only queued spawns are woken, to be refused), so nothing is
-    /// dropped until [`abort`](Self::abort). `false` if the group was already past
-    /// `RUNNING`, or its registry already drained (cancelled without grace).
-    pub(crate) fn begin_grace(&self) -> bool {
+    /// dropped until [`abort`](Self::abort). Nothing changes for a group already past
+    /// `RUNNING`, or whose registry was already drained (cancelled without grace).
+    pub(crate) fn begin_grace(&self) {
         self.registry.with(|_| {
-            if self.cancelled.load(Ordering::Relaxed) {
-                return false;
+            if !self.cancelled.load(Ordering::Relaxed) {
+                // Err: already in grace, or past it.
+                let _ = self.phase.compare_exchange(
+                    RUNNING,
+                    GRACE,
+                    Ordering::Release,
+                    Ordering::Relaxed,
+                );
             }
-            self.phase
-                .compare_exchange(RUNNING, GRACE, Ordering::Release, Ordering::Relaxed)
-                .is_ok()
-        })
+        });
     }
 
     /// Some task of the group may be spared by a cancellation: see `spared`.
