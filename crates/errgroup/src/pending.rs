@@ -36,16 +36,31 @@ impl GroupInfo {
         token: &CancelToken,
         nested: bool,
     ) -> AllocArc<Self> {
-        let info = AllocArc::new(Self {
-            name,
-            pending: track_pending.then(Pending::new),
-            token: token.clone(),
-        });
-        if nested {
+        let info = Self { name, pending: track_pending.then(Pending::new), token: token.clone() };
+        if !nested {
+            return AllocArc::new(info);
+        }
+        #[cfg(target_has_atomic = "ptr")]
+        {
+            let info = AllocArc::new(info);
             let weak: Nested = AllocArc::downgrade(&info) as crate::sync::AllocWeak<GroupInfo>;
             token.nest_in_parent_group(&weak);
+            info
         }
-        info
+        // portable-atomic-util's `Arc` does not coerce to a trait object: it is made one
+        // from a box, then downcast back (the same allocation).
+        #[cfg(not(target_has_atomic = "ptr"))]
+        {
+            let erased =
+                AllocArc::from(alloc::boxed::Box::new(info)
+                    as alloc::boxed::Box<dyn core::any::Any + Send + Sync>);
+            let weak: Nested = AllocArc::downgrade(&erased);
+            token.nest_in_parent_group(&weak);
+            match erased.downcast() {
+                Ok(info) => info,
+                Err(_) => unreachable!("made from a GroupInfo"),
+            }
+        }
     }
 
     pub(crate) fn dump(&self) -> GroupDump {

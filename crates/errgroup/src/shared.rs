@@ -51,7 +51,7 @@ use crate::{
     pending::{GroupInfo, Pending},
     policy::{Failure, Failures, Policy, Rules},
     results::Results,
-    sync::{AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
+    sync::{self, AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
     token::{CancelReason, CancelToken, Cause},
     trace::GroupTrace,
     wakers::{GRACE, RUNNING, Relay, TaskWakers},
@@ -141,7 +141,7 @@ impl<E, R: Results> Shared<E, R> {
         if config.cooperative {
             wakers.note_spared();
         }
-        let relay = Waker::from(AllocArc::new(Relay(wakers.clone())));
+        let relay = sync::waker(AllocArc::new(Relay(wakers.clone())));
         let mut relay_listener = None;
         if token.poll_cancelled(&mut relay_listener, &mut Context::from_waker(&relay)).is_ready() {
             wakers.cancel_all();

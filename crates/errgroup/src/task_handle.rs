@@ -152,6 +152,17 @@ impl<T: Send, E: Send> Abort for Link<T, E> {
     }
 }
 
+#[cfg(not(target_has_atomic = "ptr"))]
+impl<T: Send, E: Send> Abort for AllocArc<Link<T, E>> {
+    fn abort(&self) {
+        Link::abort(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        Link::is_finished(self)
+    }
+}
+
 /// A new link, its task's half and the handle's half (which is told the task's id later).
 pub(crate) fn link<F, T, E>(future: F, token: CancelToken) -> (Handled<F, T, E>, Unlaunched<T, E>) {
     let link = AllocArc::new(Link {
@@ -439,7 +450,15 @@ impl<T, E> TaskHandle<T, E> {
         T: Send + 'static,
         E: Send + 'static,
     {
-        AbortHandle { link: self.link.clone(), task: self.task.clone() }
+        #[cfg(target_has_atomic = "ptr")]
+        let link = self.link.clone();
+        // portable-atomic-util's `Arc` does not coerce to a trait object: erase the link
+        // behind a box of its own (targets without compare-and-swap only).
+        #[cfg(not(target_has_atomic = "ptr"))]
+        let link = AllocArc::from(
+            alloc::boxed::Box::new(self.link.clone()) as alloc::boxed::Box<dyn Abort>
+        );
+        AbortHandle { link, task: self.task.clone() }
     }
 }
 

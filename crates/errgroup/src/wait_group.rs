@@ -343,10 +343,28 @@ impl WaitGroup {
     /// # Panics
     ///
     /// If the count is already `usize::MAX`, with the message of [`add`](Self::add).
+    ///
+    /// # Targets without compare-and-swap
+    ///
+    /// On thumbv6m the `Arc` is portable-atomic-util's, which cannot be a method receiver:
+    /// call it as `WaitGroup::enter_owned(&wg)` there (that form works on every target).
+    #[cfg(target_has_atomic = "ptr")]
     #[track_caller]
     pub fn enter_owned(self: &Arc<Self>) -> WaitGuardOwned {
-        self.add(1);
-        WaitGuardOwned { wait_group: Arc::clone(self) }
+        Self::enter_arc(self)
+    }
+
+    /// [`enter_owned`] where the target has no compare-and-swap (see there).
+    #[cfg(not(target_has_atomic = "ptr"))]
+    #[track_caller]
+    pub fn enter_owned(this: &Arc<Self>) -> WaitGuardOwned {
+        Self::enter_arc(this)
+    }
+
+    #[track_caller]
+    fn enter_arc(this: &Arc<Self>) -> WaitGuardOwned {
+        this.add(1);
+        WaitGuardOwned { wait_group: Arc::clone(this) }
     }
 
     /// Returns the current count of outstanding work.

@@ -40,12 +40,13 @@
 //!   `served` has left the queue.
 
 use alloc::collections::VecDeque;
-use alloc::task::Wake;
 use core::task::Waker;
 
 use slab::Slab;
 
-use crate::sync::{AllocArc as Arc, AtomicBool, AtomicU8, AtomicUsize, Lock, Ordering};
+use crate::sync::{
+    AllocArc as Arc, ArcWake, AtomicBool, AtomicU8, AtomicUsize, Lock, Ordering, arc_wake,
+};
 
 #[derive(Default)]
 struct Registry {
@@ -329,20 +330,23 @@ fn wake_caught(waker: Waker) {
 /// during a graceful stop, only the queue of waiting spawns (which are then refused).
 pub(crate) struct Relay(pub(crate) Arc<TaskWakers>);
 
-impl Wake for Relay {
-    fn wake(self: Arc<Self>) {
+arc_wake!(Relay);
+
+impl ArcWake for Relay {
+    fn wake_by_ref(this: &Arc<Self>) {
+        let this = &**this;
         // Under the lock, so that a grace begun concurrently is either seen here or finds
         // the registry drained and is refused.
-        let (phase, spared) = self.0.registry.with(|_| {
-            (self.0.phase.load(Ordering::Relaxed), self.0.spared.load(Ordering::Relaxed))
+        let (phase, spared) = this.0.registry.with(|_| {
+            (this.0.phase.load(Ordering::Relaxed), this.0.spared.load(Ordering::Relaxed))
         });
         match phase {
-            GRACE => self.0.wake_spawns(),
+            GRACE => this.0.wake_spawns(),
             RUNNING if spared => {
-                self.0.wake_tasks();
-                self.0.wake_spawns();
+                this.0.wake_tasks();
+                this.0.wake_spawns();
             }
-            _ => self.0.cancel_all(),
+            _ => this.0.cancel_all(),
         }
     }
 }

@@ -34,11 +34,11 @@
 use alloc::{boxed::Box, vec::Vec};
 use core::{fmt, future::Future, mem, pin::Pin, task::Context};
 
-use futures_util::task::{ArcWake, waker_ref};
-
 // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths;
 // wakers are made from `alloc`'s `Arc`.
-use crate::sync::{AllocArc as Arc, AtomicBool, AtomicWaker, Lock, Ordering};
+use crate::sync::{
+    AllocArc as Arc, ArcWake, AtomicBool, AtomicWaker, Lock, Ordering, arc_wake, waker_ref,
+};
 
 /// A task as the driver holds it: the group's task wrapper, boxed once.
 pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -62,6 +62,8 @@ struct Ready {
     woken: Lock<Vec<usize>>,
 }
 
+arc_wake!(Ready);
+
 impl ArcWake for Ready {
     /// The group waker, handed to each task on its first poll.
     fn wake_by_ref(arc_self: &Arc<Self>) {
@@ -81,6 +83,8 @@ struct TaskWaker {
     queued: AtomicBool,
     ready: Arc<Ready>,
 }
+
+arc_wake!(TaskWaker);
 
 impl ArcWake for TaskWaker {
     fn wake_by_ref(arc_self: &Arc<Self>) {
