@@ -5,8 +5,8 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use errgroup_embedded_tests::{checked, pass};
 use errgroup_core::{Counter, ErrorSlot, GroupState, StartError};
+use errgroup_embedded_tests::{checked, pass};
 
 #[entry]
 fn main() -> ! {
