@@ -4,6 +4,11 @@
 //!
 //! The SysTick runs from the core clock (25 MHz on QEMU's mps2-an386), reloaded every
 //! millisecond; its handler counts the tick and wakes every timer that is due.
+//!
+//! The queue must be the generic one: an inline group polls its tasks with wakers of its
+//! own, and the integrated queue (embassy-time-queue-utils without a `generic-queue-*`
+//! feature) panics on any waker not made by embassy-executor ("Found waker not created by
+//! the Embassy executor").
 
 use core::cell::{Cell, RefCell};
 use core::task::Waker;
@@ -47,7 +52,7 @@ impl Driver for SysTickDriver {
 }
 
 /// Starts the tick: before this, time stands still at 0.
-pub fn start(mut syst: SYST) {
+pub(crate) fn start(mut syst: SYST) {
     const { assert!(TICK_HZ == 1_000, "the SysTick is set for 1 kHz") };
     syst.set_clock_source(SystClkSource::Core);
     syst.set_reload((CORE_HZ / TICK_HZ - 1) as u32);
