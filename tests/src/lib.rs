@@ -23,8 +23,8 @@ use std::{
 };
 
 use errgroup::{
-    Builder, Discard, ErrGroup, GroupHandle, Inline, Mode, Refused, Rejected, Results, Spawn,
-    SpawnError, Spawned, TaskHandle, TaskId, TaskName,
+    Builder, Discard, ErrGroup, GroupHandle, Inline, LocalTasks, Mode, Refused, Rejected, Results,
+    SendTasks, Spawn, SpawnError, Spawned, TaskHandle, TaskId, TaskName,
 };
 
 pub mod adapter;
@@ -268,114 +268,133 @@ impl<X: RuntimeExecutor> Executor for X {
     }
 }
 
-/// Inline mode: tasks run inside the group's own `wait` and `spawn` futures; no executor.
-#[derive(Debug, Clone, Copy)]
-pub struct InlineExecutor;
+/// The executors of inline mode, `Send` and `!Send`: one body, made twice.
+macro_rules! inline_executor {
+    ($(#[$doc:meta])* $executor:ident, $tasks:ty, $make:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $executor;
 
-impl Executor for InlineExecutor {
-    type Mode = Inline<'static>;
+        impl Executor for $executor {
+            type Mode = Inline<'static, $tasks>;
 
-    fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
-    where
-        E: Send + 'static,
-        R: Results + 'static,
-    {
-        builder.inline()
-    }
+            fn group<E, R>(builder: Builder<E, R>) -> ErrGroup<E, Self::Mode, R>
+            where
+                E: Send + 'static,
+                R: Results + 'static,
+            {
+                builder.$make()
+            }
 
-    fn try_spawn<E, R>(
-        handle: &GroupHandle<E, Self::Mode, R>,
-        task: Task<R::Value, E>,
-    ) -> SpawnResult<R::Value, E>
-    where
-        E: Send + 'static,
-        R: Results + 'static,
-        R::Value: Send + 'static,
-        R::Store: Send + Sync,
-    {
-        handle.try_spawn(task)
-    }
+            fn try_spawn<E, R>(
+                handle: &GroupHandle<E, Self::Mode, R>,
+                task: Task<R::Value, E>,
+            ) -> SpawnResult<R::Value, E>
+            where
+                E: Send + 'static,
+                R: Results + 'static,
+                R::Value: Send + 'static,
+                R::Store: Send + Sync,
+            {
+                handle.try_spawn(task)
+            }
 
-    fn try_spawn_named<E, R>(
-        handle: &GroupHandle<E, Self::Mode, R>,
-        name: TaskName,
-        task: Task<R::Value, E>,
-    ) -> SpawnResult<R::Value, E>
-    where
-        E: Send + 'static,
-        R: Results + 'static,
-        R::Value: Send + 'static,
-        R::Store: Send + Sync,
-    {
-        handle.task().name(name).try_spawn(task)
-    }
+            fn try_spawn_named<E, R>(
+                handle: &GroupHandle<E, Self::Mode, R>,
+                name: TaskName,
+                task: Task<R::Value, E>,
+            ) -> SpawnResult<R::Value, E>
+            where
+                E: Send + 'static,
+                R: Results + 'static,
+                R::Value: Send + 'static,
+                R::Store: Send + Sync,
+            {
+                handle.task().name(name).try_spawn(task)
+            }
 
-    fn try_spawn_keyed<E, K, T>(
-        handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
-        key: K,
-        task: Task<T, E>,
-    ) -> crate::KeyedResult<K, T, E>
-    where
-        E: Send + 'static,
-        K: Send + 'static,
-        T: Send + 'static,
-    {
-        handle.task().key(key).try_spawn(task)
-    }
+            fn try_spawn_keyed<E, K, T>(
+                handle: &GroupHandle<E, Self::Mode, errgroup::Collect<(K, T)>>,
+                key: K,
+                task: Task<T, E>,
+            ) -> crate::KeyedResult<K, T, E>
+            where
+                E: Send + 'static,
+                K: Send + 'static,
+                T: Send + 'static,
+            {
+                handle.task().key(key).try_spawn(task)
+            }
 
-    fn try_spawn_handle<E, T>(
-        handle: &GroupHandle<E, Self::Mode>,
-        name: Option<TaskName>,
-        task: Task<T, E>,
-    ) -> HandleResult<T, E>
-    where
-        E: Send + 'static,
-        T: Send + 'static,
-    {
-        spawn_handle_with(handle, name, task)
-    }
+            fn try_spawn_handle<E, T>(
+                handle: &GroupHandle<E, Self::Mode>,
+                name: Option<TaskName>,
+                task: Task<T, E>,
+            ) -> HandleResult<T, E>
+            where
+                E: Send + 'static,
+                T: Send + 'static,
+            {
+                spawn_handle_with(handle, name, task)
+            }
 
-    fn try_spawn_controlled<E>(
-        handle: &GroupHandle<E, Self::Mode>,
-        control: &Control,
-        task: Task<(), E>,
-    ) -> SpawnResult<(), E>
-    where
-        E: Send + 'static,
-    {
-        spawn_controlled_with(handle, control, task)
-    }
+            fn try_spawn_controlled<E>(
+                handle: &GroupHandle<E, Self::Mode>,
+                control: &Control,
+                task: Task<(), E>,
+            ) -> SpawnResult<(), E>
+            where
+                E: Send + 'static,
+            {
+                spawn_controlled_with(handle, control, task)
+            }
 
-    fn spawn<'h, E, R>(
-        handle: &'h GroupHandle<E, Self::Mode, R>,
-        task: Task<R::Value, E>,
-    ) -> impl Future<Output = WaitedResult> + 'h
-    where
-        E: Send + 'static,
-        R: Results + 'static,
-        R::Value: Send + 'static,
-        R::Store: Send + Sync,
-    {
-        handle.spawn(task)
-    }
+            fn spawn<'h, E, R>(
+                handle: &'h GroupHandle<E, Self::Mode, R>,
+                task: Task<R::Value, E>,
+            ) -> impl Future<Output = WaitedResult> + 'h
+            where
+                E: Send + 'static,
+                R: Results + 'static,
+                R::Value: Send + 'static,
+                R::Store: Send + Sync,
+            {
+                handle.spawn(task)
+            }
 
-    fn spawn_driving<'g, E, R>(
-        group: &'g mut ErrGroup<E, Self::Mode, R>,
-        task: Task<R::Value, E>,
-    ) -> impl Future<Output = WaitedResult> + 'g
-    where
-        E: Send + 'static,
-        R: Results + 'static,
-        R::Value: Send + 'static,
-        R::Store: Send + Sync,
-    {
-        group.spawn(task)
-    }
+            fn spawn_driving<'g, E, R>(
+                group: &'g mut ErrGroup<E, Self::Mode, R>,
+                task: Task<R::Value, E>,
+            ) -> impl Future<Output = WaitedResult> + 'g
+            where
+                E: Send + 'static,
+                R: Results + 'static,
+                R::Value: Send + 'static,
+                R::Store: Send + Sync,
+            {
+                group.spawn(task)
+            }
 
-    fn block_on<F: Future>(future: F) -> F::Output {
-        futures_executor::block_on(future)
-    }
+            fn block_on<F: Future>(future: F) -> F::Output {
+                futures_executor::block_on(future)
+            }
+        }
+    };
 }
+
+inline_executor!(
+    /// Inline mode: tasks run inside the group's own `wait` and `spawn` futures; no executor.
+    InlineExecutor,
+    SendTasks,
+    inline
+);
+inline_executor!(
+    /// Inline mode with `!Send` tasks (`ErrGroup::inline_local`): the same driver, and a
+    /// group that is `!Send` itself.
+    InlineLocalExecutor,
+    LocalTasks,
+    inline_local
+);
 
 /// A [`Spawn`]er for a `futures-executor` [`ThreadPool`](futures_executor::ThreadPool).
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::{
     handle::{GroupHandle, KeyedTask, TaskBuilder},
     id::{Label, TaskId, TaskName},
     keyed::WithKey,
-    mode::{Inline, Launch, Mode, Spawned, SpawnedLocal},
+    mode::{Inline, InlineTasks, Launch, LocalTasks, Mode, Spawned, SpawnedLocal},
     outcome::{Interrupted, Outcome},
     policy::{Policy, Rules},
     results::{Collect, Discard, FirstOk, Results},
@@ -392,6 +392,33 @@ impl<E, R: Results> Builder<E, R> {
         self.build(|_| Inline::new())
     }
 
+    /// Makes an inline group whose tasks need not be `Send` (they may hold an `Rc` or a
+    /// `RefCell` borrow); the group and its handles are then `!Send`. For single-threaded
+    /// executors (embassy's, a `LocalSet`), and anywhere a `FuturesUnordered` would do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::Cell, rc::Rc};
+    /// use errgroup::ErrGroup;
+    ///
+    /// let hits = Rc::new(Cell::new(0)); // not `Send`
+    /// let group = ErrGroup::<(), _>::builder().collect().inline_local();
+    /// for n in 1..=3 {
+    ///     let hits = Rc::clone(&hits);
+    ///     group.try_spawn(async move {
+    ///         hits.set(hits.get() + 1);
+    ///         Ok(n * 10)
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![10, 20, 30]));
+    /// assert_eq!(hits.get(), 3);
+    /// ```
+    pub fn inline_local<'a>(self) -> ErrGroup<E, Inline<'a, LocalTasks>, R> {
+        self.build(|_| Inline::new())
+    }
+
     /// Makes a group whose tasks run on `spawner`.
     ///
     /// # Examples
@@ -464,6 +491,30 @@ impl<'a, E> ErrGroup<E, Inline<'a>, Discard> {
     /// See [`ErrGroup`].
     pub fn inline() -> Self {
         ErrGroup::builder().inline()
+    }
+}
+
+impl<'a, E> ErrGroup<E, Inline<'a, LocalTasks>, Discard> {
+    /// A fail-fast inline group whose tasks need not be `Send`
+    /// ([`Builder::inline_local`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use errgroup::ErrGroup;
+    ///
+    /// let seen = Rc::new(RefCell::new(Vec::new()));
+    /// let group = ErrGroup::inline_local();
+    /// for word in ["a", "b"] {
+    ///     let seen = Rc::clone(&seen);
+    ///     group.try_spawn(async move { Ok::<(), ()>(seen.borrow_mut().push(word)) }).unwrap();
+    /// }
+    /// futures_executor::block_on(group.wait()).unwrap();
+    /// assert_eq!(*seen.borrow(), ["a", "b"]);
+    /// ```
+    pub fn inline_local() -> Self {
+        ErrGroup::builder().inline_local()
     }
 }
 
@@ -768,7 +819,7 @@ impl<E, M: Mode, R: Results> fmt::Debug for ErrGroup<E, M, R> {
     }
 }
 
-impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
+impl<'a, E, R: Results, K: InlineTasks> ErrGroup<E, Inline<'a, K>, R> {
     /// Spawns `future` as a task of the group, waiting for a free slot if a limit is set,
     /// as [`GroupHandle::spawn`] does; while it waits, it runs the group's tasks, so that
     /// spawning in a loop before `wait` cannot deadlock.
@@ -798,10 +849,10 @@ impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
     /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
     /// stay in the group, none is lost.
     #[track_caller]
-    pub fn spawn<F>(&mut self, future: F) -> InlineSpawning<'_, 'a, E, R, F>
+    pub fn spawn<F>(&mut self, future: F) -> InlineSpawning<'_, 'a, E, R, F, (), K>
     where
         F: Future<Output = Result<R::Value, E>>,
-        Inline<'a>: Launch<F, E, R>,
+        Inline<'a, K>: Launch<F, E, R>,
     {
         InlineSpawning::new(&mut self.owner, future, ())
     }
@@ -834,7 +885,9 @@ impl<'a, E, R: Results> ErrGroup<E, Inline<'a>, R> {
     }
 }
 
-impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>, R>, L> {
+impl<'g, 'a, E, R: Results, L: Label, K: InlineTasks>
+    TaskBuilder<&'g mut ErrGroup<E, Inline<'a, K>, R>, L>
+{
     /// Spawns `future` as the task, as [`GroupHandle::try_spawn`] does, and returns its id.
     ///
     /// # Examples
@@ -851,7 +904,7 @@ impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>
     pub fn try_spawn<F>(self, future: F) -> Result<TaskId, Rejected<F>>
     where
         F: Future<Output = Result<R::Value, E>>,
-        Inline<'a>: Launch<F, E, R>,
+        Inline<'a, K>: Launch<F, E, R>,
     {
         let (group, label) = self.into_parts();
         // A spawn that does not wait runs no task: the handle's does it all.
@@ -874,17 +927,17 @@ impl<'g, 'a, E, R: Results, L: Label> TaskBuilder<&'g mut ErrGroup<E, Inline<'a>
     /// Dropping the future before it resolves drops `future` unspawned; the tasks it ran
     /// stay in the group, none is lost.
     #[track_caller]
-    pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, F, L>
+    pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, F, L, K>
     where
         F: Future<Output = Result<R::Value, E>>,
-        Inline<'a>: Launch<F, E, R>,
+        Inline<'a, K>: Launch<F, E, R>,
     {
         let (group, label) = self.into_parts();
         InlineSpawning::new(&mut group.owner, future, label)
     }
 }
 
-impl<'a, E, L: Label> TaskBuilder<&mut ErrGroup<E, Inline<'a>, Discard>, L> {
+impl<'a, E, L: Label, K: InlineTasks> TaskBuilder<&mut ErrGroup<E, Inline<'a, K>, Discard>, L> {
     /// Spawns `future` as the task with a [`TaskHandle`], as
     /// [`TaskBuilder::try_spawn_handle`] does on a group's handle. The task runs while the
     /// group is awaited: await its handle with the group, or after it.
@@ -906,14 +959,16 @@ impl<'a, E, L: Label> TaskBuilder<&mut ErrGroup<E, Inline<'a>, Discard>, L> {
     pub fn try_spawn_handle<F, T>(self, future: F) -> Result<TaskHandle<T, E>, Rejected<F>>
     where
         F: Future<Output = Result<T, E>>,
-        Inline<'a>: Launch<Handled<F, T, E>, E, Discard>,
+        Inline<'a, K>: Launch<Handled<F, T, E>, E, Discard>,
     {
         let (group, label) = self.into_parts();
         TaskBuilder::labelled(&group.owner.handle, label).try_spawn_handle(future)
     }
 }
 
-impl<'g, 'a, E, R: Results, L: Label, K> KeyedTask<&'g mut ErrGroup<E, Inline<'a>, R>, L, K> {
+impl<'g, 'a, E, R: Results, L: Label, K, Tk: InlineTasks>
+    KeyedTask<&'g mut ErrGroup<E, Inline<'a, Tk>, R>, L, K>
+{
     /// Spawns `future` as the task, as [`KeyedTask::try_spawn`] does on a group's handle.
     ///
     /// # Examples
@@ -931,7 +986,7 @@ impl<'g, 'a, E, R: Results, L: Label, K> KeyedTask<&'g mut ErrGroup<E, Inline<'a
     where
         R: Results<Value = (K, T)>,
         F: Future<Output = Result<T, E>>,
-        Inline<'a>: Launch<WithKey<F, K>, E, R>,
+        Inline<'a, Tk>: Launch<WithKey<F, K>, E, R>,
     {
         let (builder, keyed) = self.with_key(future);
         builder.try_spawn(keyed)
@@ -960,11 +1015,11 @@ impl<'g, 'a, E, R: Results, L: Label, K> KeyedTask<&'g mut ErrGroup<E, Inline<'a
     ///
     /// As [`TaskBuilder::spawn`] on an inline group: the tasks it ran stay in the group.
     #[track_caller]
-    pub fn spawn<F, T>(self, future: F) -> InlineSpawning<'g, 'a, E, R, WithKey<F, K>, L>
+    pub fn spawn<F, T>(self, future: F) -> InlineSpawning<'g, 'a, E, R, WithKey<F, K>, L, Tk>
     where
         R: Results<Value = (K, T)>,
         F: Future<Output = Result<T, E>>,
-        Inline<'a>: Launch<WithKey<F, K>, E, R>,
+        Inline<'a, Tk>: Launch<WithKey<F, K>, E, R>,
     {
         let (builder, keyed) = self.with_key(future);
         builder.spawn(keyed)

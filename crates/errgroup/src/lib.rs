@@ -340,7 +340,10 @@ pub use feeder::Feeder;
 pub use group::{Builder, ErrGroup};
 pub use handle::{GroupHandle, KeyedTask, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};
-pub use mode::{Inline, Launch, Mode, Spawned, SpawnedLocal, WithSpawner};
+pub use mode::{
+    Inline, InlineLocal, InlineTasks, Launch, LocalTasks, Mode, SendTasks, Spawned, SpawnedLocal,
+    WithSpawner,
+};
 pub use outcome::{Interrupted, Lost, Outcome, TaskError, Timed, TimedOutcome};
 #[cfg(feature = "std")]
 pub use panic::Panicked;

@@ -5,6 +5,7 @@ use core::{
     fmt,
     future::Future,
     marker::PhantomData,
+    pin::Pin,
     task::{Context, Waker},
 };
 
@@ -278,24 +279,123 @@ impl<S> SpawnedLocal<S> {
 /// }
 /// futures_executor::block_on(group.wait()).unwrap();
 /// ```
-pub struct Inline<'a> {
+///
+/// # `!Send` tasks
+///
+/// `Inline<'a, LocalTasks>` ([`InlineLocal`]) takes tasks that are not `Send` (holding an
+/// `Rc`, a `RefCell` borrow, a `!Send` driver handle), as `FuturesUnordered` does; the
+/// group and its handles are then `!Send` themselves. Made by
+/// [`ErrGroup::inline_local`](crate::ErrGroup::inline_local) and
+/// [`Builder::inline_local`](crate::Builder::inline_local); everything else is the same.
+pub struct Inline<'a, K: InlineTasks = SendTasks> {
     /// Tasks spawned but not yet picked up by the driver (from handles, or before `wait`).
-    incoming: AllocArc<Incoming<'a>>,
+    incoming: AllocArc<Incoming<K::Task<'a>>>,
 }
 
-impl Clone for Inline<'_> {
+/// An inline group whose tasks need not be `Send`: see [`Inline`]'s "`!Send` tasks".
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use errgroup::{ErrGroup, InlineLocal};
+///
+/// let log = Rc::new(RefCell::new(Vec::new())); // neither `Send` nor `Sync`
+/// let group: ErrGroup<(), InlineLocal<'_>> = ErrGroup::inline_local();
+/// for n in 0..3 {
+///     let log = Rc::clone(&log);
+///     group.try_spawn(async move { Ok(log.borrow_mut().push(n)) }).unwrap();
+/// }
+/// futures_executor::block_on(group.wait()).unwrap();
+/// assert_eq!(*log.borrow(), [0, 1, 2]);
+/// ```
+///
+/// Such a group stays on its thread:
+///
+/// ```compile_fail
+/// let group = errgroup::ErrGroup::<(), _>::inline_local();
+/// std::thread::spawn(move || drop(group));
+/// ```
+///
+/// And a `Send` inline group takes no `!Send` task; the compiler points to `inline_local`'s
+/// need:
+///
+/// ```compile_fail
+/// let group = errgroup::ErrGroup::<(), _>::inline();
+/// let rc = std::rc::Rc::new(1);
+/// group.try_spawn(async move { Ok(drop(rc)) }).unwrap();
+/// ```
+pub type InlineLocal<'a> = Inline<'a, LocalTasks>;
+
+/// Whether an [`Inline`] group's tasks must be `Send`: [`SendTasks`] (the default) or
+/// [`LocalTasks`]. Sealed.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{Inline, InlineTasks, LocalTasks, SendTasks};
+///
+/// fn kind<K: InlineTasks>(_: &Inline<'_, K>) -> &'static str {
+///     core::any::type_name::<K>()
+/// }
+/// # let _ = (kind::<SendTasks>, kind::<LocalTasks>);
+/// ```
+pub trait InlineTasks: sealed::Sealed + 'static {
+    #[doc(hidden)]
+    /// A task as the driver holds it: the group's task wrapper, boxed once.
+    type Task<'a>: Future<Output = ()> + Unpin + 'a;
+}
+
+/// [`Inline`] groups whose tasks are `Send`, so that the group and its handles are too: the
+/// default.
+///
+/// # Examples
+///
+/// ```
+/// use errgroup::{ErrGroup, Inline, SendTasks};
+///
+/// let group: ErrGroup<(), Inline<'_, SendTasks>> = ErrGroup::inline();
+/// std::thread::scope(|scope| {
+///     let handle = group.handle();
+///     scope.spawn(move || handle.try_spawn(async { Ok(()) }).unwrap());
+/// });
+/// futures_executor::block_on(group.wait()).unwrap();
+/// ```
+#[derive(Debug)]
+pub enum SendTasks {}
+
+/// [`Inline`] groups whose tasks need not be `Send` ([`InlineLocal`]).
+///
+/// # Examples
+///
+/// See [`InlineLocal`].
+#[derive(Debug)]
+pub enum LocalTasks {}
+
+impl sealed::Sealed for SendTasks {}
+impl sealed::Sealed for LocalTasks {}
+
+impl InlineTasks for SendTasks {
+    type Task<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
+impl InlineTasks for LocalTasks {
+    type Task<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+}
+
+impl<K: InlineTasks> Clone for Inline<'_, K> {
     fn clone(&self) -> Self {
         Self { incoming: self.incoming.clone() }
     }
 }
 
-impl fmt::Debug for Inline<'_> {
+impl<K: InlineTasks> fmt::Debug for Inline<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Inline").finish_non_exhaustive()
     }
 }
 
-impl Inline<'_> {
+impl<K: InlineTasks> Inline<'_, K> {
     pub(crate) fn new() -> Self {
         Self { incoming: AllocArc::new(Incoming::new()) }
     }
@@ -303,7 +403,7 @@ impl Inline<'_> {
 
 impl<S: Clone> sealed::Sealed for Spawned<S> {}
 impl<S: Clone> sealed::Sealed for SpawnedLocal<S> {}
-impl sealed::Sealed for Inline<'_> {}
+impl<K: InlineTasks> sealed::Sealed for Inline<'_, K> {}
 
 impl<S: Clone> Mode for Spawned<S> {
     type Driver = ();
@@ -315,8 +415,8 @@ impl<S: Clone> Mode for SpawnedLocal<S> {
     type Kind = OnExecutor;
 }
 
-impl<'a> Mode for Inline<'a> {
-    type Driver = InlineDriver<'a>;
+impl<'a, K: InlineTasks> Mode for Inline<'a, K> {
+    type Driver = InlineDriver<K::Task<'a>>;
     /// Inline tasks need no wake-up of their own: the driver drops them all on cancel.
     type Kind = InGroup;
 
@@ -328,20 +428,20 @@ impl<'a> Mode for Inline<'a> {
         mode.incoming.wake_waiter();
     }
 
-    fn run_tasks(driver: &mut InlineDriver<'a>, mode: &Self, cx: &mut Context<'_>) {
+    fn run_tasks(driver: &mut InlineDriver<K::Task<'a>>, mode: &Self, cx: &mut Context<'_>) {
         // Tasks spawned meanwhile, and tasks' wake-ups, wake `cx`.
         driver.run(&mode.incoming, cx);
     }
 
-    fn drop_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
+    fn drop_tasks(driver: &mut InlineDriver<K::Task<'a>>, mode: &Self) {
         driver.drop_all(&mode.incoming, false);
     }
 
-    fn wake_tasks(driver: &mut InlineDriver<'a>, mode: &Self) {
+    fn wake_tasks(driver: &mut InlineDriver<K::Task<'a>>, mode: &Self) {
         driver.poll_all(&mode.incoming);
     }
 
-    fn close(driver: &mut InlineDriver<'a>, mode: &Self) {
+    fn close(driver: &mut InlineDriver<K::Task<'a>>, mode: &Self) {
         driver.drop_all(&mode.incoming, true);
     }
 }
@@ -385,7 +485,7 @@ where
     }
 }
 
-impl<'a, E, R, F> Launch<F, E, R> for Inline<'a>
+impl<'a, E, R, F> Launch<F, E, R> for Inline<'a, SendTasks>
 where
     E: Send + 'a,
     R: Results + 'a,
@@ -402,6 +502,26 @@ where
         let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
         let id = task.id();
         // The driver picks the task up when it is next polled; the push wakes it.
+        self.incoming.push(Box::pin(task));
+        Ok(id)
+    }
+}
+
+impl<'a, E, R, F> Launch<F, E, R> for Inline<'a, LocalTasks>
+where
+    E: 'a,
+    R: Results + 'a,
+    R::Value: 'a,
+    F: Future<Output = Result<R::Value, E>> + 'a,
+{
+    fn launch<L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+    ) -> Result<TaskId, Rejected<F>> {
+        let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
+        let id = task.id();
         self.incoming.push(Box::pin(task));
         Ok(id)
     }

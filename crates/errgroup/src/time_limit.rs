@@ -18,7 +18,7 @@ use crate::{
     group::ErrGroup,
     handle::{GroupHandle, Spawning, TaskBuilder},
     id::{Label, TaskId},
-    mode::{Inline, Launch, Mode, WithSpawner},
+    mode::{Inline, InlineTasks, Launch, Mode, WithSpawner},
     results::Results,
     rt::Timer,
     wait::InlineSpawning,
@@ -258,8 +258,8 @@ impl<'h, E, M: Mode, R: Results, L: Label, T: Timer> LimitedTask<&'h GroupHandle
     }
 }
 
-impl<'g, 'a, E, R: Results, L: Label, T: Timer>
-    LimitedTask<&'g mut ErrGroup<E, Inline<'a>, R>, L, T>
+impl<'g, 'a, E, R: Results, L: Label, T: Timer, K: InlineTasks>
+    LimitedTask<&'g mut ErrGroup<E, Inline<'a, K>, R>, L, T>
 {
     /// Spawns `future` as the task, with its time limit, as [`TaskBuilder::try_spawn`]
     /// does on an inline group.
@@ -275,7 +275,7 @@ impl<'g, 'a, E, R: Results, L: Label, T: Timer>
     where
         F: Future<Output = Result<R::Value, E>>,
         E: From<Elapsed>,
-        Inline<'a>: Launch<TimeLimit<F, T>, E, R>,
+        Inline<'a, K>: Launch<TimeLimit<F, T>, E, R>,
     {
         self.builder.try_spawn(TimeLimit::new(future, self.timer, self.limit))
     }
@@ -291,11 +291,11 @@ impl<'g, 'a, E, R: Results, L: Label, T: Timer>
     ///
     /// As [`GroupHandle::spawn`].
     #[track_caller]
-    pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, TimeLimit<F, T>, L>
+    pub fn spawn<F>(self, future: F) -> InlineSpawning<'g, 'a, E, R, TimeLimit<F, T>, L, K>
     where
         F: Future<Output = Result<R::Value, E>>,
         E: From<Elapsed>,
-        Inline<'a>: Launch<TimeLimit<F, T>, E, R>,
+        Inline<'a, K>: Launch<TimeLimit<F, T>, E, R>,
     {
         self.builder.spawn(TimeLimit::new(future, self.timer, self.limit))
     }

@@ -22,7 +22,7 @@ use crate::{
     error::Refused,
     handle::{GroupHandle, SpawnOrigin, leave_slot_queue, poll_spawn},
     id::{Label, TaskId},
-    mode::{Inline, Launch, Mode},
+    mode::{Inline, InlineTasks, Launch, Mode, SendTasks},
     outcome::{Outcome, TaskError, Timed, TimedOutcome},
     results::{Collect, FirstOk, Results},
     shared::Shared,
@@ -308,8 +308,8 @@ wait_future! {
 /// the group, none is lost.
 #[must_use = "the task is not spawned until this is awaited: add `.await`, or call \
               `try_spawn`, which spawns without waiting"]
-pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = ()> {
-    group: &'g mut Owner<E, Inline<'a>, R>,
+pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = (), K: InlineTasks = SendTasks> {
+    group: &'g mut Owner<E, Inline<'a, K>, R>,
     future: Option<F>,
     /// The task's name, if it has one.
     label: L,
@@ -318,25 +318,26 @@ pub struct InlineSpawning<'g, 'a, E, R: Results, F, L: Label = ()> {
     origin: SpawnOrigin,
 }
 
-impl<'g, 'a, E, R: Results, F, L: Label> InlineSpawning<'g, 'a, E, R, F, L> {
+impl<'g, 'a, E, R: Results, F, L: Label, K: InlineTasks> InlineSpawning<'g, 'a, E, R, F, L, K> {
     #[track_caller]
-    pub(crate) fn new(group: &'g mut Owner<E, Inline<'a>, R>, future: F, label: L) -> Self {
+    pub(crate) fn new(group: &'g mut Owner<E, Inline<'a, K>, R>, future: F, label: L) -> Self {
         Self { group, future: Some(future), label, ticket: None, origin: SpawnOrigin::here() }
     }
 }
 
-impl<E, R: Results, F, L: Label> Unpin for InlineSpawning<'_, '_, E, R, F, L> {}
+impl<E, R: Results, F, L: Label, K: InlineTasks> Unpin for InlineSpawning<'_, '_, E, R, F, L, K> {}
 
-impl<E, R: Results, F, L: Label> Drop for InlineSpawning<'_, '_, E, R, F, L> {
+impl<E, R: Results, F, L: Label, K: InlineTasks> Drop for InlineSpawning<'_, '_, E, R, F, L, K> {
     fn drop(&mut self) {
         leave_slot_queue(self.group.shared(), &mut self.ticket);
         self.origin.dropped(self.group.shared());
     }
 }
 
-impl<'a, E, R: Results, F, L: Label> Future for InlineSpawning<'_, 'a, E, R, F, L>
+impl<'a, E, R: Results, F, L: Label, K: InlineTasks> Future
+    for InlineSpawning<'_, 'a, E, R, F, L, K>
 where
-    Inline<'a>: Launch<F, E, R>,
+    Inline<'a, K>: Launch<F, E, R>,
 {
     type Output = Result<TaskId, Refused>;
 
@@ -352,9 +353,9 @@ where
                 return Poll::Ready(done);
             }
             // Full: run the tasks, which frees slots. If that made progress, try again.
-            Inline::register_waiter(&handle.shared.waiter, &handle.mode, cx.waker());
+            Inline::<K>::register_waiter(&handle.shared.waiter, &handle.mode, cx.waker());
             let before = handle.active();
-            Inline::run_tasks(driver, &handle.mode, cx);
+            Inline::<K>::run_tasks(driver, &handle.mode, cx);
             if handle.active() == before {
                 return Poll::Pending;
             }

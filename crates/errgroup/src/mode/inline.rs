@@ -31,7 +31,7 @@
 //! - Each call polls a bounded number of tasks (a budget), then yields to the executor,
 //!   so a task that keeps waking itself cannot starve the future driving the group.
 
-use alloc::{boxed::Box, vec::Vec};
+use alloc::vec::Vec;
 use core::{fmt, future::Future, mem, pin::Pin, task::Context};
 
 // loom's under `--cfg loom`, so `tests/loom_inline.rs` model-checks the wake-up paths;
@@ -39,9 +39,6 @@ use core::{fmt, future::Future, mem, pin::Pin, task::Context};
 use crate::sync::{
     AllocArc as Arc, ArcWake, AtomicBool, AtomicWaker, Lock, Ordering, arc_wake, waker_ref,
 };
-
-/// A task as the driver holds it: the group's task wrapper, boxed once.
-pub(crate) type InlineTask<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// How many finished tasks' wakers are kept for reuse.
 const SPARE_WAKERS: usize = 64;
@@ -105,15 +102,15 @@ impl ArcWake for TaskWaker {
 }
 
 /// The tasks spawned but not yet picked up by the driver, shared with every handle.
-pub(crate) struct Incoming<'a> {
+pub(crate) struct Incoming<T> {
     /// The queued tasks, and whether the queue is closed: its group is gone, and a task
     /// pushed now is dropped at once (so no task is left here holding a handle, which
     /// holds this queue: a cycle that nothing would drop).
-    tasks: Lock<(Vec<InlineTask<'a>>, bool)>,
+    tasks: Lock<(Vec<T>, bool)>,
     ready: Arc<Ready>,
 }
 
-impl<'a> Incoming<'a> {
+impl<T> Incoming<T> {
     /// An empty queue, with the group's waiter.
     pub(crate) fn new() -> Self {
         let ready = Ready {
@@ -126,7 +123,7 @@ impl<'a> Incoming<'a> {
 
     /// Queues `task` for the driver, and wakes the driver if it may be waiting. Once the
     /// queue is closed, drops `task` instead (outside the lock: its drop runs user code).
-    pub(crate) fn push(&self, task: InlineTask<'a>) {
+    pub(crate) fn push(&self, task: T) {
         // A non-empty queue was already announced, and the driver has not taken it yet.
         let pushed = self.tasks.with(|(tasks, closed)| {
             if *closed {
@@ -155,7 +152,7 @@ impl<'a> Incoming<'a> {
 
     /// Moves every queued task into `batch` (empty), in one lock; with `close`, the queue
     /// takes no task from now on.
-    fn take(&self, batch: &mut Vec<InlineTask<'a>>, close: bool) {
+    fn take(&self, batch: &mut Vec<T>, close: bool) {
         debug_assert!(batch.is_empty());
         self.tasks.with(|(tasks, closed)| {
             mem::swap(tasks, batch);
@@ -165,19 +162,18 @@ impl<'a> Incoming<'a> {
 }
 
 /// A pending task, in the driver's slab.
-struct Entry<'a> {
-    task: InlineTask<'a>,
+struct Entry<T> {
+    task: T,
     /// Its own waker, once it has been polled with one.
     waker: Option<Arc<TaskWaker>>,
 }
 
 /// The tasks an inline group is running.
 #[doc(hidden)]
-#[derive(Default)]
-pub struct InlineDriver<'a> {
+pub struct InlineDriver<T> {
     /// Pending tasks, by key (a slab of our own: `Option<Entry>` is no bigger than
     /// `Entry`, where `slab`'s entries take 8 bytes more).
-    tasks: Vec<Option<Entry<'a>>>,
+    tasks: Vec<Option<Entry<T>>>,
     /// Vacant keys in `tasks`.
     vacant: Vec<usize>,
     /// Keys of pending tasks last polled with the group waker.
@@ -185,22 +181,37 @@ pub struct InlineDriver<'a> {
     /// Finished tasks' wakers that nobody else holds, for reuse.
     spare: Vec<Arc<TaskWaker>>,
     /// Buffers kept between calls: new tasks, woken keys, unknown keys being polled.
-    batch: Vec<InlineTask<'a>>,
+    batch: Vec<T>,
     keys: Vec<usize>,
 }
 
-impl fmt::Debug for InlineDriver<'_> {
+impl<T> Default for InlineDriver<T> {
+    fn default() -> Self {
+        Self {
+            tasks: Vec::new(),
+            vacant: Vec::new(),
+            unknown: Vec::new(),
+            spare: Vec::new(),
+            batch: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for InlineDriver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InlineDriver").field("pending", &self.pending()).finish()
     }
 }
 
-impl<'a> InlineDriver<'a> {
+impl<T> InlineDriver<T> {
     fn pending(&self) -> usize {
         self.tasks.len() - self.vacant.len()
     }
+}
 
-    fn insert(&mut self, entry: Entry<'a>) -> usize {
+impl<T: Future<Output = ()> + Unpin> InlineDriver<T> {
+    fn insert(&mut self, entry: Entry<T>) -> usize {
         match self.vacant.pop() {
             Some(key) => {
                 self.tasks[key] = Some(entry);
@@ -213,7 +224,7 @@ impl<'a> InlineDriver<'a> {
         }
     }
 
-    fn remove(&mut self, key: usize) -> Option<Entry<'a>> {
+    fn remove(&mut self, key: usize) -> Option<Entry<T>> {
         if key + 1 == self.tasks.len() {
             // The newest: `vacant` only names keys below it, so they stay valid.
             return self.tasks.pop().flatten();
@@ -232,7 +243,7 @@ impl<'a> InlineDriver<'a> {
     /// Polls the tasks that are new or were woken, until none is left or the budget is
     /// spent (then it asks `cx` to be polled again). The caller has registered `cx`'s
     /// waker as the group's waiter, so any wake-up from then on reaches it.
-    pub(crate) fn run(&mut self, incoming: &Incoming<'a>, cx: &mut Context<'_>) {
+    pub(crate) fn run(&mut self, incoming: &Incoming<T>, cx: &mut Context<'_>) {
         let ready = &incoming.ready;
         let mut polls = 0;
         let mut budget = usize::MAX;
@@ -258,14 +269,14 @@ impl<'a> InlineDriver<'a> {
     }
 
     /// Polls each new task once, with the group waker.
-    fn poll_new(&mut self, incoming: &Incoming<'a>) -> usize {
+    fn poll_new(&mut self, incoming: &Incoming<T>) -> usize {
         let mut batch = mem::take(&mut self.batch);
         incoming.take(&mut batch, false);
         let count = batch.len();
         let waker = waker_ref(&incoming.ready);
         let mut cx = Context::from_waker(&waker);
         for mut task in batch.drain(..) {
-            if task.as_mut().poll(&mut cx).is_pending() {
+            if Pin::new(&mut task).poll(&mut cx).is_pending() {
                 let key = self.insert(Entry { task, waker: None });
                 self.unknown.push(key);
             }
@@ -320,7 +331,7 @@ impl<'a> InlineDriver<'a> {
         // before the poll, so a wake during the poll queues the key again.
         own.queued.swap(false, Ordering::AcqRel);
         let waker = waker_ref(own);
-        if entry.task.as_mut().poll(&mut Context::from_waker(&waker)).is_ready() {
+        if Pin::new(&mut entry.task).poll(&mut Context::from_waker(&waker)).is_ready() {
             let own = self.remove(key).and_then(|entry| entry.waker);
             if let Some(mut own) = own {
                 if self.spare.len() < SPARE_WAKERS && Arc::get_mut(&mut own).is_some() {
@@ -333,7 +344,7 @@ impl<'a> InlineDriver<'a> {
 
     /// Polls every pending task once, each with a waker of its own (the group was
     /// cancelled: the ones it drops abort).
-    pub(crate) fn poll_all(&mut self, incoming: &Incoming<'a>) {
+    pub(crate) fn poll_all(&mut self, incoming: &Incoming<T>) {
         self.unknown.clear();
         // Newest first, as in `poll_unknown`.
         for key in (0..self.tasks.len()).rev() {
@@ -345,7 +356,7 @@ impl<'a> InlineDriver<'a> {
     /// pushed from now on are dropped as they come. A task dropped unfinished records its
     /// outcome itself (cancelled, since its group is cancelled by then), and catches a
     /// panic in its future's `Drop`, so that no user code runs outside that net.
-    pub(crate) fn drop_all(&mut self, incoming: &Incoming<'a>, close: bool) {
+    pub(crate) fn drop_all(&mut self, incoming: &Incoming<T>, close: bool) {
         incoming.take(&mut self.batch, close);
         self.batch.clear();
         self.tasks.clear();
@@ -373,7 +384,7 @@ mod tests {
     use alloc::{sync::Arc, task::Wake, vec::Vec};
     use core::{
         future::{Future, poll_fn},
-        pin::pin,
+        pin::{Pin, pin},
         sync::atomic::{AtomicUsize, Ordering},
         task::{Context, Poll, Waker},
     };
@@ -509,8 +520,11 @@ mod tests {
         }
     }
 
+    /// A task as a `Send` group's driver holds it.
+    type Task = Pin<alloc::boxed::Box<dyn Future<Output = ()> + Send>>;
+
     /// A driver and its queue, with nothing around them.
-    fn driver() -> (super::InlineDriver<'static>, super::Incoming<'static>) {
+    fn driver() -> (super::InlineDriver<Task>, super::Incoming<Task>) {
         (super::InlineDriver::default(), super::Incoming::new())
     }
 
@@ -539,7 +553,7 @@ mod tests {
     struct Switch(Arc<Mutex<(bool, Option<Waker>)>>);
 
     impl Switch {
-        fn task(&self) -> super::InlineTask<'static> {
+        fn task(&self) -> Task {
             let switch = self.clone();
             alloc::boxed::Box::pin(poll_fn(move |cx| {
                 let mut state = switch.0.lock().unwrap();
@@ -568,7 +582,7 @@ mod tests {
         for switch in [&a, &b, &c] {
             incoming.push(switch.task());
         }
-        let run = |driver: &mut super::InlineDriver<'static>| {
+        let run = |driver: &mut super::InlineDriver<Task>| {
             driver.run(&incoming, &mut Context::from_waker(Waker::noop()));
             (driver.tasks.len(), driver.vacant.len())
         };
