@@ -89,6 +89,7 @@ compile_error!(
 );
 
 mod counter;
+pub mod fixed;
 mod slot;
 mod state;
 mod sync;
