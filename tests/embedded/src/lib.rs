@@ -1,5 +1,6 @@
-//! What every binary here shares: a heap, the panic handler that turns a wrong answer into
-//! a failure status, `block_on` for futures, and the line each check prints.
+//! What every binary here shares: a heap (given memory only by the binaries that allocate:
+//! [`init_heap`]), the panic handler that turns a wrong answer into a failure status,
+//! `block_on` for futures, and the line each check prints.
 //!
 //! Each binary checks its answers with `assert!`; a wrong one panics, and the panic handler
 //! exits through semihosting with a failure status, which QEMU hands to the shell. Each
@@ -9,16 +10,17 @@
 extern crate alloc;
 
 use core::{
+    cell::RefCell,
     future::Future,
     panic::PanicInfo,
-    pin::pin,
-    task::{Context, Poll, Waker},
+    pin::{Pin, pin},
+    task::{Context, Poll, RawWaker, RawWakerVTable, Waker},
 };
 
 use cortex_m_semihosting::{debug, hprintln};
+use critical_section::Mutex;
 use embedded_alloc::LlffHeap;
 use portable_atomic::{AtomicBool, AtomicUsize, Ordering};
-use portable_atomic_util::{Arc, task::Wake};
 
 #[global_allocator]
 static HEAP: LlffHeap = LlffHeap::empty();
@@ -26,7 +28,8 @@ static HEAP: LlffHeap = LlffHeap::empty();
 /// The heap: 8 KiB, which fits beside the stack in the Cortex-M0 board's 16 KiB of RAM.
 pub const HEAP_BYTES: usize = 8 * 1024;
 
-/// Gives the allocator its memory; call once, first thing in `main`.
+/// Gives the allocator its memory; call once, first thing in `main`. A binary that never
+/// calls it has no heap: any allocation fails, and fails the run.
 pub fn init_heap() {
     static INIT: AtomicBool = AtomicBool::new(false);
     assert!(!INIT.swap(true, Ordering::AcqRel), "init_heap called twice");
@@ -61,18 +64,25 @@ pub fn pass(binary: &str, expected: usize) -> ! {
     }
 }
 
-/// The waker `block_on` hands out: it raises a flag, from any context (an interrupt
-/// handler included).
-struct Flag(AtomicBool);
+/// Raised by the waker `block_on` hands out, from any context (an interrupt handler
+/// included). One `block_on` runs at a time on this single core.
+static WOKEN: AtomicBool = AtomicBool::new(false);
 
-impl Wake for Flag {
-    fn wake(this: Arc<Self>) {
-        Self::wake_by_ref(&this);
+/// `block_on`'s waker: a raw waker over the `WOKEN` flag, so that no binary needs a heap
+/// for it (the `fixed` binary has none).
+fn flag_waker() -> Waker {
+    fn clone(_: *const ()) -> RawWaker {
+        RawWaker::new(core::ptr::null(), &VTABLE)
     }
-
-    fn wake_by_ref(this: &Arc<Self>) {
-        this.0.store(true, Ordering::Release);
+    fn wake(_: *const ()) {
+        WOKEN.store(true, Ordering::Release);
     }
+    fn drop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
+    // SAFETY: the vtable's functions ignore the data pointer and only touch `WOKEN`, an
+    // atomic `static`: every clone, wake and drop is sound from any context, any number of
+    // times, and the waker never dangles.
+    unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
 }
 
 /// Runs `future` to completion on this core. A future that is pending and was not woken
@@ -80,12 +90,12 @@ impl Wake for Flag {
 /// (it may wait for an interrupt with `wfi`) and must return `true` while waiting makes
 /// sense; when it returns `false`, this panics.
 pub fn block_on_with<F: Future>(future: F, mut idle: impl FnMut() -> bool) -> F::Output {
-    let flag = Arc::new(Flag(AtomicBool::new(true)));
-    let waker = Waker::from(Arc::clone(&flag));
+    let waker = flag_waker();
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
+    WOKEN.store(true, Ordering::Release);
     loop {
-        if flag.0.swap(false, Ordering::Acquire) {
+        if WOKEN.swap(false, Ordering::Acquire) {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
             }
@@ -121,7 +131,7 @@ pub struct YieldNow(bool);
 impl Future for YieldNow {
     type Output = ();
 
-    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.0 {
             return Poll::Ready(());
         }
@@ -138,4 +148,79 @@ impl Drop for DropCount<'_> {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// One event source: armed by a task, fired (once) by an interrupt handler.
+pub struct Slot {
+    armed: AtomicBool,
+    fired: AtomicUsize,
+    waker: Mutex<RefCell<Option<Waker>>>,
+}
+
+impl Slot {
+    /// A slot nobody armed yet.
+    pub const fn new() -> Self {
+        Self {
+            armed: AtomicBool::new(false),
+            fired: AtomicUsize::new(0),
+            waker: Mutex::new(RefCell::new(None)),
+        }
+    }
+
+    /// From an interrupt handler: fires the slot if a task armed it, waking the task.
+    pub fn fire(&self) {
+        if self.armed.swap(false, Ordering::AcqRel) {
+            self.fired.fetch_add(1, Ordering::AcqRel);
+            let waker = critical_section::with(|cs| self.waker.borrow_ref_mut(cs).take());
+            waker.expect("an armed slot has a waker").wake();
+        }
+    }
+
+    /// How many times it fired.
+    pub fn fired(&self) -> usize {
+        self.fired.load(Ordering::Acquire)
+    }
+
+    /// Resolves once the slot has fired more than `after` times.
+    pub fn fired_after(&'static self, after: usize) -> Fired {
+        Fired { slot: self, after }
+    }
+}
+
+/// The future of [`Slot::fired_after`].
+pub struct Fired {
+    slot: &'static Slot,
+    after: usize,
+}
+
+impl Future for Fired {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.slot.fired.load(Ordering::Acquire) > self.after {
+            return Poll::Ready(());
+        }
+        critical_section::with(|cs| {
+            *self.slot.waker.borrow_ref_mut(cs) = Some(cx.waker().clone());
+        });
+        self.slot.armed.store(true, Ordering::Release);
+        Poll::Pending
+    }
+}
+
+/// Starts SysTick from the core clock, interrupting every `reload` cycles.
+pub fn start_systick(reload: u32) {
+    use cortex_m::peripheral::syst::SystClkSource;
+    let mut peripherals = cortex_m::Peripherals::take().expect("taken once");
+    let systick = &mut peripherals.SYST;
+    systick.set_clock_source(SystClkSource::Core);
+    systick.set_reload(reload);
+    systick.clear_current();
+    systick.enable_counter();
+    systick.enable_interrupt();
+}
+
+/// Prints a line of information (not a check).
+pub fn note(line: core::fmt::Arguments<'_>) {
+    hprintln!("  {}", line);
 }

@@ -11,21 +11,16 @@
 
 extern crate alloc;
 
-use core::{
-    cell::RefCell,
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll, Waker},
-};
+use core::cell::RefCell;
 
-use cortex_m::peripheral::{SCB, syst::SystClkSource};
+use cortex_m::peripheral::SCB;
 use cortex_m_rt::{entry, exception};
 use critical_section::Mutex;
 use errgroup::{CancelReason, CancelToken, ErrGroup, Outcome};
 use errgroup_embedded_tests::{
-    DropCount, block_on_with, checked, heap_used, init_heap, pass, yield_now,
+    DropCount, Slot, block_on_with, checked, heap_used, init_heap, pass, start_systick, yield_now,
 };
-use portable_atomic::{AtomicBool, AtomicUsize, Ordering};
+use portable_atomic::{AtomicUsize, Ordering};
 
 /// Rounds each interrupt-driven task waits through.
 const ROUNDS: usize = 400;
@@ -37,57 +32,6 @@ const TICK_BUDGET: usize = 200_000;
 /// Ticks after which the SysTick handler cancels the last group's token.
 const CANCEL_AFTER: usize = 20;
 
-/// One event source: armed by a task, fired (once) by an interrupt handler.
-struct Slot {
-    armed: AtomicBool,
-    fired: AtomicUsize,
-    waker: Mutex<RefCell<Option<Waker>>>,
-}
-
-impl Slot {
-    const fn new() -> Self {
-        Self {
-            armed: AtomicBool::new(false),
-            fired: AtomicUsize::new(0),
-            waker: Mutex::new(RefCell::new(None)),
-        }
-    }
-
-    /// From an interrupt handler: fires the slot if a task armed it, waking the task.
-    fn fire(&self) {
-        if self.armed.swap(false, Ordering::AcqRel) {
-            self.fired.fetch_add(1, Ordering::AcqRel);
-            let waker = critical_section::with(|cs| self.waker.borrow_ref_mut(cs).take());
-            waker.expect("an armed slot has a waker").wake();
-        }
-    }
-
-    /// Resolves once the slot has fired more than `after` times.
-    fn fired_after(&'static self, after: usize) -> Fired {
-        Fired { slot: self, after }
-    }
-}
-
-struct Fired {
-    slot: &'static Slot,
-    after: usize,
-}
-
-impl Future for Fired {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.slot.fired.load(Ordering::Acquire) > self.after {
-            return Poll::Ready(());
-        }
-        critical_section::with(|cs| {
-            *self.slot.waker.borrow_ref_mut(cs) = Some(cx.waker().clone());
-        });
-        self.slot.armed.store(true, Ordering::Release);
-        Poll::Pending
-    }
-}
-
 /// Slots 0 and 1 fire from SysTick, slot 2 from PendSV.
 static SLOTS: [Slot; 3] = [const { Slot::new() }; 3];
 static TICKS: AtomicUsize = AtomicUsize::new(0);
@@ -98,7 +42,7 @@ static CANCEL: Mutex<RefCell<Option<(usize, CancelToken)>>> = Mutex::new(RefCell
 #[exception]
 fn SysTick() {
     let ticks = TICKS.fetch_add(1, Ordering::Relaxed) + 1;
-    let fired: [usize; 3] = core::array::from_fn(|slot| SLOTS[slot].fired.load(Ordering::Relaxed));
+    let fired: [usize; 3] = core::array::from_fn(|slot| SLOTS[slot].fired());
     assert!(ticks < TICK_BUDGET, "out of ticks: a task stopped being woken (fired {fired:?})");
     SLOTS[0].fire();
     SLOTS[1].fire();
@@ -123,13 +67,7 @@ fn PendSV() {
 #[entry]
 fn main() -> ! {
     init_heap();
-    let mut peripherals = cortex_m::Peripherals::take().expect("taken once");
-    let systick = &mut peripherals.SYST;
-    systick.set_clock_source(SystClkSource::Core);
-    systick.set_reload(RELOAD);
-    systick.clear_current();
-    systick.enable_counter();
-    systick.enable_interrupt();
+    start_systick(RELOAD);
     let before = heap_used();
     wakes();
     cancel_from_interrupt();
@@ -179,7 +117,7 @@ fn wakes() {
             .unwrap();
     }
     assert_eq!(block_on_with(group.wait(), idle), Ok(()));
-    let fired: [usize; 3] = core::array::from_fn(|slot| SLOTS[slot].fired.load(Ordering::Relaxed));
+    let fired: [usize; 3] = core::array::from_fn(|slot| SLOTS[slot].fired());
     assert_eq!(fired, [ROUNDS; 3], "every round was woken exactly once");
     cortex_m_semihosting::hprintln!(
         "  {} ticks, {} PendSVs, {} busy polls",
