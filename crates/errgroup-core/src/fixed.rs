@@ -880,4 +880,55 @@ mod tests {
         }
         assert_eq!(drops.get(), 2);
     }
+
+    #[test]
+    fn wait_returns_the_error_after_next_took_other_outcomes() {
+        let drops = Cell::new(0);
+        let mut group = pin!(FixedGroup::<_, 3>::new());
+        group.as_mut().try_spawn(pinned(100, Ok(1), &drops)).unwrap();
+        group.as_mut().try_spawn(pinned(1, Err("boom"), &drops)).unwrap();
+        // Takes slot 0's outcome (cancelled by the failure), not the failure itself.
+        let (id, outcome) = run(group.as_mut().next()).unwrap();
+        assert_eq!((id.slot(), outcome), (0, Outcome::Cancelled(CancelReason::Error)));
+        assert_eq!(run(group.as_mut().wait()), Err("boom"));
+    }
+
+    #[test]
+    fn outcomes_say_what_they_hold() {
+        let cancelled = Outcome::<u8, u8>::Cancelled(CancelReason::Explicit);
+        assert!(cancelled.is_cancelled());
+        assert!(!Outcome::<u8, u8>::Succeeded(1).is_cancelled());
+        assert_eq!(cancelled.into_result(), None);
+        assert_eq!(Outcome::<u8, u8>::Succeeded(1).into_result(), Some(Ok(1)));
+        assert_eq!(Outcome::<u8, u8>::Failed(2).into_result(), Some(Err(2)));
+    }
+
+    #[test]
+    fn messages_name_the_mistake() {
+        use std::{format, string::ToString};
+
+        assert_eq!(CancelReason::Explicit.to_string(), "the group was cancelled");
+        assert_eq!(CancelReason::Error.to_string(), "a task of the group failed");
+        let drops = Cell::new(0);
+        let mut group = pin!(FixedGroup::<_, 1>::new());
+        let id = group.as_mut().try_spawn(pinned(5, Ok(1), &drops)).unwrap();
+        assert_eq!(id.to_string(), "task 0 (slot 0)");
+        assert_eq!(group.capacity(), 1);
+        let full = group.as_mut().try_spawn(pinned(0, Ok(2), &drops)).unwrap_err();
+        assert_eq!(
+            (full.to_string(), format!("{full:?}")),
+            ("every slot of the group is taken".into(), "Full(..)".into())
+        );
+        group.as_mut().cancel();
+        let cancelled = group.as_mut().try_spawn(pinned(0, Ok(3), &drops)).unwrap_err();
+        assert_eq!(cancelled.to_string(), "the group is cancelled");
+        assert_eq!(format!("{cancelled:?}"), "Cancelled(..)");
+        let group_debug = format!("{:?}", group.as_ref().get_ref());
+        assert!(
+            group_debug.starts_with("FixedGroup { capacity: 1, running: 0, spawned: 1"),
+            "{group_debug}"
+        );
+        assert!(format!("{:?}", group.as_mut().next()).starts_with("Next { group: FixedGroup {"));
+        assert!(format!("{:?}", group.as_mut().wait()).starts_with("Wait { group: FixedGroup {"));
+    }
 }

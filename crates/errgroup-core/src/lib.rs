@@ -18,6 +18,11 @@
 //! here blocks, spins waiting for another thread, or allocates; waking waiters is the job
 //! of the `errgroup` crate built on top.
 //!
+//! And one task group for programs with no heap at all: [`fixed::FixedGroup`], `N` tasks
+//! of one future type in storage the caller provides (a pinned local or a `static`), with
+//! the group's first-error rule, cancellation, outcomes and misuse errors, driven by
+//! whoever awaits it. It runs on Cortex-M4 and Cortex-M0 boards under QEMU in CI.
+//!
 //! # Examples
 //!
 //! A tiny hand-rolled task group on threads: the first error wins, and the thread that

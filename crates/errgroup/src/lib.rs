@@ -225,8 +225,50 @@
 //!   (`WARN`, with the number of tasks still running), and for a shutdown's start (`INFO`)
 //!   and the end of its grace period (`WARN`), each with the tasks still running. Without
 //!   it, none of this is compiled.
+//! - `critical-section` (needed without `std`; a clear compile error names it if it is
+//!   missing): every lock the group takes, its own and event-listener's, is a critical
+//!   section of the [`critical-section`](https://docs.rs/critical-section) crate, whose
+//!   implementation the final binary provides (cortex-m's `critical-section-single-core`,
+//!   embassy's, a HAL's). See [Embedded](#embedded).
 //! - `loom` (testing only): with `RUSTFLAGS="--cfg loom"`, the wake-up paths run on loom's
 //!   model-checked primitives.
+//!
+//! On a target without compare-and-swap (thumbv6m, Cortex-M0), the crate takes its atomics
+//! from portable-atomic and `Arc` from portable-atomic-util by itself, with no feature to
+//! enable; the final binary tells portable-atomic how (its `critical-section` feature, or
+//! `--cfg portable_atomic_unsafe_assume_single_core` on a single core), as for
+//! `errgroup-core`. There, the `Arc` the API takes (`WaitGroup::enter_owned`,
+//! `TaskName::from`) is portable-atomic-util's.
+//!
+//! # Embedded
+//!
+//! ```toml
+//! errgroup = { version = "0.1", default-features = false, features = ["critical-section"] }
+//! ```
+//!
+//! [`ErrGroup::inline`] and [`ErrGroup::inline_local`] (tasks that are not `Send`) run
+//! inside any executor, embassy's included, or under a plain `block_on`; they need a
+//! global allocator (one small allocation per task). For a program with no heap at all,
+//! `errgroup-core`'s `FixedGroup` keeps `N` tasks of one type in storage the caller
+//! provides. Both run on Cortex-M4 and Cortex-M0 boards under QEMU in CI
+//! (`tests/embedded`).
+//!
+//! **From an interrupt handler**, without `std`, you may call any waker the group hands
+//! out (an inline task's, the group's), [`CancelToken::cancel`], [`GroupHandle::cancel`],
+//! [`WaitGroup::add`] and [`WaitGroup::done`]:
+//!
+//! - every lock on those paths is a critical section, so the handler never waits for a
+//!   lock held by the code it interrupted (a spin lock would deadlock a single core
+//!   there); the critical sections are short (a queue push, a flag), and no task is polled
+//!   inside one;
+//! - an inline task's waker may allocate (it queues the task's key, and the queue grows to
+//!   the most tasks ever woken at once, then stays), so the global allocator must be usable
+//!   from interrupts; embedded-alloc's is (it takes a critical section);
+//! - spawning from an interrupt handler is not supported: spawn from tasks or the main
+//!   loop, and let the handler wake them.
+//!
+//! With `std`, the locks are `std::sync::Mutex`es: wakers may be called from any thread,
+//! not from a signal handler.
 //!
 //! # Comparison
 //!
@@ -250,7 +292,8 @@
 //!
 //! Implement [`Spawn`] (or [`LocalSpawn`]) for your executor's handle: one method. The
 //! adapter crates do it for tokio, smol and async-std (async-std is discontinued upstream;
-//! prefer smol). [`Inline`] groups need no executor, and work on `no_std` + `alloc`.
+//! prefer smol). [`Inline`] groups need no executor, and work on `no_std` + `alloc`
+//! ([Embedded](#embedded)).
 #![no_std]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
