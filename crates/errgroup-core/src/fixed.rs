@@ -9,8 +9,8 @@
 //! - **First error.** The first task to fail cancels the group: every other running task
 //!   is dropped at once, and [`wait`](FixedGroup::wait) returns the error.
 //! - **Capacity is the limit.** [`try_spawn`](FixedGroup::try_spawn) hands the task back
-//!   when every slot is taken ([`Refused::Full`], embassy's `SpawnError::Busy`), or when the
-//!   group is cancelled ([`Refused::Cancelled`]). Nothing panics on misuse.
+//!   when every slot is taken ([`Rejected::Full`], embassy's `SpawnError::Busy`), or when the
+//!   group is cancelled ([`Rejected::Cancelled`]). Nothing panics on misuse.
 //! - **Every task has one outcome.** [`next`](FixedGroup::next) yields each task's
 //!   [`Outcome`] (succeeded with its value, failed, or cancelled with its
 //!   [`CancelReason`]) as it ends, with its [`TaskId`]; `wait` drops the values.
@@ -178,7 +178,7 @@ impl fmt::Display for TaskId {
 ///
 /// ```
 /// use core::pin::pin;
-/// use errgroup_core::fixed::{FixedGroup, Refused};
+/// use errgroup_core::fixed::{FixedGroup, Rejected};
 ///
 /// async fn job(n: u8) -> Result<u8, ()> {
 ///     Ok(n)
@@ -187,12 +187,12 @@ impl fmt::Display for TaskId {
 /// let mut group = pin!(FixedGroup::<_, 1>::new());
 /// assert!(group.as_mut().try_spawn(job(1)).is_ok());
 /// let refused = group.as_mut().try_spawn(job(2)).err().unwrap();
-/// assert!(matches!(refused, Refused::Full(_)));
+/// assert!(matches!(refused, Rejected::Full(_)));
 /// assert_eq!(refused.to_string(), "every slot of the group is taken");
 /// let _job = refused.into_inner(); // the task, to run later or elsewhere
 /// ```
 #[non_exhaustive]
-pub enum Refused<F> {
+pub enum Rejected<F> {
     /// Every slot holds a running task or an outcome not yet taken: take one with
     /// [`FixedGroup::next`], then spawn again.
     Full(F),
@@ -200,12 +200,12 @@ pub enum Refused<F> {
     Cancelled(F),
 }
 
-impl<F> Refused<F> {
+impl<F> Rejected<F> {
     /// The task that was refused.
     ///
     /// # Examples
     ///
-    /// See [`Refused`].
+    /// See [`Rejected`].
     pub fn into_inner(self) -> F {
         match self {
             Self::Full(task) | Self::Cancelled(task) => task,
@@ -213,7 +213,7 @@ impl<F> Refused<F> {
     }
 }
 
-impl<F> fmt::Debug for Refused<F> {
+impl<F> fmt::Debug for Rejected<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Full(_) => "Full(..)",
@@ -222,7 +222,7 @@ impl<F> fmt::Debug for Refused<F> {
     }
 }
 
-impl<F> fmt::Display for Refused<F> {
+impl<F> fmt::Display for Rejected<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Full(_) => "every slot of the group is taken",
@@ -231,7 +231,7 @@ impl<F> fmt::Display for Refused<F> {
     }
 }
 
-impl<F> core::error::Error for Refused<F> {}
+impl<F> core::error::Error for Rejected<F> {}
 
 /// One slot: empty, running a task, or holding the outcome of one until it is taken.
 enum Slot<F: Future> {
@@ -325,7 +325,7 @@ struct State {
 ///
 /// ```
 /// use core::pin::pin;
-/// use errgroup_core::fixed::{FixedGroup, Outcome, Refused};
+/// use errgroup_core::fixed::{FixedGroup, Outcome, Rejected};
 ///
 /// async fn read(sensor: u8) -> Result<u16, &'static str> {
 ///     if sensor == 9 { Err("sensor 9 is unplugged") } else { Ok(u16::from(sensor) * 100) }
@@ -337,7 +337,7 @@ struct State {
 ///     group.as_mut().try_spawn(read(sensor)).ok().unwrap();
 /// }
 /// // Full: the task comes back, to run later.
-/// let Err(Refused::Full(later)) = group.as_mut().try_spawn(read(4)) else { panic!() };
+/// let Err(Rejected::Full(later)) = group.as_mut().try_spawn(read(4)) else { panic!() };
 /// let mut total = 0;
 /// while let Some((id, outcome)) = group.as_mut().next().await {
 ///     if let Outcome::Succeeded(value) = outcome {
@@ -439,19 +439,19 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # Examples
     ///
-    /// See [`FixedGroup`] and [`Refused`].
+    /// See [`FixedGroup`] and [`Rejected`].
     ///
     /// # Errors
     ///
-    /// The task comes back unrun: [`Refused::Full`] if every slot holds a running task or
-    /// an outcome not yet taken, [`Refused::Cancelled`] if the group is cancelled.
-    pub fn try_spawn(self: Pin<&mut Self>, task: F) -> Result<TaskId, Refused<F>> {
+    /// The task comes back unrun: [`Rejected::Full`] if every slot holds a running task or
+    /// an outcome not yet taken, [`Rejected::Cancelled`] if the group is cancelled.
+    pub fn try_spawn(self: Pin<&mut Self>, task: F) -> Result<TaskId, Rejected<F>> {
         let (mut slots, state) = self.parts();
         if state.cancelled.is_some() {
-            return Err(Refused::Cancelled(task));
+            return Err(Rejected::Cancelled(task));
         }
         let Some(slot) = (0..N).find(|&slot| slots.is_vacant(slot)) else {
-            return Err(Refused::Full(task));
+            return Err(Rejected::Full(task));
         };
         let id = TaskId { index: state.spawned, slot };
         state.spawned += 1;
@@ -702,7 +702,7 @@ mod tests {
     };
     use std::{vec, vec::Vec};
 
-    use super::{CancelReason, FixedGroup, Outcome, Refused};
+    use super::{CancelReason, FixedGroup, Outcome, Rejected};
 
     /// Drives `future` with a waker that does nothing; the tests' tasks wake themselves or
     /// are ready.
@@ -801,7 +801,7 @@ mod tests {
         assert_eq!(drops.get(), 3);
         assert_eq!(group.cancelled(), Some(CancelReason::Error));
         let refused = group.as_mut().try_spawn(pinned(0, Ok(0), &drops));
-        assert!(matches!(refused, Err(Refused::Cancelled(_))));
+        assert!(matches!(refused, Err(Rejected::Cancelled(_))));
         drop(refused);
         assert_eq!(drops.get(), 4, "the refused task came back, and was dropped by us");
         assert_eq!(group.running(), 0);
@@ -835,7 +835,7 @@ mod tests {
         let mut group = pin!(FixedGroup::<_, 2>::new());
         group.as_mut().try_spawn(pinned(0, Ok(1), &drops)).unwrap();
         group.as_mut().try_spawn(pinned(0, Ok(2), &drops)).unwrap();
-        let Err(Refused::Full(third)) = group.as_mut().try_spawn(pinned(0, Ok(3), &drops)) else {
+        let Err(Rejected::Full(third)) = group.as_mut().try_spawn(pinned(0, Ok(3), &drops)) else {
             panic!("a full group refuses")
         };
         let (first, _) = run(group.as_mut().next()).unwrap();

@@ -17,7 +17,7 @@ use core::{
 
 use cortex_m::peripheral::SCB;
 use cortex_m_rt::{entry, exception};
-use errgroup_core::fixed::{CancelReason, FixedGroup, Outcome, Refused};
+use errgroup_core::fixed::{CancelReason, FixedGroup, Outcome, Rejected};
 use errgroup_embedded_tests::{
     DropCount, Slot, block_on, block_on_with, checked, heap_used, pass, start_systick, yield_now,
 };
@@ -70,7 +70,7 @@ fn local_group() {
     for sensor in 1..=3 {
         group.as_mut().try_spawn(read(sensor, &drops)).ok().expect("a free slot");
     }
-    let Err(Refused::Full(later)) = group.as_mut().try_spawn(read(4, &drops)) else {
+    let Err(Rejected::Full(later)) = group.as_mut().try_spawn(read(4, &drops)) else {
         panic!("a full group hands the task back");
     };
     let mut values = [0; 3];
@@ -91,7 +91,7 @@ fn local_group() {
     assert_eq!(drops.load(Ordering::Relaxed), 7, "the siblings were dropped");
     assert_eq!(group.cancelled(), Some(CancelReason::Error));
     let refused = group.as_mut().try_spawn(read(1, &drops));
-    assert!(matches!(refused, Err(Refused::Cancelled(_))), "a cancelled group refuses");
+    assert!(matches!(refused, Err(Rejected::Cancelled(_))), "a cancelled group refuses");
     drop(refused);
     group.as_mut().reset();
     group.as_mut().try_spawn(read(2, &drops)).ok().expect("reset reopens it");
