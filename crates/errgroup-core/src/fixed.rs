@@ -31,7 +31,7 @@
 //!
 //! The slots are pinned with the group (`F` need not be `Unpin`): a running task is never
 //! moved, and is dropped in place when it ends or is cancelled. The `unsafe` that pin
-//! projection into an array needs is in [`Slots`] only.
+//! projection into an array needs is in one private type of this module only.
 //!
 //! # What it does not keep of `errgroup`'s group
 //!
