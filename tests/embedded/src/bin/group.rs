@@ -32,9 +32,10 @@ fn main() -> ! {
     race();
     wait_group();
     tokens();
+    handles();
     assert_eq!(heap_used(), before, "every group, task and token was freed");
     checked("the heap is back where it started: nothing leaked");
-    pass("group", 9)
+    pass("group", 10)
 }
 
 fn succeed() {
@@ -207,4 +208,25 @@ fn tokens() {
     assert_eq!(sibling.reason(), Some(CancelReason::Explicit), "its own reason stays");
     block_on(grandchild.cancelled());
     checked("CancelToken: children follow their parent (reason Parent), not the reverse");
+}
+
+fn handles() {
+    let group = ErrGroup::<(), _>::inline();
+    let handle = group.handle();
+    let words =
+        handle.task().try_spawn_handle(core::future::pending::<Result<&str, ()>>()).unwrap();
+    let number = handle.task().try_spawn_handle(async { Ok::<u64, ()>(42) }).unwrap();
+    let pending =
+        handle.task().try_spawn_handle(core::future::pending::<Result<u64, ()>>()).unwrap();
+    // Abort handles of tasks of different output types, side by side.
+    let aborts = [words.abort_handle(), pending.abort_handle()];
+    for abort in &aborts {
+        abort.abort();
+    }
+    assert_eq!(block_on(group.wait()), Ok(()));
+    assert!(aborts.iter().all(|abort| abort.is_finished()));
+    assert!(matches!(block_on(number), Outcome::Succeeded(42)));
+    assert!(matches!(block_on(pending), Outcome::Cancelled(CancelReason::Aborted)));
+    assert!(matches!(block_on(words), Outcome::Cancelled(CancelReason::Aborted)));
+    checked("task handles: an outcome each; abort handles of two output types abort their tasks");
 }
