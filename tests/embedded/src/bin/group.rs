@@ -7,6 +7,8 @@
 
 extern crate alloc;
 
+#[cfg(target_has_atomic = "ptr")]
+use alloc::sync::Arc;
 use alloc::{vec, vec::Vec};
 use core::{
     pin::pin,
@@ -19,6 +21,8 @@ use errgroup_embedded_tests::{
     DropCount, block_on, checked, heap_used, init_heap, pass, yield_now,
 };
 use portable_atomic::{AtomicUsize, Ordering};
+#[cfg(not(target_has_atomic = "ptr"))]
+use portable_atomic_util::Arc;
 
 #[entry]
 fn main() -> ! {
@@ -190,7 +194,14 @@ fn wait_group() {
     wg.done();
     assert_eq!(wait.as_mut().poll(&mut cx), Poll::Ready(()));
     assert_eq!(wg.count(), 0);
-    checked("WaitGroup: add, enter, done; wait resolves at zero and not before");
+    // An owned guard: `enter_owned` takes the group in an `Arc` (portable-atomic-util's on
+    // a target without compare-and-swap, called as an associated function there).
+    let shared = Arc::new(WaitGroup::new());
+    let owned = WaitGroup::enter_owned(&shared);
+    assert_eq!(shared.count(), 1);
+    drop(owned);
+    assert_eq!(shared.count(), 0);
+    checked("WaitGroup: add, enter, enter_owned, done; wait resolves at zero and not before");
 }
 
 fn tokens() {
@@ -220,6 +231,7 @@ fn handles() {
         handle.task().try_spawn_handle(core::future::pending::<Result<u64, ()>>()).unwrap();
     // Abort handles of tasks of different output types, side by side.
     let aborts = [words.abort_handle(), pending.abort_handle()];
+    assert!(!aborts.iter().any(|abort| abort.is_finished()), "running tasks are not finished");
     for abort in &aborts {
         abort.abort();
     }
