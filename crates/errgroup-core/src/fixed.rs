@@ -914,6 +914,7 @@ mod tests {
         let id = group.as_mut().try_spawn(pinned(5, Ok(1), &drops)).unwrap();
         assert_eq!(id.to_string(), "task 0 (slot 0)");
         assert_eq!(group.capacity(), 1);
+        assert_eq!(FixedGroup::<Pinned<'_>, 3>::new().capacity(), 3);
         let full = group.as_mut().try_spawn(pinned(0, Ok(2), &drops)).unwrap_err();
         assert_eq!(
             (full.to_string(), format!("{full:?}")),
