@@ -187,6 +187,12 @@ impl Slot {
     }
 }
 
+impl Default for Slot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The future of [`Slot::fired_after`].
 pub struct Fired {
     slot: &'static Slot,
