@@ -136,7 +136,7 @@ impl<T, E> Outcome<T, E> {
 /// use errgroup_core::fixed::FixedGroup;
 ///
 /// let mut group = pin!(FixedGroup::<_, 2>::new());
-/// let first = group.as_mut().try_spawn(async { Ok::<(), ()>(()) }).ok().unwrap();
+/// let first = group.as_mut().try_spawn(async { Ok::<(), ()>(()) }).unwrap();
 /// assert_eq!((first.index(), first.slot()), (0, 0));
 /// assert_eq!(first.to_string(), "task 0 (slot 0)");
 /// ```
@@ -334,7 +334,7 @@ struct State {
 /// # futures_executor::block_on(async {
 /// let mut group = pin!(FixedGroup::<_, 3>::new());
 /// for sensor in 1..=3 {
-///     group.as_mut().try_spawn(read(sensor)).ok().unwrap();
+///     group.as_mut().try_spawn(read(sensor)).unwrap();
 /// }
 /// // Full: the task comes back, to run later.
 /// let Err(Rejected::Full(later)) = group.as_mut().try_spawn(read(4)) else { panic!() };
@@ -348,8 +348,8 @@ struct State {
 /// assert_eq!(total, 600);
 ///
 /// // Every outcome was taken, so every slot is free again.
-/// group.as_mut().try_spawn(later).ok().unwrap();
-/// group.as_mut().try_spawn(read(9)).ok().unwrap();
+/// group.as_mut().try_spawn(later).unwrap();
+/// group.as_mut().try_spawn(read(9)).unwrap();
 /// assert_eq!(group.as_mut().wait().await, Err("sensor 9 is unplugged"));
 /// # });
 /// ```
@@ -401,7 +401,7 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     /// use errgroup_core::fixed::FixedGroup;
     ///
     /// let mut group = pin!(FixedGroup::<_, 4>::new());
-    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).ok().unwrap();
+    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).unwrap();
     /// assert_eq!(group.running(), 1);
     /// ```
     pub fn running(&self) -> usize {
@@ -472,7 +472,7 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # futures_executor::block_on(async {
     /// let mut group = pin!(FixedGroup::<_, 2>::new());
-    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).ok().unwrap();
+    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).unwrap();
     /// assert!(group.as_mut().cancel());
     /// assert!(!group.as_mut().cancel(), "only the first cancel counts");
     /// let (_, outcome) = group.as_mut().next().await.unwrap();
@@ -505,7 +505,7 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     /// use errgroup_core::fixed::FixedGroup;
     ///
     /// let mut group = pin!(FixedGroup::<_, 1>::new());
-    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).ok().unwrap();
+    /// group.as_mut().try_spawn(core::future::pending::<Result<(), ()>>()).unwrap();
     /// group.as_mut().cancel();
     /// group.as_mut().reset();
     /// assert_eq!(group.cancelled(), None);

@@ -68,7 +68,7 @@ fn local_group() {
     let drops = AtomicUsize::new(0);
     let mut group = pin!(FixedGroup::<_, 3>::new());
     for sensor in 1..=3 {
-        group.as_mut().try_spawn(read(sensor, &drops)).ok().expect("a free slot");
+        group.as_mut().try_spawn(read(sensor, &drops)).expect("a free slot");
     }
     let Err(Rejected::Full(later)) = group.as_mut().try_spawn(read(4, &drops)) else {
         panic!("a full group hands the task back");
@@ -79,14 +79,14 @@ fn local_group() {
         values[id.index() as usize] = value;
     }
     assert_eq!(values, [100, 200, 300], "each value came back with its task");
-    group.as_mut().try_spawn(later).ok().expect("slots are free once outcomes are taken");
+    group.as_mut().try_spawn(later).expect("slots are free once outcomes are taken");
     assert_eq!(block_on(group.as_mut().wait()), Ok(()));
     assert_eq!(drops.load(Ordering::Relaxed), 4, "every task that ran was dropped once");
     checked("FixedGroup on the stack: values with their task ids; full hands the task back");
 
-    group.as_mut().try_spawn(read(7, &drops)).ok().unwrap();
-    group.as_mut().try_spawn(read(9, &drops)).ok().unwrap();
-    group.as_mut().try_spawn(read(11, &drops)).ok().unwrap();
+    group.as_mut().try_spawn(read(7, &drops)).unwrap();
+    group.as_mut().try_spawn(read(9, &drops)).unwrap();
+    group.as_mut().try_spawn(read(11, &drops)).unwrap();
     assert_eq!(block_on(group.as_mut().wait()), Err("sensor 9 is unplugged"));
     assert_eq!(drops.load(Ordering::Relaxed), 7, "the siblings were dropped");
     assert_eq!(group.cancelled(), Some(CancelReason::Error));
@@ -94,7 +94,7 @@ fn local_group() {
     assert!(matches!(refused, Err(Rejected::Cancelled(_))), "a cancelled group refuses");
     drop(refused);
     group.as_mut().reset();
-    group.as_mut().try_spawn(read(2, &drops)).ok().expect("reset reopens it");
+    group.as_mut().try_spawn(read(2, &drops)).expect("reset reopens it");
     assert!(group.as_mut().cancel());
     let (_, outcome) = block_on(group.as_mut().next()).unwrap();
     assert_eq!(outcome, Outcome::Cancelled(CancelReason::Explicit));
@@ -132,8 +132,8 @@ fn static_group() {
     let mut group = Pin::static_mut(GROUP.init(FixedGroup::new()));
     let mut total = 0;
     for round in 0..5 {
-        group.as_mut().try_spawn(Task(round, round)).ok().unwrap();
-        group.as_mut().try_spawn(Task(10 * round, 1)).ok().unwrap();
+        group.as_mut().try_spawn(Task(round, round)).unwrap();
+        group.as_mut().try_spawn(Task(10 * round, 1)).unwrap();
         while let Some((_, outcome)) = block_on(group.as_mut().next()) {
             total += outcome.into_result().unwrap().unwrap();
         }
@@ -161,7 +161,7 @@ fn interrupts() {
     start_systick(4_000);
     let mut group = pin!(FixedGroup::<_, 3>::new());
     for slot in &SLOTS {
-        group.as_mut().try_spawn(ticker(slot)).ok().unwrap();
+        group.as_mut().try_spawn(ticker(slot)).unwrap();
     }
     let mut ended = 0;
     while let Some((id, outcome)) = block_on_with(group.as_mut().next(), idle) {

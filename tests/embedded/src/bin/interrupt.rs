@@ -106,7 +106,7 @@ fn wakes() {
                 while remaining.load(Ordering::Acquire) > 0 {
                     polls += 1;
                     // The first busy task pends PendSV now and then, at an odd stride.
-                    if busy == 0 && polls % 7 == 0 {
+                    if busy == 0 && polls.is_multiple_of(7) {
                         SCB::set_pendsv();
                     }
                     yield_now().await;
