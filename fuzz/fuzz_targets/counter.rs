@@ -1,4 +1,6 @@
-//! `Counter` against a plain `usize` with checked arithmetic, compared after every step.
+//! `Counter` against a plain `usize` with checked arithmetic bounded by `Counter::MAX`,
+//! compared after every step: the fast path (`add` of up to 1,024, taken back when it
+//! overflows), the checked path (larger additions), and refused `done`s.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -9,8 +11,10 @@ use libfuzzer_sys::fuzz_target;
 enum Op {
     /// A small addition.
     Add(u8),
-    /// An addition near `usize::MAX`, to reach the overflow edge quickly.
+    /// An addition near `Counter::MAX`, to reach the overflow edge quickly.
     AddNearMax(u8),
+    /// An addition around the fast path's limit (1,024).
+    AddAroundFastLimit(u8),
     Done,
 }
 
@@ -20,7 +24,8 @@ fuzz_target!(|ops: Vec<Op>| {
     for op in ops {
         match op {
             Op::Add(n) => add(&counter, &mut model, usize::from(n)),
-            Op::AddNearMax(n) => add(&counter, &mut model, usize::MAX - usize::from(n)),
+            Op::AddNearMax(n) => add(&counter, &mut model, Counter::MAX - usize::from(n)),
+            Op::AddAroundFastLimit(n) => add(&counter, &mut model, 1024 + usize::from(n) - 128),
             Op::Done => {
                 let expected = match model.checked_sub(1) {
                     Some(next) => {
@@ -37,7 +42,7 @@ fuzz_target!(|ops: Vec<Op>| {
 });
 
 fn add(counter: &Counter, model: &mut usize, n: usize) {
-    let expected = match model.checked_add(n) {
+    let expected = match model.checked_add(n).filter(|&next| next <= Counter::MAX) {
         Some(next) => {
             *model = next;
             Ok(next)

@@ -2,14 +2,31 @@
 //!
 //! # Invariants
 //!
-//! - The count is changed only by a successful compare-and-swap from a value that was
-//!   checked: `add` never takes it past `usize::MAX`, `done` never below zero. A refused
-//!   call leaves the count exactly as it was, and no other thread can observe a wrapped
-//!   or transient value.
-//! - `done` reports "reached zero" from the same read-modify-write that made it zero, so
-//!   of many racing `done` calls exactly one sees the count reach zero.
+//! - In correct use (no `done` below zero, no `add` past [`Counter::MAX`]), every change is
+//!   one read-modify-write that cannot fail (`fetch_add`, `fetch_sub`): the count is exact
+//!   and never wraps, and `done` reports "reached zero" from the same read-modify-write
+//!   that made it zero, so of many racing `done` calls exactly one sees the count reach
+//!   zero.
+//! - A misuse is detected from the value that read-modify-write returned, and repaired by
+//!   the opposite read-modify-write: a `done` that found the count at zero (or below, while
+//!   another misuse is being repaired) adds its 1 back; an `add` that took the count past
+//!   [`Counter::MAX`] subtracts its `n` back. Every refused call undoes exactly its own
+//!   change, so once every refused call has returned, the count is the sum of the accepted
+//!   ones: as if each refused call had changed nothing.
+//! - What another thread may see while a misuse is repaired (and only then): the count
+//!   off by the refused amount for a moment (below zero reads as a huge value; past `MAX`
+//!   reads as such). So a correct call racing a misuse may be refused too (a `done` that
+//!   finds the count at zero or below, an `add` that finds it past `MAX`), and a reader
+//!   may see zero once while a unit is still held. The repair can itself bring the count
+//!   to zero: the caller of a refused call must then do what the last `done` does (the
+//!   `errgroup` crate's `WaitGroup` wakes its waiters on every refusal).
+//! - Nothing wraps: the bound [`Counter::MAX`] is a quarter of `usize::MAX`, the fast
+//!   `add` takes at most 1,024 at a time (larger additions take a checked
+//!   compare-and-swap loop that never overshoots), and a refused `done` overshoots by 1, so
+//!   the count would need about `usize::MAX / 4096` racing refused additions at once to
+//!   be misread as below zero.
 //! - Each `done` is a release, and the `done` that reaches zero (and any `count` that
-//!   reads zero) is an acquire on the same atomic: every `done` is a read-modify-write, so
+//!   reads zero) is an acquire on the same atomic: every change is a read-modify-write, so
 //!   they form one release sequence, and whoever sees zero sees everything each worker did
 //!   before its `done`.
 //! - [`count_acq_rel`](Counter::count_acq_rel) reads the count with a read-modify-write
@@ -17,11 +34,7 @@
 //!   sequence: if it reads a non-zero count, it comes before the `done` that will take the
 //!   count to zero, and that `done` (an acquire) sees everything the caller did before
 //!   it. A waiter uses this to announce itself without making `done` pay for a fence.
-//! - The compare-and-swap loops start from a guess (`add`: 0, `done`: 1), not a load: under
-//!   contention a load fetches the cache line shared and the compare-and-swap then fetches
-//!   it again for writing; a compare-and-swap that misses returns the current count with
-//!   the line held, so the retry usually succeeds at once. The checks are unchanged.
-//! - Every method is `#[inline]`: they are a compare-and-swap each, and a call across
+//! - Every method is `#[inline]`: they are one read-modify-write each, and a call across
 //!   crates that is not inlined costs as much as the operation.
 
 use core::fmt;
@@ -72,7 +85,7 @@ pub struct Counter {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CountError {
-    /// `add(n)` would have taken the count past `usize::MAX`.
+    /// `add(n)` would have taken the count past [`Counter::MAX`].
     Overflow {
         /// The count when the addition was refused.
         count: usize,
@@ -88,7 +101,7 @@ impl fmt::Display for CountError {
         match self {
             Self::Overflow { count, add } => write!(
                 f,
-                "wait group counter overflow: adding {add} to {count} would exceed usize::MAX"
+                "wait group counter overflow: adding {add} to {count} would exceed the largest count, {MAX}"
             ),
             Self::BelowZero => f.write_str(
                 "wait group counter would go below zero: done() was called more times than add() added",
@@ -99,7 +112,30 @@ impl fmt::Display for CountError {
 
 impl core::error::Error for CountError {}
 
+/// Additions up to this size take the fast path: one `fetch_add`, taken back if it
+/// overflowed. Small, so that racing refused additions cannot approach a wrap.
+const FAST_ADD: usize = 1 << 10;
+/// See [`Counter::MAX`].
+const MAX: usize = usize::MAX / 4;
+
 impl Counter {
+    /// The largest count: an `add` that would go past it is refused as an overflow. A
+    /// quarter of `usize::MAX` (2^62 − 1 on 64-bit targets, 2^30 − 1 on 32-bit ones), so
+    /// that a refused change can go past the bound and be taken back without the count
+    /// ever wrapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup_core::{CountError, Counter};
+    ///
+    /// let counter = Counter::new();
+    /// counter.add(Counter::MAX).unwrap();
+    /// assert_eq!(counter.add(1), Err(CountError::Overflow { count: Counter::MAX, add: 1 }));
+    /// assert_eq!(counter.count(), Counter::MAX);
+    /// ```
+    pub const MAX: usize = MAX;
+
     const_fn! {
         /// Creates a counter at zero. `const`, so it can initialise a `static`.
         ///
@@ -119,7 +155,9 @@ impl Counter {
 
     /// Adds `n` to the count and returns the new count.
     ///
-    /// `add(0)` is allowed and changes nothing.
+    /// `add(0)` is allowed and changes nothing. With a misuse racing it on another thread,
+    /// the count returned may be off by that misuse's refused amount (see the module's
+    /// invariants); in correct use it is exact.
     ///
     /// # Examples
     ///
@@ -133,16 +171,57 @@ impl Counter {
     ///
     /// # Errors
     ///
-    /// [`CountError::Overflow`] if the count would exceed `usize::MAX`; the count is left
-    /// unchanged.
+    /// [`CountError::Overflow`] if the count would exceed [`Counter::MAX`]; the count is
+    /// left as it was (after a moment above `MAX` that another thread may see, for
+    /// `n` up to 1,024). If a misuse on another thread is being repaired at that moment,
+    /// a correct `add` may be refused too.
     #[inline]
     pub fn add(&self, n: usize) -> Result<usize, CountError> {
-        // Relaxed: adding publishes nothing and reads nothing; the compare-and-swap alone
-        // keeps the count exact, and as a read-modify-write it does not break the release
-        // sequence that the `done` calls form.
-        self.update(0, Ordering::Relaxed, |count| count.checked_add(n))
-            .map(|previous| previous + n)
-            .map_err(|count| CountError::Overflow { count, add: n })
+        if n > FAST_ADD {
+            return self.add_checked(n);
+        }
+        // Relaxed: adding publishes nothing and reads nothing; as a read-modify-write it
+        // continues the release sequence that the `done` calls form.
+        let previous = self.count.fetch_add(n, Ordering::Relaxed);
+        // Below zero (a misuse being repaired) reads as negative: this add is accepted.
+        let count = (previous as isize).wrapping_add(n as isize);
+        if count <= MAX as isize {
+            return Ok(usize::try_from(count).unwrap_or(0));
+        }
+        self.refuse_add(previous, n)
+    }
+
+    /// The overflow: takes `n` back out. AcqRel, because taking it back may bring the count
+    /// to zero (then it acts as the last `done`: see the module's invariants).
+    #[cold]
+    #[inline(never)]
+    fn refuse_add(&self, previous: usize, n: usize) -> Result<usize, CountError> {
+        self.count.fetch_sub(n, Ordering::AcqRel);
+        Err(CountError::Overflow { count: previous, add: n })
+    }
+
+    /// `add` of more than `FAST_ADD`: a compare-and-swap loop that never overshoots, so no
+    /// large amount ever goes in to be taken out again.
+    #[cold]
+    #[inline(never)]
+    fn add_checked(&self, n: usize) -> Result<usize, CountError> {
+        let mut current = self.count.load(Ordering::Relaxed);
+        loop {
+            let new = match current.checked_add(n) {
+                Some(new) if new <= MAX => new,
+                _ => return Err(CountError::Overflow { count: current, add: n }),
+            };
+            // Relaxed on success, as for the fast path.
+            match self.count.compare_exchange_weak(
+                current,
+                new,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(new),
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Marks one unit of work finished. Returns `Ok(true)` if this call brought the count
@@ -161,17 +240,30 @@ impl Counter {
     ///
     /// # Errors
     ///
-    /// [`CountError::BelowZero`] if the count was already zero; it stays zero.
+    /// [`CountError::BelowZero`] if the count was already zero; it is left at zero (after
+    /// a moment below it that another thread may see). If a misuse on another thread is
+    /// being repaired at that moment, a correct `done` may be refused too; and the repair
+    /// may bring the count to zero, so on this error do what the last `done` does.
     #[inline]
     pub fn done(&self) -> Result<bool, CountError> {
         // AcqRel: the release half publishes this worker's writes to whoever sees the
         // count reach zero (a `done` that returns `true`, or `count`'s acquire load); the
         // acquire half lets the `done` that reaches zero see every earlier `done`'s writes,
-        // which all sit in the same release sequence. Failure (already zero) publishes
-        // nothing, so it is Relaxed.
-        self.update(1, Ordering::AcqRel, |count| count.checked_sub(1))
-            .map(|previous| previous == 1)
-            .map_err(|_| CountError::BelowZero)
+        // which all sit in the same release sequence.
+        let previous = self.count.fetch_sub(1, Ordering::AcqRel);
+        // At zero, or below it while another misuse is being repaired: refused.
+        if (previous as isize) < 1 {
+            return self.refuse_done();
+        }
+        Ok(previous == 1)
+    }
+
+    /// The underflow: puts the 1 back. AcqRel, as `refuse_add`'s.
+    #[cold]
+    #[inline(never)]
+    fn refuse_done(&self) -> Result<bool, CountError> {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        Err(CountError::BelowZero)
     }
 
     /// Returns the current count.
@@ -236,38 +328,6 @@ impl Counter {
     }
 }
 
-impl Counter {
-    /// Applies `change` to the count with a compare-and-swap loop whose first attempt
-    /// assumes the count is `guess`, returning the count it replaced, or the count that
-    /// `change` refused (`None`); a refusal writes nothing. `change` must accept `guess`
-    /// (`add`'s guess 0 and `done`'s guess 1 always are).
-    ///
-    /// Starting from a guess instead of a load matters when threads contend: a load
-    /// fetches the cache line shared and the compare-and-swap must then fetch it again
-    /// for writing, while a compare-and-swap fetches it for writing once and, if the guess
-    /// was wrong, returns the current count with the line already held, so the retry
-    /// usually succeeds at once. A wrong guess costs one failed compare-and-swap.
-    #[inline]
-    fn update(
-        &self,
-        guess: usize,
-        success: Ordering,
-        mut change: impl FnMut(usize) -> Option<usize>,
-    ) -> Result<usize, usize> {
-        debug_assert!(change(guess).is_some(), "the guess must be a count `change` accepts");
-        let mut current = guess;
-        loop {
-            // `current` is a count read from the atomic on every pass but the first, where
-            // it is the guess, which `change` accepts, so a refusal is about a real count.
-            let Some(new) = change(current) else { return Err(current) };
-            match self.count.compare_exchange_weak(current, new, success, Ordering::Relaxed) {
-                Ok(previous) => return Ok(previous),
-                Err(actual) => current = actual,
-            }
-        }
-    }
-}
-
 impl Default for Counter {
     fn default() -> Self {
         Self::new()
@@ -312,12 +372,46 @@ mod tests {
     }
 
     #[test]
-    fn add_up_to_usize_max_is_allowed() {
+    fn add_up_to_max_is_allowed() {
         let counter = Counter::new();
-        assert_eq!(counter.add(usize::MAX), Ok(usize::MAX));
-        assert_eq!(counter.add(1), Err(CountError::Overflow { count: usize::MAX, add: 1 }));
+        assert_eq!(counter.add(Counter::MAX), Ok(Counter::MAX));
+        assert_eq!(counter.add(1), Err(CountError::Overflow { count: Counter::MAX, add: 1 }));
+        assert_eq!(counter.count(), Counter::MAX, "the refused add was taken back");
+        assert_eq!(
+            counter.add(1025),
+            Err(CountError::Overflow { count: Counter::MAX, add: 1025 }),
+            "a large add is refused without ever going past the bound"
+        );
         assert_eq!(counter.done(), Ok(false));
-        assert_eq!(counter.count(), usize::MAX - 1);
+        assert_eq!(counter.count(), Counter::MAX - 1);
+        assert_eq!(counter.add(1), Ok(Counter::MAX), "up to the bound, one at a time");
+    }
+
+    #[test]
+    fn the_fast_and_the_checked_add_meet_at_1024() {
+        let counter = Counter::new();
+        counter.add(Counter::MAX - 2000).unwrap();
+        assert_eq!(counter.add(1024), Ok(Counter::MAX - 976));
+        assert_eq!(
+            counter.add(1025),
+            Err(CountError::Overflow { count: Counter::MAX - 976, add: 1025 })
+        );
+        assert_eq!(counter.add(976), Ok(Counter::MAX));
+        assert_eq!(counter.add(1024), Err(CountError::Overflow { count: Counter::MAX, add: 1024 }));
+        assert_eq!(counter.count(), Counter::MAX);
+    }
+
+    #[test]
+    fn a_done_below_zero_is_refused_even_while_another_is_repaired() {
+        // What a second thread's `done` sees in the middle of a first one's refusal: the
+        // count below zero. Reproduced on one thread by stopping the first halfway.
+        let counter = Counter::new();
+        counter.count.fetch_sub(1, Ordering::AcqRel); // a refused done, not yet repaired
+        assert_eq!(counter.done(), Err(CountError::BelowZero));
+        assert_eq!(counter.add(1), Ok(0), "an add is accepted; the count it sees is off by one");
+        counter.count.fetch_add(1, Ordering::AcqRel); // the first refusal's repair
+        assert_eq!(counter.count(), 1, "every refused call undid exactly its own change");
+        assert_eq!(counter.done(), Ok(true));
     }
 
     #[test]
@@ -354,8 +448,9 @@ mod tests {
         assert_eq!(
             CountError::Overflow { count: 7, add: usize::MAX }.to_string(),
             format!(
-                "wait group counter overflow: adding {} to 7 would exceed usize::MAX",
-                usize::MAX
+                "wait group counter overflow: adding {} to 7 would exceed the largest count, {}",
+                usize::MAX,
+                Counter::MAX
             )
         );
         assert_eq!(
@@ -378,9 +473,9 @@ mod tests {
         counter.add(3).unwrap();
         assert_eq!(counter.count_acq_rel(), 3);
         assert_eq!(counter.count(), 3);
-        counter.add(usize::MAX - 3).unwrap();
-        assert_eq!(counter.count_acq_rel(), usize::MAX);
-        assert_eq!(counter.count(), usize::MAX);
+        counter.add(Counter::MAX - 3).unwrap();
+        assert_eq!(counter.count_acq_rel(), Counter::MAX);
+        assert_eq!(counter.count(), Counter::MAX);
     }
 
     #[test]

@@ -200,3 +200,136 @@ fn count_acq_rel_reading_work_pending_is_seen_by_the_last_done() {
     let seen = SEEN.lock().unwrap();
     assert_eq!(seen.len(), 3, "{seen:?}");
 }
+
+#[test]
+fn a_refused_fast_add_takes_itself_back_while_a_done_races_it() {
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        counter.add(Counter::MAX).unwrap();
+        let finisher = {
+            let counter = counter.clone();
+            thread::spawn(move || counter.done())
+        };
+        let adder = {
+            let counter = counter.clone();
+            thread::spawn(move || counter.add(1))
+        };
+        let added = adder.join().unwrap();
+        assert_eq!(finisher.join().unwrap(), Ok(false), "the count stays far above zero");
+        match added {
+            Ok(count) => {
+                assert_eq!(count, Counter::MAX, "after the done, the add fits");
+                assert_eq!(counter.count(), Counter::MAX);
+                record(&SEEN, "done first: the add fits");
+            }
+            Err(CountError::Overflow { count, add: 1 }) => {
+                assert_eq!(count, Counter::MAX, "refused from the count it found");
+                assert_eq!(counter.count(), Counter::MAX - 1, "and taken back");
+                record(&SEEN, "add first: refused and taken back");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+}
+
+#[test]
+fn a_done_below_zero_racing_an_add_and_a_done_leaves_a_consistent_count() {
+    // Two `done`s for one `add`: one of them is a misuse. Whichever is refused (or both,
+    // when each finds the other's refusal not yet taken back), the count ends as the
+    // accepted calls say, and an accepted `done` is the one that reached zero.
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        let stray = {
+            let counter = counter.clone();
+            thread::spawn(move || counter.done())
+        };
+        let worker = {
+            let counter = counter.clone();
+            thread::spawn(move || {
+                let added = counter.add(1);
+                (added, counter.done())
+            })
+        };
+        let stray = stray.join().unwrap();
+        let (added, worker) = worker.join().unwrap();
+        assert!(added.is_ok(), "a small add is never refused here: {added:?}");
+        let accepted = [stray, worker].iter().filter(|done| done.is_ok()).count();
+        for done in [stray, worker] {
+            assert!(matches!(done, Ok(true) | Err(CountError::BelowZero)), "{done:?}");
+        }
+        assert!(accepted <= 1, "two dones were accepted for one add");
+        assert_eq!(counter.count(), 1 - accepted, "the count is what the accepted calls say");
+        record(
+            &SEEN,
+            match (stray.is_ok(), worker.is_ok()) {
+                (true, false) => "the stray done took the unit",
+                (false, true) => "the worker's done took it",
+                (false, false) => "both refused: each found the other's refusal",
+                (true, true) => unreachable!(),
+            },
+        );
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
+
+#[test]
+fn a_misuse_racing_a_waiter_never_loses_its_wake_up() {
+    // The wait group's protocol on this counter: a waiter announces itself, then re-reads
+    // with `count_acq_rel`; the `done` that reaches zero loads the announcement and
+    // notifies if it is there; a refused call notifies always (its repair may bring the
+    // count to zero). A waiter that read work pending must be notified afterwards.
+    static SEEN: Mutex<BTreeSet<&str>> = Mutex::new(BTreeSet::new());
+    loom::model(|| {
+        let counter = Arc::new(Counter::new());
+        let announced = Arc::new(AtomicBool::new(false));
+        counter.add(1).unwrap();
+        let dones: Vec<_> = (0..2)
+            .map(|_| {
+                let (counter, announced) = (counter.clone(), announced.clone());
+                thread::spawn(move || match counter.done() {
+                    Ok(true) => ("reached zero", announced.load(Ordering::Relaxed)),
+                    Ok(false) => ("not last", false),
+                    Err(_) => ("refused", true),
+                })
+            })
+            .collect();
+        let waiter = {
+            let (counter, announced) = (counter.clone(), announced.clone());
+            thread::spawn(move || {
+                announced.store(true, Ordering::Relaxed);
+                counter.count_acq_rel()
+            })
+        };
+        let dones: Vec<_> = dones.into_iter().map(|done| done.join().unwrap()).collect();
+        let waiter_saw = waiter.join().unwrap();
+        let notified = dones.iter().any(|&(_, notifies)| notifies);
+        assert!(
+            waiter_saw == 0 || notified,
+            "the waiter read {waiter_saw} and nobody woke it: {dones:?}"
+        );
+        assert!(dones.iter().any(|&(what, _)| what == "refused"), "one done is a misuse");
+        assert_eq!(counter.count(), 0);
+        let last_saw_waiter = dones.iter().any(|&(what, saw)| what == "reached zero" && saw);
+        record(
+            &SEEN,
+            match waiter_saw {
+                0 => "waiter read zero",
+                1 => {
+                    assert!(last_saw_waiter, "read before the last done, which must see it");
+                    "waiter read one; the last done saw it"
+                }
+                _ => {
+                    assert!(waiter_saw > Counter::MAX, "only a refusal in flight reads so");
+                    "waiter read the refusal below zero; the refusal wakes it"
+                }
+            },
+        );
+    });
+    let seen = SEEN.lock().unwrap();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}

@@ -4,8 +4,10 @@
 //! # Invariants
 //!
 //! - The count lives in an [`errgroup_core::Counter`]: it never wraps. `add` past
-//!   `usize::MAX` and `done` below zero are refused by the counter (count unchanged) and
-//!   turned into a panic here, at the caller's line.
+//!   [`Counter::MAX`] and `done` below zero are refused by the counter (which takes the
+//!   change back) and turned into a panic here, at the caller's line, after waking every
+//!   waiter: taking the change back may have brought the count to zero, and a waiter
+//!   re-checks the count before it returns.
 //! - Only the `done` that takes the count to zero notifies, and only if a waiter has
 //!   announced itself (`waiters` is not zero); it then notifies every listener registered
 //!   on the event at that moment. With no waiter, `add` and `done` are one
@@ -62,8 +64,14 @@ use crate::sync::{UnmodelledAtomicUsize, UnmodelledOrdering};
 /// [`enter_owned`](Self::enter_owned) do `add(1)` and return a guard whose drop is the
 /// `done`, so a unit of work cannot be forgotten, even when a task panics or is dropped.
 ///
-/// The counter never wraps: `add` past `usize::MAX` and `done` below zero panic with a
-/// message naming the mistake, and leave the count as it was.
+/// The counter never wraps: `add` past [`Counter::MAX`](errgroup_core::Counter::MAX)
+/// (2^62 − 1 on 64-bit targets) and `done` below zero panic with a message naming the
+/// mistake, and leave the count as it was. In correct use, `add` and `done` are one atomic
+/// read-modify-write each, and the count is exact. While a misuse on one thread is being
+/// taken back, another thread may see the count off by one (or by the refused `n`) for a
+/// moment: a waiter may then return once while a unit is still held, and a correct `add`
+/// or `done` racing the misuse may panic as well. Every refused call undoes exactly its own
+/// change, so the count is exact again once they have returned.
 ///
 /// When a wait returns, everything each worker did before its `done` (or before dropping
 /// its guard) is visible to the waiter.
@@ -184,14 +192,14 @@ impl WaitGroup {
     ///
     /// # Panics
     ///
-    /// If the count would exceed `usize::MAX`; the count is left unchanged. The message
-    /// is `WaitGroup::add: wait group counter overflow: adding {n} to {count} would exceed
-    /// usize::MAX`.
+    /// If the count would exceed [`Counter::MAX`](errgroup_core::Counter::MAX); the count
+    /// is left unchanged. The message is `WaitGroup::add: wait group counter overflow:
+    /// adding {n} to {count} would exceed the largest count, {MAX}`.
     #[inline]
     #[track_caller]
     pub fn add(&self, n: usize) {
         if let Err(error) = self.counter.add(n) {
-            misuse("WaitGroup::add", error);
+            self.misuse("WaitGroup::add", error);
         }
     }
 
@@ -238,8 +246,21 @@ impl WaitGroup {
                 }
             }
             Ok(false) => {}
-            Err(error) => misuse("WaitGroup::done", error),
+            Err(error) => self.misuse("WaitGroup::done", error),
         }
+    }
+
+    /// A refused `add` or `done`: the counter took the change back, which may have brought
+    /// the count to zero, so every waiter is woken to re-check it (unconditionally: the
+    /// repair is not the read-modify-write a waiter's announcement synchronised with).
+    /// Then the panic, at the caller's line. Out of line and cold, so that the inlined
+    /// `add` and `done` stay small.
+    #[cold]
+    #[inline(never)]
+    #[track_caller]
+    fn misuse(&self, operation: &str, error: errgroup_core::CountError) -> ! {
+        self.notify_waiters();
+        panic!("{operation}: {error}");
     }
 
     /// The slow half of the last `done`: wakes every registered listener.
@@ -307,7 +328,8 @@ impl WaitGroup {
     ///
     /// # Panics
     ///
-    /// If the count is already `usize::MAX`, with the message of [`add`](Self::add).
+    /// If the count is already [`Counter::MAX`](errgroup_core::Counter::MAX), with the
+    /// message of [`add`](Self::add).
     #[track_caller]
     pub fn enter(&self) -> WaitGuard<'_> {
         self.add(1);
@@ -342,7 +364,8 @@ impl WaitGroup {
     ///
     /// # Panics
     ///
-    /// If the count is already `usize::MAX`, with the message of [`add`](Self::add).
+    /// If the count is already [`Counter::MAX`](errgroup_core::Counter::MAX), with the
+    /// message of [`add`](Self::add).
     ///
     /// # Targets without compare-and-swap
     ///
@@ -485,15 +508,6 @@ impl WaitGroup {
             }
         }
     }
-}
-
-/// Panics with the message of a refused counter change, at the caller's line. Out of line
-/// and cold, so that the inlined `add` and `done` stay small.
-#[cold]
-#[inline(never)]
-#[track_caller]
-fn misuse(operation: &str, error: errgroup_core::CountError) -> ! {
-    panic!("{operation}: {error}");
 }
 
 impl Default for WaitGroup {
@@ -928,15 +942,17 @@ mod tests {
         assert_eq!(
             message,
             format!(
-                "WaitGroup::add: wait group counter overflow: adding {} to 1 would exceed usize::MAX",
-                usize::MAX
+                "WaitGroup::add: wait group counter overflow: adding {} to 1 would exceed the largest count, {}",
+                usize::MAX,
+                errgroup_core::Counter::MAX
             )
         );
         assert_eq!(last_panic_location(), Some((file!().to_string(), line)));
         assert_eq!(wg.count(), 1);
 
-        // `enter` at `usize::MAX` panics the same way, at its caller, and hands out no guard.
-        wg.add(usize::MAX - 1);
+        // `enter` at the largest count panics the same way, at its caller, and hands out no
+        // guard.
+        wg.add(errgroup_core::Counter::MAX - 1);
         let message = panic_message(|| {
             line = line!() + 1;
             let _guard = wg.enter();
@@ -944,12 +960,12 @@ mod tests {
         assert_eq!(
             message,
             format!(
-                "WaitGroup::add: wait group counter overflow: adding 1 to {} would exceed usize::MAX",
-                usize::MAX
+                "WaitGroup::add: wait group counter overflow: adding 1 to {max} would exceed the largest count, {max}",
+                max = errgroup_core::Counter::MAX
             )
         );
         assert_eq!(last_panic_location(), Some((file!().to_string(), line)));
-        assert_eq!(wg.count(), usize::MAX);
+        assert_eq!(wg.count(), errgroup_core::Counter::MAX);
     }
 
     #[test]
