@@ -13,6 +13,11 @@
 //!   barrier until both have finished; spawning and joining are outside it);
 //!   `Throughput::Elements(2 * k)`, so criterion reports wall time per pair, both threads'
 //!   pairs counted.
+//! - `wait_group_held_one_thread`, `wait_group_held_two_threads`: the same, with one unit
+//!   already held for the whole run (a worker that holds a unit while it adds more; many
+//!   tasks outstanding), so the count goes 1 → 2 → 1 and no `done` is the last: the shape
+//!   of real use. (crossbeam's base handle always holds one, so its rows are this shape in
+//!   every group.)
 //!
 //! Peers:
 //! - `errgroup`: `errgroup::WaitGroup`, `add(1)` then `done()` (checked: never wraps, `done`
@@ -60,7 +65,16 @@ trait Peer: Sync {
     fn assert_idle(&self);
 }
 
-struct ErrgroupPeer(errgroup::WaitGroup);
+/// An `errgroup::WaitGroup` holding `held` units for the whole run.
+struct ErrgroupPeer(errgroup::WaitGroup, usize);
+
+impl ErrgroupPeer {
+    fn new(held: usize) -> Self {
+        let wg = errgroup::WaitGroup::new();
+        wg.add(held);
+        Self(wg, held)
+    }
+}
 
 impl Peer for ErrgroupPeer {
     const NAME: &'static str = "errgroup";
@@ -68,7 +82,7 @@ impl Peer for ErrgroupPeer {
         errgroup_pairs(&self.0, k);
     }
     fn assert_idle(&self) {
-        assert_eq!(self.0.count(), 0);
+        assert_eq!(self.0.count(), self.1);
     }
 }
 
@@ -81,7 +95,14 @@ fn errgroup_pairs(wg: &errgroup::WaitGroup, k: usize) {
     }
 }
 
-struct RawPeer(CachePadded<AtomicUsize>);
+/// A cache-padded atomic starting at `held`.
+struct RawPeer(CachePadded<AtomicUsize>, usize);
+
+impl RawPeer {
+    fn new(held: usize) -> Self {
+        Self(CachePadded::new(AtomicUsize::new(held)), held)
+    }
+}
 
 impl Peer for RawPeer {
     const NAME: &'static str = "raw";
@@ -89,7 +110,7 @@ impl Peer for RawPeer {
         raw_pairs(&self.0, k);
     }
     fn assert_idle(&self) {
-        assert_eq!(self.0.load(Ordering::Acquire), 0);
+        assert_eq!(self.0.load(Ordering::Acquire), self.1);
     }
 }
 
@@ -129,6 +150,13 @@ fn crossbeam_pairs(wg: &crossbeam_utils::sync::WaitGroup, k: usize) {
 struct MutexCondvarPeer {
     count: Mutex<usize>,
     zero: Condvar,
+    held: usize,
+}
+
+impl MutexCondvarPeer {
+    fn new(held: usize) -> Self {
+        Self { count: Mutex::new(held), zero: Condvar::new(), held }
+    }
 }
 
 impl Peer for MutexCondvarPeer {
@@ -137,7 +165,7 @@ impl Peer for MutexCondvarPeer {
         mutex_condvar_pairs(self, k);
     }
     fn assert_idle(&self) {
-        assert_eq!(*self.count.lock().unwrap(), 0);
+        assert_eq!(*self.count.lock().unwrap(), self.held);
     }
 }
 
@@ -203,37 +231,39 @@ fn two_threads<P: Peer>(
     });
 }
 
-fn peers_one_thread(c: &mut Criterion) {
-    let mut group = c.benchmark_group("wait_group_one_thread");
+fn peers_one_thread(c: &mut Criterion, name: &str, held: usize) {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(K as u64));
-    one_thread(&mut group, ErrgroupPeer(errgroup::WaitGroup::new()));
-    one_thread(&mut group, RawPeer(CachePadded::new(AtomicUsize::new(0))));
+    one_thread(&mut group, ErrgroupPeer::new(held));
+    one_thread(&mut group, RawPeer::new(held));
     one_thread(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
-    one_thread(&mut group, MutexCondvarPeer { count: Mutex::new(0), zero: Condvar::new() });
+    one_thread(&mut group, MutexCondvarPeer::new(held));
     group.finish();
 }
 
-fn peers_two_threads(c: &mut Criterion) {
-    let mut group = c.benchmark_group("wait_group_two_threads");
+fn peers_two_threads(c: &mut Criterion, name: &str, held: usize) {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(2 * K as u64));
-    two_threads(&mut group, ErrgroupPeer(errgroup::WaitGroup::new()));
-    two_threads(&mut group, RawPeer(CachePadded::new(AtomicUsize::new(0))));
+    two_threads(&mut group, ErrgroupPeer::new(held));
+    two_threads(&mut group, RawPeer::new(held));
     two_threads(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
-    two_threads(&mut group, MutexCondvarPeer { count: Mutex::new(0), zero: Condvar::new() });
+    two_threads(&mut group, MutexCondvarPeer::new(held));
     group.finish();
 }
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
-    peers_one_thread(&mut c);
-    peers_two_threads(&mut c);
+    peers_one_thread(&mut c, "wait_group_one_thread", 0);
+    peers_two_threads(&mut c, "wait_group_two_threads", 0);
+    peers_one_thread(&mut c, "wait_group_held_one_thread", 1);
+    peers_two_threads(&mut c, "wait_group_held_two_threads", 1);
     c.final_summary();
 }
