@@ -13,6 +13,9 @@
 //! Peers, one after the other in the same process:
 //! - `errgroup`: a default (fail-fast) group on the runtime; the pending tasks are plain
 //!   `std::future::pending()` futures, since the group aborts them itself. Waiter: `wait`.
+//! - `errgroup_cooperative`: the same group made `cooperative()`: the pending tasks wait on
+//!   the group's token (`token.cancelled().await`) and return when it is cancelled, so the
+//!   group drops nothing; what the cooperative mode costs a first error.
 //! - `joinset`: tokio's `JoinSet`; the waiter loops on `join_next`, calls `abort_all` on the
 //!   first `Err` and drains the rest.
 //! - `tasktracker`: tokio-util's `TaskTracker` plus a `CancellationToken`; the pending tasks
@@ -123,6 +126,29 @@ async fn errgroup_once(probe: Arc<Probe>) -> Duration {
     probe.finish(Instant::now(), outcome)
 }
 
+/// The same with a cooperative group: nothing is dropped by the group; each pending task
+/// waits on the group's token and returns when it is cancelled (its guard then drops).
+async fn errgroup_cooperative_once(probe: Arc<Probe>) -> Duration {
+    let group = errgroup::ErrGroup::<Failed, _>::builder()
+        .cooperative()
+        .spawner(errgroup_tokio::Spawner::current());
+    let token = group.token();
+    for _ in 0..PENDING {
+        let (probe, token) = (probe.clone(), token.clone());
+        let task = async move {
+            let _guard = DropGuard::start(probe);
+            token.cancelled().await;
+            Ok(())
+        };
+        group.try_spawn(task).expect("no limit, not cancelled");
+    }
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    group.try_spawn(async move { Err(failing.fail()) }).expect("not cancelled yet");
+    let outcome = group.wait().await;
+    probe.finish(Instant::now(), outcome)
+}
+
 async fn joinset_once(probe: Arc<Probe>) -> Duration {
     let mut set = JoinSet::new();
     for _ in 0..PENDING {
@@ -180,8 +206,9 @@ async fn tasktracker_once(probe: Arc<Probe>) -> Duration {
 type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration>>>;
 
 /// The peers, ours first.
-const PEERS: [(&str, Once); 3] = [
+const PEERS: [(&str, Once); 4] = [
     ("errgroup", |probe| Box::pin(errgroup_once(probe))),
+    ("errgroup_cooperative", |probe| Box::pin(errgroup_cooperative_once(probe))),
     ("joinset", |probe| Box::pin(joinset_once(probe))),
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
 ];

@@ -52,7 +52,7 @@ use crate::{
     policy::{Failure, Failures, Policy, Rules},
     results::Results,
     sync::{self, AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
-    token::{CancelReason, CancelToken, Cause},
+    token::{CancelReason, CancelToken, Cause, Waiters},
     trace::GroupTrace,
     wakers::{GRACE, RUNNING, Relay, TaskWakers},
 };
@@ -132,12 +132,12 @@ pub struct Shared<E, R: Results> {
 
 impl<E, R: Results> Shared<E, R> {
     pub(crate) fn new(config: Config<E>, parent: Option<&CancelToken>) -> Self {
-        let token = parent.map_or_else(CancelToken::new, CancelToken::child);
+        let wakers = AllocArc::new(TaskWakers::default());
+        let token = group_token(parent, &wakers);
         token.host_groups();
         let trace = GroupTrace::new(config.name.as_ref());
         let info = (config.name.is_some() || config.track_pending || parent.is_some())
             .then(|| GroupInfo::new(config.name, config.track_pending, &token, parent.is_some()));
-        let wakers = AllocArc::new(TaskWakers::default());
         if config.cooperative {
             wakers.note_spared();
         }
@@ -539,10 +539,30 @@ fn unawaited_message(count: usize, first: &core::panic::Location<'_>) -> alloc::
     )
 }
 
+/// The group's token, whose `cancelled()` futures wait in the group's registry (see
+/// `token::Waiters`); on a target without compare-and-swap, a plain token (its `Weak`
+/// cannot become a trait object there).
+fn group_token(parent: Option<&CancelToken>, wakers: &AllocArc<TaskWakers>) -> CancelToken {
+    #[cfg(target_has_atomic = "ptr")]
+    {
+        let waiters = AllocArc::downgrade(wakers) as crate::sync::AllocWeak<dyn Waiters>;
+        CancelToken::for_group(parent, waiters)
+    }
+    #[cfg(not(target_has_atomic = "ptr"))]
+    {
+        let _ = wakers;
+        parent.map_or_else(CancelToken::new, CancelToken::child)
+    }
+}
+
 impl<E, R: Results> Drop for Shared<E, R> {
-    /// The last reference is gone (the group, its handles, every task). If nobody waited
-    /// for the group to the end, what it recorded goes to the `on_unobserved` callback.
+    /// The last reference is gone (the group, its handles, every task). The token's
+    /// waiters are taken out of the registry and woken, so that a `cancelled()` future of
+    /// the group's token still waiting there (the token outlives the group) waits on the
+    /// token itself from then on: the relay that woke the registry goes with the group. If nobody waited for the
+    /// group to the end, what it recorded goes to the `on_unobserved` callback.
     fn drop(&mut self) {
+        self.wakers.group_ended();
         if self.state.load().is_closed() {
             return; // a waiting form finished and took the outcome
         }

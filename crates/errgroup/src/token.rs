@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use event_listener::{Event, EventListener};
 
@@ -294,13 +294,54 @@ struct Node {
     /// them ([`crate::pending`]); `None` for a token that belongs to no group. Never
     /// drained by a cancel: a dump after a timeout still finds them.
     groups: Lock<Option<Vec<Nested>>>,
+    /// For a group's token: where a `cancelled()` future waits, so that waiting costs no
+    /// allocation (the group's waker registry, woken by the group's relay on cancellation,
+    /// and drained when the group ends). `None` for other tokens, and on targets without
+    /// compare-and-swap (portable-atomic-util's `Weak` does not coerce): those wait on
+    /// `event`, one listener each.
+    waiters: Option<AllocWeak<dyn Waiters>>,
+}
+
+/// Where a group's token keeps its `cancelled()` futures' wakers: the group's waker
+/// registry ([`crate::wakers`]), named here by what it does, for the layer below it.
+pub(crate) trait Waiters: Send + Sync {
+    /// Records `waker` in `*slot` (taking a slot if it is [`NO_SLOT`]). `false` if the
+    /// registry is drained for good: the caller waits elsewhere.
+    fn register(&self, slot: &mut usize, waker: &Waker) -> bool;
+    /// Gives `slot` back.
+    fn forget(&self, slot: usize);
+}
+
+/// A `cancelled()` future that has not taken a slot in its group's registry.
+pub(crate) const NO_SLOT: usize = usize::MAX;
+
+/// How a `cancelled()` future waits: not yet, on the token's event, or in a slot of its
+/// group's registry (which it gives back when it is done or dropped).
+#[derive(Default)]
+enum Waiting {
+    #[default]
+    Idle,
+    Listener(EventListener),
+    Slot(Slot),
+}
+
+/// A slot in a group's registry, given back when dropped.
+struct Slot {
+    key: usize,
+    registry: AllocArc<dyn Waiters>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.registry.forget(self.key);
+    }
 }
 
 /// A group nested under a token, as [`crate::pending`] registers it.
 pub(crate) type Nested = AllocWeak<dyn core::any::Any + Send + Sync>;
 
 impl Node {
-    fn new(parent: Option<Arc<Node>>) -> Self {
+    fn new(parent: Option<Arc<Node>>, waiters: Option<AllocWeak<dyn Waiters>>) -> Self {
         Self {
             state: AtomicU8::new(0),
             event: Event::new(),
@@ -309,6 +350,7 @@ impl Node {
             children: Lock::new(BTreeMap::new()),
             cause: Lock::new(None),
             groups: Lock::new(None),
+            waiters,
         }
     }
 
@@ -528,7 +570,7 @@ impl CancelToken {
     /// assert!(!token.is_cancelled());
     /// ```
     pub fn new() -> Self {
-        Self { node: Arc::new(Node::new(None)) }
+        Self { node: Arc::new(Node::new(None, None)) }
     }
 
     /// Creates a child token, cancelled with [`CancelReason::Parent`] when `self` is.
@@ -552,8 +594,21 @@ impl CancelToken {
     /// assert_eq!(other.reason(), Some(CancelReason::Parent));
     /// ```
     pub fn child(&self) -> CancelToken {
+        self.child_with(None)
+    }
+
+    /// A group's token: a root (no `parent`) or a child of `parent`, whose `cancelled()`
+    /// futures wait in `waiters`, the group's registry.
+    pub(crate) fn for_group(parent: Option<&CancelToken>, waiters: AllocWeak<dyn Waiters>) -> Self {
+        match parent {
+            Some(parent) => parent.child_with(Some(waiters)),
+            None => Self { node: Arc::new(Node::new(None, Some(waiters))) },
+        }
+    }
+
+    fn child_with(&self, waiters: Option<AllocWeak<dyn Waiters>>) -> CancelToken {
         let parent = &self.node;
-        let node = Arc::new(Node::new(Some(Arc::clone(parent))));
+        let node = Arc::new(Node::new(Some(Arc::clone(parent)), waiters));
         // Race with the parent's cancel, which sets its state *then* drains under this lock:
         // if our critical section comes first the drain finds the child; if it comes after,
         // it synchronises with the drain's unlock, which follows the state store, so we see
@@ -742,8 +797,15 @@ impl CancelToken {
     /// # Cancel safety
     ///
     /// Cancel safe: dropping the future loses nothing, and a new one resolves just the same.
+    ///
+    /// # Cost
+    ///
+    /// On a group's token ([`GroupHandle::token`](crate::GroupHandle::token)) the future
+    /// waits in the group's own waker registry, beside its tasks: no allocation of its own,
+    /// which is what keeps a cooperative task at one allocation. On any other token (or
+    /// once the group is gone), it takes a listener on the token: one allocation.
     pub fn cancelled(&self) -> Cancelled<'_> {
-        Cancelled { token: self, listener: None }
+        Cancelled { token: self, waiting: Waiting::Idle }
     }
 
     /// Like [`cancelled`](CancelToken::cancelled), but the future owns a clone of the token
@@ -766,7 +828,7 @@ impl CancelToken {
     ///
     /// Cancel safe: dropping the future loses nothing, and a new one resolves just the same.
     pub fn cancelled_owned(&self) -> CancelledOwned {
-        CancelledOwned { token: self.clone(), listener: None }
+        CancelledOwned { token: self.clone(), waiting: Waiting::Idle }
     }
 
     /// A handle to this token that does not keep it in use: it can cancel the token while
@@ -803,6 +865,54 @@ impl CancelToken {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         self.node.poll_until(listener, cx, || self.is_cancelled().then_some(()))
+    }
+
+    /// Polls for cancellation as a `cancelled()` future does: in a slot of the group's
+    /// registry when the token is a group's and the group is alive, otherwise with a
+    /// listener on the token's event.
+    ///
+    /// No wake-up is lost in the registry: the slot is recorded under the registry's lock,
+    /// then the state is read again. The group's relay wakes the registry after the state
+    /// is set, under the same lock: either the relay comes after the recording (and wakes
+    /// this waker), or the recording comes after the relay's unlock, which follows the
+    /// state store, so the second read sees the cancellation. A registry drained for good
+    /// (its group is gone, or dropped its tasks) refuses the slot, and the wait falls back
+    /// to a listener.
+    fn poll_waiting(&self, waiting: &mut Waiting, cx: &mut Context<'_>) -> Poll<()> {
+        if self.is_cancelled() {
+            *waiting = Waiting::Idle;
+            return Poll::Ready(());
+        }
+        if !matches!(waiting, Waiting::Listener(_)) {
+            let slot = match core::mem::take(waiting) {
+                Waiting::Slot(slot) => Some(slot),
+                _ => self
+                    .node
+                    .waiters
+                    .as_ref()
+                    .and_then(AllocWeak::upgrade)
+                    .map(|registry| Slot { key: NO_SLOT, registry }),
+            };
+            if let Some(mut slot) = slot {
+                if slot.registry.register(&mut slot.key, cx.waker()) {
+                    if self.is_cancelled() {
+                        return Poll::Ready(()); // `slot` is given back here
+                    }
+                    *waiting = Waiting::Slot(slot);
+                    return Poll::Pending;
+                }
+                // Drained for good: wait on the token's event instead.
+            }
+        }
+        let mut listener = match core::mem::take(waiting) {
+            Waiting::Listener(listener) => Some(listener),
+            _ => None,
+        };
+        let poll = self.poll_cancelled(&mut listener, cx);
+        if let Some(listener) = listener {
+            *waiting = Waiting::Listener(listener);
+        }
+        poll
     }
 
     /// How many children the registry holds (tests only).
@@ -985,7 +1095,7 @@ impl fmt::Debug for Ended {
 #[must_use = "futures do nothing unless polled"]
 pub struct Cancelled<'a> {
     token: &'a CancelToken,
-    listener: Option<EventListener>,
+    waiting: Waiting,
 }
 
 impl Future for Cancelled<'_> {
@@ -993,7 +1103,7 @@ impl Future for Cancelled<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.token.poll_cancelled(&mut this.listener, cx)
+        this.token.poll_waiting(&mut this.waiting, cx)
     }
 }
 
@@ -1024,7 +1134,7 @@ impl fmt::Debug for Cancelled<'_> {
 #[must_use = "futures do nothing unless polled"]
 pub struct CancelledOwned {
     token: CancelToken,
-    listener: Option<EventListener>,
+    waiting: Waiting,
 }
 
 impl Future for CancelledOwned {
@@ -1032,7 +1142,7 @@ impl Future for CancelledOwned {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.token.poll_cancelled(&mut this.listener, cx)
+        this.token.poll_waiting(&mut this.waiting, cx)
     }
 }
 

@@ -2102,3 +2102,31 @@ fn a_time_limit_says_what_it_was() {
         .expect("handed back");
     assert_eq!(format!("{refused:?}"), "TimeLimit { limit: 3s, started: false, .. }");
 }
+
+/// A group's token waits in the group's registry; when the group ends, the registry is
+/// drained, so a wait still pending there is woken and moves to the token itself: a cancel
+/// after the group is gone still reaches it, and so does one during the group's life.
+#[test]
+fn a_wait_on_a_group_token_outlives_the_group() {
+    let group = ErrGroup::<(), _>::builder().cooperative().inline();
+    let token = group.token();
+    let counted = Counted::new();
+    let mut wait = Box::pin(token.cancelled());
+    assert_eq!(counted.poll(&mut wait), Poll::Pending);
+    assert_eq!(block_on(group.wait()), Ok(()));
+    assert_eq!(counted.wakes(), 1, "the group's end woke the wait");
+    assert_eq!(counted.poll(&mut wait), Poll::Pending, "not cancelled: it waits on");
+    assert!(token.cancel());
+    assert_eq!(counted.wakes(), 2, "the token woke it, the group being gone");
+    assert_eq!(counted.poll(&mut wait), Poll::Ready(()));
+
+    let group = ErrGroup::<(), _>::inline();
+    let token = group.token();
+    let counted = Counted::new();
+    let mut wait = Box::pin(token.cancelled());
+    assert_eq!(counted.poll(&mut wait), Poll::Pending);
+    assert!(group.cancel());
+    assert_eq!(counted.wakes(), 1, "the group's relay woke it");
+    assert_eq!(counted.poll(&mut wait), Poll::Ready(()));
+    drop(group);
+}

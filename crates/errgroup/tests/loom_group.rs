@@ -629,3 +629,45 @@ fn a_cooperative_task_spared_by_a_cancel_is_dropped_at_the_end_of_the_grace_peri
     });
     assert_seen(&SEEN, &[ABORTED_UNPOLLED, ABORTED_WOKEN]);
 }
+
+/// A cooperative task waits on its group's token, whose `cancelled()` futures wait in the
+/// group's waker registry (no listener of their own), while another thread cancels the
+/// group: the task is woken (or sees the cancel as it registers), finishes, and the group
+/// ends. A lost wake-up would leave the task's `block_on` parked forever: loom reports the
+/// deadlock.
+#[test]
+fn a_cooperative_task_waiting_on_the_group_token_against_the_cancel() {
+    static SEEN: Seen = Mutex::new(BTreeMap::new());
+    builder(Some(2)).check(|| {
+        let spawner = LoomThreads::default();
+        let group: Group<&'static str, _> =
+            ErrGroup::builder().cooperative().spawner(spawner.clone());
+        let token = group.token();
+        group
+            .try_spawn(async move {
+                token.cancelled().await;
+                Ok(())
+            })
+            .unwrap();
+        let canceller = {
+            let handle = group.handle();
+            thread::spawn(move || assert!(handle.cancel()))
+        };
+        let waiter = thread::spawn(move || wait_and_classify(group).0);
+        canceller.join().unwrap();
+        assert_eq!(waiter.join().unwrap(), Ok(()));
+        let [task] = spawner.join()[..] else { panic!("one task was spawned") };
+        record(
+            &SEEN,
+            match task {
+                Run { polls: 1, .. } => "the task saw the cancel at its first poll",
+                Run { wakes: 0, .. } => "the task saw the cancel at a spurious re-poll",
+                _ => "the task was woken through the registry",
+            },
+        );
+    });
+    assert_seen(
+        &SEEN,
+        &["the task saw the cancel at its first poll", "the task was woken through the registry"],
+    );
+}
