@@ -22,6 +22,10 @@
 //!   run under `token.run_until_cancelled`, the failing task stores its error in a shared
 //!   slot and cancels the token; waiter: `close()` then `wait()`.
 //!
+//! - `abort_floor`: the physical floor, no group: raw tokio tasks aborted through their
+//!   `AbortHandle`s by the failing task, and a countdown of dropped futures that the waiter
+//!   awaits after taking the error from the failing task's `JoinHandle`.
+//!
 //! After each iteration the bench asserts that the waiter got the error and that all
 //! 10 000 pending futures had been dropped when it got it.
 //!
@@ -60,6 +64,8 @@ struct Probe {
     started: AtomicUsize,
     /// Notified by the last pending task to start.
     all_started: Notify,
+    /// Notified when the last pending future is dropped (the floor's countdown).
+    all_dropped: Notify,
     /// Pending futures dropped.
     dropped: AtomicUsize,
     /// When the failing task returned its error.
@@ -105,7 +111,9 @@ impl DropGuard {
 
 impl Drop for DropGuard {
     fn drop(&mut self) {
-        self.0.dropped.fetch_add(1, SeqCst);
+        if self.0.dropped.fetch_add(1, SeqCst) + 1 == PENDING {
+            self.0.all_dropped.notify_one();
+        }
     }
 }
 
@@ -202,15 +210,45 @@ async fn tasktracker_once(probe: Arc<Probe>) -> Duration {
     probe.finish(end, outcome)
 }
 
+/// The physical floor: what it costs tokio to stop 10 000 tasks and tell a waiter, with no
+/// group at all. Raw `tokio::spawn`ed tasks, each aborted through its `AbortHandle` by the
+/// failing task right after its failure; the waiter takes the error from the failing
+/// task's `JoinHandle`, then waits for the countdown of dropped futures to reach zero.
+async fn abort_floor_once(probe: Arc<Probe>) -> Duration {
+    let handles: Vec<_> = (0..PENDING)
+        .map(|_| {
+            let probe = probe.clone();
+            tokio::spawn(async move {
+                let _guard = DropGuard::start(probe);
+                pending::<()>().await;
+            })
+            .abort_handle()
+        })
+        .collect();
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    let failed = tokio::spawn(async move {
+        let error = failing.fail();
+        for handle in &handles {
+            handle.abort();
+        }
+        error
+    });
+    let error = failed.await.expect("the failing task ran");
+    probe.all_dropped.notified().await;
+    probe.finish(Instant::now(), Err(error))
+}
+
 /// One iteration of a peer: returns the latency from the failure to the waiter's result.
 type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration>>>;
 
 /// The peers, ours first.
-const PEERS: [(&str, Once); 4] = [
+const PEERS: [(&str, Once); 5] = [
     ("errgroup", |probe| Box::pin(errgroup_once(probe))),
     ("errgroup_cooperative", |probe| Box::pin(errgroup_cooperative_once(probe))),
     ("joinset", |probe| Box::pin(joinset_once(probe))),
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
+    ("abort_floor", |probe| Box::pin(abort_floor_once(probe))),
 ];
 
 /// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
