@@ -395,9 +395,25 @@ impl<K: InlineTasks> fmt::Debug for Inline<'_, K> {
     }
 }
 
-impl<K: InlineTasks> Inline<'_, K> {
+impl<'a, K: InlineTasks> Inline<'a, K> {
     pub(crate) fn new() -> Self {
         Self { incoming: AllocArc::new(Incoming::new()) }
+    }
+
+    /// Starts `future` as a task of the group and queues it for the driver, boxed by
+    /// `boxed` as this kind of group holds its tasks (with `Send`, or without).
+    fn launch_boxed<F, E, R: Results, L: Label>(
+        &self,
+        shared: &Arc<Shared<E, R>>,
+        future: F,
+        label: L,
+        boxed: impl FnOnce(task::Task<F, E, R, InGroup, L>) -> K::Task<'a>,
+    ) -> Result<TaskId, Rejected<F>> {
+        let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
+        let id = task.id();
+        // The driver picks the task up when it is next polled; the push wakes it.
+        self.incoming.push(boxed(task));
+        Ok(id)
     }
 }
 
@@ -499,11 +515,7 @@ where
         future: F,
         label: L,
     ) -> Result<TaskId, Rejected<F>> {
-        let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
-        let id = task.id();
-        // The driver picks the task up when it is next polled; the push wakes it.
-        self.incoming.push(Box::pin(task));
-        Ok(id)
+        self.launch_boxed(shared, future, label, |task| Box::pin(task))
     }
 }
 
@@ -520,9 +532,6 @@ where
         future: F,
         label: L,
     ) -> Result<TaskId, Rejected<F>> {
-        let task = task::start::<_, _, _, InGroup, _>(shared, future, label)?;
-        let id = task.id();
-        self.incoming.push(Box::pin(task));
-        Ok(id)
+        self.launch_boxed(shared, future, label, |task| Box::pin(task))
     }
 }
