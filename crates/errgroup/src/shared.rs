@@ -52,7 +52,7 @@ use crate::{
     policy::{Failure, Failures, Policy, Rules},
     results::Results,
     sync::{self, AllocArc, AtomicUsize, AtomicWaker, Lock, Ordering},
-    token::{CancelReason, CancelToken, Cause, Waiters},
+    token::{CancelReason, CancelToken, Cause},
     trace::GroupTrace,
     wakers::{GRACE, RUNNING, Relay, TaskWakers},
 };
@@ -545,7 +545,8 @@ fn unawaited_message(count: usize, first: &core::panic::Location<'_>) -> alloc::
 fn group_token(parent: Option<&CancelToken>, wakers: &AllocArc<TaskWakers>) -> CancelToken {
     #[cfg(target_has_atomic = "ptr")]
     {
-        let waiters = AllocArc::downgrade(wakers) as crate::sync::AllocWeak<dyn Waiters>;
+        let waiters =
+            AllocArc::downgrade(wakers) as crate::sync::AllocWeak<dyn crate::token::Waiters>;
         CancelToken::for_group(parent, waiters)
     }
     #[cfg(not(target_has_atomic = "ptr"))]

@@ -598,7 +598,9 @@ impl CancelToken {
     }
 
     /// A group's token: a root (no `parent`) or a child of `parent`, whose `cancelled()`
-    /// futures wait in `waiters`, the group's registry.
+    /// futures wait in `waiters`, the group's registry. (Not on targets without
+    /// compare-and-swap, whose `Weak` does not coerce to a trait object.)
+    #[cfg(target_has_atomic = "ptr")]
     pub(crate) fn for_group(parent: Option<&CancelToken>, waiters: AllocWeak<dyn Waiters>) -> Self {
         match parent {
             Some(parent) => parent.child_with(Some(waiters)),
