@@ -16,6 +16,9 @@
 //!   one after another in discard mode (spawn one, let it finish, repeat), after a warm-up
 //!   of 1,000; the budget is 4 KiB.
 //!
+//! - `task_size`: bytes per pending tokio task, errgroup against a bare `tokio::spawn`, for
+//!   user futures of 16, 128 and 1,024 bytes of payload: which allocation each lands in.
+//!
 //! Run with `cargo bench -p errgroup-benches --bench memory`. Counts are deterministic up
 //! to the allocator's behaviour (no timing involved).
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
@@ -60,8 +63,8 @@ static DROPPED: AtomicUsize = AtomicUsize::new(0);
 
 /// The pending task every peer runs: a fixed-size payload, counted when first polled and
 /// when dropped; never finishes.
-struct Forever {
-    _payload: [u8; 48],
+struct Forever<const S: usize = 48> {
+    _payload: [u8; S],
     started: bool,
     _counted: Dropped,
 }
@@ -75,10 +78,15 @@ impl Drop for Dropped {
 }
 
 fn forever() -> Forever {
-    Forever { _payload: [0; 48], started: false, _counted: Dropped }
+    sized()
 }
 
-impl Future for Forever {
+/// [`Forever`] with a payload of `S` bytes.
+fn sized<const S: usize>() -> Forever<S> {
+    Forever { _payload: [0; S], started: false, _counted: Dropped }
+}
+
+impl<const S: usize> Future for Forever<S> {
     type Output = Result<(), ()>;
 
     fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
@@ -295,6 +303,45 @@ fn finished_inline() -> isize {
     grew
 }
 
+/// Heap bytes per pending task on tokio, errgroup against the floor, for a user future of
+/// `S` bytes of payload: the task cell each lands in (tokio allocates one cell per task:
+/// header, scheduler, the future, trailer), and what errgroup adds around the future.
+fn sized_tokio<const S: usize>() -> (isize, isize) {
+    let errgroup = on_tokio("errgroup", async || {
+        let before = live();
+        let group = errgroup_tokio::group::<()>();
+        for _ in 0..PENDING {
+            group.try_spawn(sized::<S>()).unwrap();
+        }
+        until_started().await;
+        let bytes = live() - before;
+        group.cancel();
+        group.wait().await.unwrap();
+        bytes
+    });
+    let floor = on_tokio("floor", async || {
+        let before = live();
+        for _ in 0..PENDING {
+            tokio::spawn(sized::<S>());
+        }
+        until_started().await;
+        live() - before
+    });
+    (errgroup, floor)
+}
+
+fn report_sized<const S: usize>() {
+    let (errgroup, floor) = sized_tokio::<S>();
+    let per = |bytes: isize| bytes as f64 / PENDING as f64;
+    println!(
+        "memory task_size {} B future: errgroup {:.1} B/task, floor {:.1} B/task ({:+.1} B)",
+        size_of::<Forever<S>>(),
+        per(errgroup),
+        per(floor),
+        per(errgroup) - per(floor)
+    );
+}
+
 fn report_pending(scenario: &str, reference: &str, rows: &[(&str, isize)]) {
     let (_, base) = rows.iter().find(|(peer, _)| *peer == reference).unwrap();
     let base = *base as f64 / PENDING as f64;
@@ -313,6 +360,9 @@ fn main() {
     println!("pending future: {} bytes", size_of::<Forever>());
     report_pending("pending_tokio", "floor", &pending_tokio());
     report_pending("pending_inline", "futures_unordered", &pending_inline());
+    report_sized::<16>();
+    report_sized::<128>();
+    report_sized::<1024>();
     for (scenario, grew) in
         [("finished_tokio", finished_tokio()), ("finished_inline", finished_inline())]
     {
