@@ -1,6 +1,7 @@
 //! What every binary here shares: a heap (given memory only by the binaries that allocate:
 //! [`init_heap`]), the panic handler that turns a wrong answer into a failure status,
-//! `block_on` for futures, and the line each check prints.
+//! `block_on` for futures, and the line each check prints. Its one `unsafe` gives the
+//! allocator its memory (every global allocator needs that); nothing else here is.
 //!
 //! Each binary checks its answers with `assert!`; a wrong one panics, and the panic handler
 //! exits through semihosting with a failure status, which QEMU hands to the shell. Each
@@ -14,13 +15,14 @@ use core::{
     future::Future,
     panic::PanicInfo,
     pin::{Pin, pin},
-    task::{Context, Poll, RawWaker, RawWakerVTable, Waker},
+    task::{Context, Poll, Waker},
 };
 
 use cortex_m_semihosting::{debug, hprintln};
 use critical_section::Mutex;
 use embedded_alloc::LlffHeap;
 use portable_atomic::{AtomicBool, AtomicUsize, Ordering};
+use portable_atomic_util::{Arc, task::Wake};
 
 #[global_allocator]
 static HEAP: LlffHeap = LlffHeap::empty();
@@ -64,38 +66,32 @@ pub fn pass(binary: &str, expected: usize) -> ! {
     }
 }
 
-/// Raised by the waker `block_on` hands out, from any context (an interrupt handler
-/// included). One `block_on` runs at a time on this single core.
-static WOKEN: AtomicBool = AtomicBool::new(false);
+/// The waker `block_on_with` hands out: it raises a flag, from any context (an interrupt
+/// handler included). An `Arc` of portable-atomic-util's, so no `unsafe` here; the `fixed`
+/// binary, which has no heap, polls with [`poll_until_ready`] instead.
+struct Flag(AtomicBool);
 
-/// `block_on`'s waker: a raw waker over the `WOKEN` flag, so that no binary needs a heap
-/// for it (the `fixed` binary has none).
-fn flag_waker() -> Waker {
-    fn clone(_: *const ()) -> RawWaker {
-        RawWaker::new(core::ptr::null(), &VTABLE)
+impl Wake for Flag {
+    fn wake(this: Arc<Self>) {
+        Self::wake_by_ref(&this);
     }
-    fn wake(_: *const ()) {
-        WOKEN.store(true, Ordering::Release);
+
+    fn wake_by_ref(this: &Arc<Self>) {
+        this.0.store(true, Ordering::Release);
     }
-    fn drop(_: *const ()) {}
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
-    // SAFETY: the vtable's functions ignore the data pointer and only touch `WOKEN`, an
-    // atomic `static`: every clone, wake and drop is sound from any context, any number of
-    // times, and the waker never dangles.
-    unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
 }
 
 /// Runs `future` to completion on this core. A future that is pending and was not woken
 /// is a lost wake-up, unless `idle` says an interrupt may still wake it: `idle` is called
 /// (it may wait for an interrupt with `wfi`) and must return `true` while waiting makes
-/// sense; when it returns `false`, this panics.
+/// sense; when it returns `false`, this panics. Needs the heap (its waker is an `Arc`).
 pub fn block_on_with<F: Future>(future: F, mut idle: impl FnMut() -> bool) -> F::Output {
-    let waker = flag_waker();
+    let flag = Arc::new(Flag(AtomicBool::new(true)));
+    let waker = Waker::from(Arc::clone(&flag));
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    WOKEN.store(true, Ordering::Release);
     loop {
-        if WOKEN.swap(false, Ordering::Acquire) {
+        if flag.0.swap(false, Ordering::Acquire) {
             if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                 return output;
             }
@@ -103,6 +99,26 @@ pub fn block_on_with<F: Future>(future: F, mut idle: impl FnMut() -> bool) -> F:
             assert!(idle(), "the future is pending and nothing will wake it: a lost wake-up");
         }
     }
+}
+
+/// Runs `future` to completion with a waker that does nothing, calling `idle` (which may
+/// wait for an interrupt) between polls: for a program with no heap, where a group hands
+/// its driver's waker to its tasks and so has no wake-up of its own to lose. Fails after
+/// `max_polls` polls.
+pub fn poll_until_ready<F: Future>(
+    future: F,
+    max_polls: usize,
+    mut idle: impl FnMut(),
+) -> F::Output {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut future = pin!(future);
+    for _ in 0..max_polls {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        idle();
+    }
+    panic!("not ready after {max_polls} polls");
 }
 
 /// [`block_on_with`] for futures that need no interrupt: pending without a wake-up is a
