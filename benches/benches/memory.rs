@@ -119,18 +119,7 @@ async fn until_started() {
 }
 
 fn pending_tokio() -> Vec<(&'static str, isize)> {
-    let errgroup = on_tokio("errgroup", async || {
-        let before = live();
-        let group = errgroup_tokio::group::<()>();
-        for _ in 0..PENDING {
-            group.try_spawn(forever()).unwrap();
-        }
-        until_started().await;
-        let bytes = live() - before;
-        group.cancel();
-        group.wait().await.unwrap();
-        bytes
-    });
+    let errgroup = errgroup_pending::<48>();
 
     let floor = on_tokio("floor", async || {
         let before = live();
@@ -303,11 +292,10 @@ fn finished_inline() -> isize {
     grew
 }
 
-/// Heap bytes per pending task on tokio, errgroup against the floor, for a user future of
-/// `S` bytes of payload: the task cell each lands in (tokio allocates one cell per task:
-/// header, scheduler, the future, trailer), and what errgroup adds around the future.
-fn sized_tokio<const S: usize>() -> (isize, isize) {
-    let errgroup = on_tokio("errgroup", async || {
+/// Heap bytes for `PENDING` pending tasks of `S` bytes of payload in an
+/// `errgroup_tokio::group()`, cancelled after the count.
+fn errgroup_pending<const S: usize>() -> isize {
+    on_tokio("errgroup", async || {
         let before = live();
         let group = errgroup_tokio::group::<()>();
         for _ in 0..PENDING {
@@ -318,7 +306,14 @@ fn sized_tokio<const S: usize>() -> (isize, isize) {
         group.cancel();
         group.wait().await.unwrap();
         bytes
-    });
+    })
+}
+
+/// Heap bytes per pending task on tokio, errgroup against the floor, for a user future of
+/// `S` bytes of payload: the task cell each lands in (tokio allocates one cell per task:
+/// header, scheduler, the future, trailer), and what errgroup adds around the future.
+fn sized_tokio<const S: usize>() -> (isize, isize) {
+    let errgroup = errgroup_pending::<S>();
     let floor = on_tokio("floor", async || {
         let before = live();
         for _ in 0..PENDING {
