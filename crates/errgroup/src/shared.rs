@@ -563,7 +563,7 @@ impl<E, R: Results> Drop for Shared<E, R> {
     /// token itself from then on: the relay that woke the registry goes with the group. If nobody waited for the
     /// group to the end, what it recorded goes to the `on_unobserved` callback.
     fn drop(&mut self) {
-        self.wakers.group_ended();
+        self.wakers.wake_waiters();
         if self.state.load().is_closed() {
             return; // a waiting form finished and took the outcome
         }

@@ -359,19 +359,14 @@ impl TaskWakers {
         }
     }
 
-    /// Wakes the token's waiting `cancelled()` futures only: the start of a grace period,
-    /// which tells the tasks without waking them.
-    fn wake_waiters(&self) {
+    /// Wakes the token's waiting `cancelled()` futures only, taking them out for good: the
+    /// start of a grace period, which tells the tasks without waking them; or the group's
+    /// end, when its relay goes with it (each waiter then waits on the token itself).
+    pub(crate) fn wake_waiters(&self) {
         let waiters = self.registry.with(|registry| self.take_waiters(registry));
         for (_, Waiter(waker)) in waiters {
             wake_caught(waker);
         }
-    }
-
-    /// The group is gone, and its relay with it: the token's waiters are woken and taken
-    /// out for good (each of them then waits on the token itself).
-    pub(crate) fn group_ended(&self) {
-        self.wake_waiters();
     }
 
     /// Takes the token's waiters out for good (the token is cancelled, so each of them is
