@@ -78,6 +78,14 @@ SHAPES = {
     "limit64_multi": ("limit", 10_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
                                         "ERRGROUP_BENCH_FLAVOR": "multi_thread"}),
 }
+# The interleaved bench's tokio variants, alone on a current-thread runtime: README's shape
+# with the user's task of each size, and its floor.
+for _size in ("trivial", "16", "100", "128", "1000", "1024"):
+    for _peer in ("errgroup", "floor"):
+        SHAPES[f"sized_{_peer}_{_size}"] = ("interleaved", 100_000, {
+            "ERRGROUP_BENCH_PROFILE": f"{_peer}/{_size}",
+            "ERRGROUP_BENCH_FLAVOR": "current_thread",
+            "ERRGROUP_BENCH_TASKS": "100000"})
 DEFAULT = ["spawn_current", "spawn_current_floor", "inline", "inline_yield",
            "limit64_current", "spawn_multi", "limit64_multi"]
 

@@ -25,9 +25,20 @@
 //! - `abort_floor`: the physical floor, no group: raw tokio tasks aborted through their
 //!   `AbortHandle`s by the failing task, and a countdown of dropped futures that the waiter
 //!   awaits after taking the error from the failing task's `JoinHandle`.
+//! - `abort_floor_padded`: the same with 40 bytes more in each pending future, so that
+//!   tokio's cell for it is 256 bytes, as errgroup's is: what the cell class costs.
+//! - `wake_floor`: the floor of stopping tasks through their wakers, as a group that works
+//!   on any executor must (it has no runtime's abort): each pending task keeps its waker in
+//!   a `Mutex<Vec<Waker>>`, the failing task sets a flag and wakes them all, and each woken
+//!   task sees the flag and returns.
 //!
 //! After each iteration the bench asserts that the waiter got the error and that all
 //! 10 000 pending futures had been dropped when it got it.
+//!
+//! Interleaved: with `ERRGROUP_BENCH_INTERLEAVE=<rounds>`, the binary skips criterion and
+//! runs every peer once per round in a rotating order, printing each peer's median latency
+//! and the median within-round ratio of errgroup to it (the ratios BENCHMARKS.md quotes:
+//! criterion's one-peer-after-another windows carry the machine's drift into a ratio).
 //!
 //! Profiling: with `ERRGROUP_BENCH_PROFILE=<peer>` set (and optionally
 //! `ERRGROUP_BENCH_RUNS=<n>`, default 10), the binary skips criterion and runs that peer's
@@ -239,16 +250,92 @@ async fn abort_floor_once(probe: Arc<Probe>) -> Duration {
     probe.finish(Instant::now(), Err(error))
 }
 
+/// [`abort_floor_once`] with each pending future padded by `PAD` bytes: with `PAD = 40`
+/// (the size of errgroup's wrapper around a task's future) tokio puts each task in the
+/// 256-byte cell class that errgroup's tasks land in, where the plain floor's fit in 128:
+/// what the cell class alone costs.
+async fn abort_floor_padded_once<const PAD: usize>(probe: Arc<Probe>) -> Duration {
+    let handles: Vec<_> = (0..PENDING)
+        .map(|_| {
+            let probe = probe.clone();
+            let pad = [0u8; PAD];
+            tokio::spawn(async move {
+                let _guard = DropGuard::start(probe);
+                std::hint::black_box(&pad);
+                pending::<()>().await;
+            })
+            .abort_handle()
+        })
+        .collect();
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    let failed = tokio::spawn(async move {
+        let error = failing.fail();
+        for handle in &handles {
+            handle.abort();
+        }
+        error
+    });
+    let error = failed.await.expect("the failing task ran");
+    probe.all_dropped.notified().await;
+    probe.finish(Instant::now(), Err(error))
+}
+
+/// A floor that stops its tasks the way a group must when it cannot abort them: each
+/// pending task keeps its waker in a shared `Mutex<Vec<Waker>>`; the failing task sets a
+/// flag, takes the wakers and wakes each; a woken task sees the flag and returns.
+async fn wake_floor_once(probe: Arc<Probe>) -> Duration {
+    use std::{
+        sync::atomic::AtomicBool,
+        task::{Poll, Waker},
+    };
+    #[derive(Default)]
+    struct Stop {
+        stopped: AtomicBool,
+        wakers: Mutex<Vec<Waker>>,
+    }
+    let stop = Arc::new(Stop::default());
+    for _ in 0..PENDING {
+        let (probe, stop) = (probe.clone(), stop.clone());
+        drop(tokio::spawn(async move {
+            let _guard = DropGuard::start(probe);
+            std::future::poll_fn(|cx| {
+                if stop.stopped.load(SeqCst) {
+                    return Poll::Ready(());
+                }
+                stop.wakers.lock().expect("not poisoned").push(cx.waker().clone());
+                Poll::Pending
+            })
+            .await;
+        }));
+    }
+    probe.all_started.notified().await;
+    let failing = probe.clone();
+    let failed = tokio::spawn(async move {
+        let error = failing.fail();
+        stop.stopped.store(true, SeqCst);
+        for waker in std::mem::take(&mut *stop.wakers.lock().expect("not poisoned")) {
+            waker.wake();
+        }
+        error
+    });
+    let error = failed.await.expect("the failing task ran");
+    probe.all_dropped.notified().await;
+    probe.finish(Instant::now(), Err(error))
+}
+
 /// One iteration of a peer: returns the latency from the failure to the waiter's result.
 type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration>>>;
 
 /// The peers, ours first.
-const PEERS: [(&str, Once); 5] = [
+const PEERS: [(&str, Once); 7] = [
     ("errgroup", |probe| Box::pin(errgroup_once(probe))),
     ("errgroup_cooperative", |probe| Box::pin(errgroup_cooperative_once(probe))),
     ("joinset", |probe| Box::pin(joinset_once(probe))),
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
     ("abort_floor", |probe| Box::pin(abort_floor_once(probe))),
+    ("abort_floor_padded", |probe| Box::pin(abort_floor_padded_once::<40>(probe))),
+    ("wake_floor", |probe| Box::pin(wake_floor_once(probe))),
 ];
 
 /// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
@@ -271,7 +358,28 @@ fn first_error(c: &mut Criterion) {
     group.finish();
 }
 
+/// `ERRGROUP_BENCH_INTERLEAVE=<rounds>`: every peer once per round, in a rotating order
+/// ([`errgroup_benches::interleave`]), and each peer's median latency and median ratio to
+/// `errgroup` within a round, instead of criterion's one peer after another.
+fn interleaved(rounds: usize) {
+    let runtime = errgroup_benches::two_worker_runtime();
+    let samples = errgroup_benches::interleave(rounds, 2, PEERS.len(), |peer| {
+        run(&runtime, 1, PEERS[peer].1).as_nanos() as f64
+    });
+    for (peer, (name, _)) in PEERS.iter().enumerate() {
+        println!(
+            "first_error interleaved {name:<22} {:>12.0} ns  errgroup ÷ {name}: {:.3}",
+            errgroup_benches::median(&samples[peer]),
+            errgroup_benches::median_ratio(&samples[0], &samples[peer]),
+        );
+    }
+}
+
 fn main() {
+    if let Ok(rounds) = std::env::var("ERRGROUP_BENCH_INTERLEAVE") {
+        interleaved(rounds.parse().expect("ERRGROUP_BENCH_INTERLEAVE: a number of rounds"));
+        return;
+    }
     // A profiler's run of one peer: see `errgroup_benches::profile_request`.
     if let Some((once, runs)) = errgroup_benches::profile_request(&PEERS) {
         run(&errgroup_benches::two_worker_runtime(), runs, once);

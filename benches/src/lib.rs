@@ -69,3 +69,74 @@ pub fn profile_request<T: Copy>(peers: &[(&str, T)]) -> Option<(T, u64)> {
     };
     Some((entry, runs))
 }
+
+/// Timings of several variants taken in one interleaved loop: each round runs every variant
+/// once, starting one further along each round, so that a drift of the machine's speed
+/// (which criterion, timing one variant for seconds and then the next, carries into their
+/// ratio) and the heap left by the variant before touch every variant alike. A ratio is
+/// then taken within each round and its median over the rounds reported.
+///
+/// # Examples
+///
+/// ```
+/// let mut calls = [0; 2];
+/// let samples = errgroup_benches::interleave(5, 1, 2, |variant| {
+///     calls[variant] += 1;
+///     (variant + 1) as f64
+/// });
+/// assert_eq!(calls, [6, 6]); // one warm-up round and five timed rounds each
+/// assert_eq!(errgroup_benches::median_ratio(&samples[1], &samples[0]), 2.0);
+/// ```
+#[must_use]
+pub fn interleave(
+    rounds: usize,
+    warm_up: usize,
+    variants: usize,
+    mut run: impl FnMut(usize) -> f64,
+) -> Vec<Vec<f64>> {
+    for _ in 0..warm_up {
+        for variant in 0..variants {
+            run(variant);
+        }
+    }
+    let mut samples = vec![Vec::with_capacity(rounds); variants];
+    for round in 0..rounds {
+        for k in 0..variants {
+            let variant = (k + round) % variants;
+            samples[variant].push(run(variant));
+        }
+    }
+    samples
+}
+
+/// The median of `values` (the upper one of an even count).
+///
+/// # Panics
+///
+/// If `values` is empty.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(errgroup_benches::median(&[3.0, 1.0, 2.0]), 2.0);
+/// ```
+#[must_use]
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// The median over rounds of `a[round] / b[round]`: two variants' ratio within each round
+/// of [`interleave`].
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(errgroup_benches::median_ratio(&[2.0, 9.0, 3.0], &[1.0, 3.0, 3.0]), 2.0);
+/// ```
+#[must_use]
+pub fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
+    let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
+    median(&ratios)
+}
