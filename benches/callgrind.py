@@ -2,6 +2,7 @@
 """Instructions and lock-prefixed read-modify-writes per task, counted by callgrind.
 
     python3 benches/callgrind.py [SHAPE ...]
+    python3 benches/callgrind.py --split [SHAPE ...]
 
 Builds the bench binaries once, statically linked and not position-independent (so that
 the addresses callgrind reports are the ones `objdump` prints, the C library's included),
@@ -19,6 +20,11 @@ from callgrind's per-instruction counts (`--dump-instr=yes`) and the disassembly
 Callgrind runs one thread at a time, so counts on a multi-thread runtime depend on how
 its threads happened to interleave (they vary by over 1% run to run); the current-thread
 and inline shapes are deterministic to a few instructions.
+
+With `--split`, each lock-prefixed RMW is placed by the inline chain of its instruction
+(`addr2line -i`; see `PLACES`): on the task's own lines, on lines the whole group shares,
+or on tokio's runtime-wide lines; and mutex acquisitions (the compare-and-swap of a
+`Mutex::lock`) are counted apart. `CALLGRIND_SPLIT_VERBOSE=1` prints every site.
 
 Prints a Markdown table. Needs valgrind, objdump and the static C library (libc6-dev).
 """
@@ -78,6 +84,17 @@ SHAPES = {
     "limit64_multi": ("limit", 10_000, {"ERRGROUP_BENCH_PROFILE": "errgroup",
                                         "ERRGROUP_BENCH_FLAVOR": "multi_thread"}),
 }
+# The per-task counts of BENCHMARKS.md (current-thread): every task pending once, and the
+# limited and cooperative paths.
+for _peer in ("errgroup_yield", "errgroup_cooperative_yield", "errgroup_limited", "floor_yield",
+              "joinset_yield", "tasktracker_yield"):
+    SHAPES[f"spawn_current_{_peer}"] = ("spawn", 100_000, {
+        "ERRGROUP_BENCH_PROFILE": _peer,
+        "ERRGROUP_BENCH_FLAVOR": "current_thread",
+        "ERRGROUP_BENCH_TASKS": "100000"})
+SHAPES["inline_threads"] = ("inline", 100_000, {"ERRGROUP_BENCH_PROFILE": "errgroup_threads",
+                                                "ERRGROUP_BENCH_TASKS": "100000"})
+
 # The interleaved bench's tokio variants, alone on a current-thread runtime: README's shape
 # with the user's task of each size, and its floor.
 for _size in ("trivial", "16", "100", "128", "1000", "1024"):
@@ -174,7 +191,92 @@ def per_task(shape, executable, locked):
             (locks_three - locks_one) / (2 * tasks))
 
 
+def frames(executable, addresses):
+    """{address: [function names, innermost first]} from the debug info's inline chains."""
+    # One addr2line per address: it prints a function/location pair per inlined frame, with
+    # nothing between two addresses' chains, so a batch could not be told apart.
+    chains = {}
+    for address in sorted(addresses):
+        text = subprocess.run(["addr2line", "-f", "-i", "-C", "-e", executable, hex(address)],
+                              check=True, stdout=subprocess.PIPE, text=True).stdout
+        lines = text.splitlines()
+        chains[address] = [lines[i] for i in range(0, len(lines), 2)]
+    return chains
+
+
+# Where a lock-prefixed RMW's cache line lives, told from its inline chain (first match
+# wins). `runtime`: tokio's own runtime-wide lines (the task id counter, the runtime
+# handle's `Arc`, the owned-tasks list's shard locks and counters, the scheduler's flags):
+# the same for every peer on tokio. `task`: lines of one task only (tokio's task header:
+# its state and reference count, so also every clone and drop of its waker; JoinSet's
+# per-task list entry). `bench`: the bench's own counting. `alloc`: the C allocator's.
+# `group`: everything else, the lines every task of one group (or peer) shares: its
+# counters, its `Arc`s, its locks.
+PLACES = [
+    ("bench", ["inline::task::{{closure}}"]),
+    # JoinSet's set: its lists' lock and `Arc` (each entry holds one), and an entry's waker,
+    # which takes that lock.
+    ("group", ["idle_notified_set::ListsInner",
+               "idle_notified_set::ListEntry<T> as tokio::util::wake::Wake"]),
+    ("alloc", ["malloc", "_int_free", "free"]),
+    ("runtime", ["sharded_list", "OwnedTasks", "task::id::Id::next",
+                 "current_thread::Handle::spawn", "multi_thread::handle::Handle::",
+                 "Arc<tokio::runtime::scheduler", "reset_woken", "park::Inner",
+                 "current_thread::Handle as tokio::util::wake::Wake", "scheduler::inject",
+                 "multi_thread::idle", "multi_thread::worker"]),
+    ("task", ["tokio::runtime::task::state::State", "tokio::runtime::task::waker",
+              "idle_notified_set::ListEntry"]),
+]
+
+
+def place(chain):
+    """(where the RMW's line lives, whether it takes a mutex) for one inline chain."""
+    text = " <- ".join(chain)
+    takes_lock = "Mutex>::lock" in text and "compare_exchange" in chain[0]
+    for name, keys in PLACES:
+        if any(key in text for key in keys):
+            return name, takes_lock
+    return "group", takes_lock
+
+
+def split(shape, executable, locked):
+    """Lock-prefixed RMWs per task by site: (count, inline chain), largest first."""
+    _, tasks, env = SHAPES[shape]
+    _, one = callgrind(executable, env, 1)
+    _, three = callgrind(executable, env, 3)
+    sites = {address: (three.get(address, 0) - one.get(address, 0)) / (2 * tasks)
+             for address in locked if three.get(address, 0) != one.get(address, 0)}
+    sites = {address: count for address, count in sites.items() if abs(count) >= 0.005}
+    chains = frames(executable, sites)
+    return sorted(((count, chains[address]) for address, count in sites.items()),
+                  key=lambda row: -row[0])
+
+
 def main():
+    if sys.argv[1:2] == ["--split"]:
+        shapes = sys.argv[2:] or DEFAULT
+        executables = build(sorted({SHAPES[shape][0] for shape in shapes}))
+        verbose = os.environ.get("CALLGRIND_SPLIT_VERBOSE") == "1"
+        print("| shape | all | task's own lines | group-wide lines | of which mutex "
+              "acquisitions | runtime-wide (tokio) | of which mutex acquisitions |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for shape in shapes:
+            bench = SHAPES[shape][0]
+            sites = split(shape, executables[bench], locked_addresses(executables[bench]))
+            total, locks = defaultdict(float), defaultdict(float)
+            for count, chain in sites:
+                name, takes_lock = place(chain)
+                total[name] += count
+                if takes_lock:
+                    locks[name] += count
+                if verbose:
+                    print(f"<!-- {count:6.2f} {name:7} {'L' if takes_lock else ' '} "
+                          + " <- ".join(chain[:6]) + " -->", file=sys.stderr)
+            everything = sum(total[name] for name in ("task", "group", "runtime"))
+            print(f"| {shape} | {everything:.2f} | {total['task']:.2f} | {total['group']:.2f} "
+                  f"| {locks['group']:.2f} | {total['runtime']:.2f} | {locks['runtime']:.2f} |",
+                  flush=True)
+        return
     shapes = sys.argv[1:] or DEFAULT
     unknown = [shape for shape in shapes if shape not in SHAPES]
     if unknown:

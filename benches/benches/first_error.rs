@@ -325,7 +325,7 @@ async fn wake_floor_once(probe: Arc<Probe>) -> Duration {
 }
 
 /// One iteration of a peer: returns the latency from the failure to the waiter's result.
-type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration>>>;
+type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration> + Send>>;
 
 /// The peers, ours first.
 const PEERS: [(&str, Once); 7] = [
@@ -338,9 +338,10 @@ const PEERS: [(&str, Once); 7] = [
     ("wake_floor", |probe| Box::pin(wake_floor_once(probe))),
 ];
 
-/// Runs `once` `iters` times on `runtime` and sums the latencies it reports.
+/// Runs `once` `iters` times on `runtime`, each inside a task of the runtime as README
+/// shows (`errgroup_benches::in_task`), and sums the latencies it reports.
 fn run(runtime: &Runtime, iters: u64, once: Once) -> Duration {
-    (0..iters).map(|_| runtime.block_on(once(Arc::default()))).sum()
+    (0..iters).map(|_| errgroup_benches::in_task(runtime, once(Arc::default()))).sum()
 }
 
 fn first_error(c: &mut Criterion) {

@@ -1,14 +1,16 @@
 //! Scenario `inline`: an inline group (`ErrGroup::inline()`, tasks run inside its own
-//! `wait` future, no executor) against `FuturesUnordered` polled in one task, both driven
-//! by `futures_executor::block_on`. Each iteration spawns (pushes) `n` trivial tasks
-//! returning `Ok(())` and waits for all of them (drains the set, first error wins).
+//! future, no executor) against `FuturesUnordered` polled in one task, both inside
+//! `futures_executor::block_on`. Each iteration, inside `block_on` as README shows, makes
+//! the group, spawns (pushes) `n` trivial tasks returning `Ok(())` and `.await`s it (drains
+//! the set, first error wins).
 //!
 //! Scenario `inline_yield`: the same, with every task pending once (it yields, waking
 //! itself) before it finishes, as real tasks are at least once: this measures the wake-up
 //! path of each side, not only spawn and completion.
 //!
 //! Profile one peer without criterion, e.g. under `valgrind --tool=callgrind`:
-//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `futures_unordered`), `ERRGROUP_BENCH_RUNS`
+//! `ERRGROUP_BENCH_PROFILE=errgroup` (or `futures_unordered`; or `errgroup_threads`, the
+//! tasks spawned from a second thread through a feeder while the group runs), `ERRGROUP_BENCH_RUNS`
 //! (default 10), `ERRGROUP_BENCH_TASKS` (default 100000), `ERRGROUP_BENCH_YIELD=1` for
 //! the yielding tasks.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
@@ -53,22 +55,46 @@ async fn task(ran: &AtomicUsize, yields: bool) -> Result<(), ()> {
     Ok(())
 }
 
+/// README's shape: inside `block_on`, make the group, `try_spawn` each task, `.await` it.
 fn errgroup_run(n: usize, yields: bool, ran: &AtomicUsize) {
-    let group = ErrGroup::inline();
-    for _ in 0..n {
-        group.try_spawn(task(ran, yields)).unwrap();
-    }
-    futures_executor::block_on(group.wait()).unwrap();
+    futures_executor::block_on(async {
+        let group = ErrGroup::inline();
+        for _ in 0..n {
+            group.try_spawn(task(ran, yields)).unwrap();
+        }
+        group.await.unwrap();
+    });
 }
 
+/// The same with a `FuturesUnordered`: push each task, drain it.
 fn futures_unordered_run(n: usize, yields: bool, ran: &AtomicUsize) {
-    let mut set = FuturesUnordered::new();
-    for _ in 0..n {
-        set.push(task(ran, yields));
-    }
     futures_executor::block_on(async {
+        let mut set = FuturesUnordered::new();
+        for _ in 0..n {
+            set.push(task(ran, yields));
+        }
         // First error wins: `try_next` stops at it.
         while let Some(()) = set.try_next().await.unwrap() {}
+    });
+}
+
+/// An inline group fed from another thread: a feeder (which keeps the group open) moves
+/// to a second thread and spawns the `n` tasks there through its handle, while this thread
+/// drives the group in `block_on`. Profiled only (the per-task count of a spawn from
+/// another thread into an inline group).
+fn errgroup_threads_run(n: usize, yields: bool, ran: &AtomicUsize) {
+    let group = ErrGroup::inline();
+    let feeder = group.feeder();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for _ in 0..n {
+                if feeder.try_spawn(task(ran, yields)).is_err() {
+                    unreachable!("an unlimited, uncancelled group refused a task");
+                }
+            }
+            // Dropping the feeder lets the group finish once its tasks have.
+        });
+        futures_executor::block_on(group.wait()).unwrap();
     });
 }
 
@@ -81,7 +107,7 @@ fn scenario(c: &mut Criterion, id: &str, yields: bool) {
     group.measurement_time(Duration::from_secs(3));
     for n in SIZES {
         group.throughput(Throughput::Elements(n as u64));
-        for (peer, run) in PEERS {
+        for &(peer, run) in &PEERS[..2] {
             let ran = AtomicUsize::new(0);
             let mut iterations = 0;
             group.bench_function(BenchmarkId::new(peer, n), |b| {
@@ -103,8 +129,12 @@ fn inline(c: &mut Criterion) {
 }
 
 /// The peers, by name.
-const PEERS: [(&str, Run); 2] =
-    [("errgroup", errgroup_run), ("futures_unordered", futures_unordered_run)];
+/// The peers, by name; the ones after the first two are profiled only.
+const PEERS: [(&str, Run); 3] = [
+    ("errgroup", errgroup_run),
+    ("futures_unordered", futures_unordered_run),
+    ("errgroup_threads", errgroup_threads_run),
+];
 
 /// Runs one peer `runs` times for a profiler (see the module docs).
 fn profile(run: Run, runs: u64) {

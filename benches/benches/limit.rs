@@ -1,6 +1,7 @@
 //! Scenario `limit64`: at most 64 tasks at once over 10 000 tasks that each yield ten times
 //! (`tokio::task::yield_now()`), on a tokio multi-thread runtime with 2 workers. The
-//! spawning loop and the final wait run in `block_on`; the number is the time per task.
+//! spawning loop and the final wait run inside a task of the runtime, as README shows
+//! (`errgroup_benches::in_task`); the number is the time per task.
 //!
 //! Peers, one after the other in the same process:
 //! - `errgroup`: a default group with `limit(64)`; `spawn(task).await` for each task (it
@@ -133,7 +134,7 @@ async fn async_lock_semaphore_run(probe: Option<Arc<Probe>>) {
     }
 }
 
-type Run = fn(Option<Arc<Probe>>) -> Pin<Box<dyn Future<Output = ()>>>;
+type Run = fn(Option<Arc<Probe>>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The peers, ours first.
 const PEERS: [(&str, Run); 3] = [
@@ -151,10 +152,10 @@ fn limit64(c: &mut Criterion) {
         .throughput(Throughput::Elements(TASKS as u64));
     for (peer, run) in PEERS {
         let probe = Arc::new(Probe::default());
-        runtime.block_on(run(Some(probe.clone())));
+        errgroup_benches::in_task(&runtime, run(Some(probe.clone())));
         probe.check(peer);
         group.bench_function(BenchmarkId::new(peer, TASKS), |b| {
-            b.iter(|| runtime.block_on(run(None)));
+            b.iter(|| errgroup_benches::in_task(&runtime, run(None)));
         });
     }
     group.finish();
@@ -166,7 +167,7 @@ fn limit64(c: &mut Criterion) {
 fn profile(run: Run, runs: u64) {
     let runtime = errgroup_benches::profile_runtime();
     for _ in 0..runs {
-        runtime.block_on(run(None));
+        errgroup_benches::in_task(&runtime, run(None));
     }
 }
 

@@ -1,7 +1,8 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 //! Spawn and wait: the cost per task of starting `n` trivial tasks (each returns
-//! `Ok(())`) and waiting for all of them, from inside the runtime, group construction
-//! included.
+//! `Ok(())`) and waiting for all of them, group construction included. Every peer runs as
+//! README tells a user to: inside a task of the runtime (`errgroup_benches::in_task`: a
+//! `tokio::spawn`ed task, as a server's handler is; on smol, a task of the executor).
 //!
 //! Scenarios (criterion groups) and peers (function ids), parameter = tasks per iteration:
 //!
@@ -18,8 +19,8 @@
 //!   - `mpsc`: no library: `tokio::spawn` each, send its `Result` into an unbounded
 //!     `tokio::sync::mpsc` channel, receive `n` results, the first error wins.
 //! - `spawn_smol`: one `smol::Executor` driven by 2 threads (as the tokio multi-thread
-//!   runtime has 2 workers), the waiter in `smol::block_on` on the bench thread (as tokio's
-//!   `block_on`); the same executor serves both peers, so only the group differs:
+//!   runtime has 2 workers), each peer inside a task of it; the same executor serves both
+//!   peers, so only the group differs:
 //!   - `errgroup`: errgroup-smol's `ExecutorSpawner` on that executor, `try_spawn` each,
 //!     `.await` the group;
 //!   - `smol_tasks`: `Executor::spawn` each, the `Task`s in a `Vec`, await each.
@@ -35,7 +36,10 @@
 //! `errgroup_named` and `errgroup_named_shared`, errgroup's tasks named with a
 //! `&'static str` and with one `Arc<str>` shared by every task: what a name costs;
 //! `errgroup_handles`, every task with a `TaskHandle`, each awaited; `errgroup_tracked`, a
-//! group that tracks its running tasks),
+//! group that tracks its running tasks; for the per-task counts of BENCHMARKS.md:
+//! `errgroup_yield`, `floor_yield`, `joinset_yield`, `tasktracker_yield`, every task pending
+//! once; `errgroup_cooperative_yield`, a cooperative group whose tasks wait on its token
+//! while pending once; `errgroup_limited`, `limit(64)` and `spawn(..).await`),
 //! `ERRGROUP_BENCH_RUNS` (default 10), `ERRGROUP_BENCH_FLAVOR=current_thread` or
 //! `multi_thread` (the default), `ERRGROUP_BENCH_TASKS` (default 100000).
 
@@ -80,7 +84,7 @@ async fn work<const COUNT: bool>() -> Result<(), Error> {
 // ---- tokio peers -------------------------------------------------------------------------
 
 fn tokio_errgroup<const COUNT: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let group = errgroup_tokio::group::<Error>();
         for _ in 0..n {
             if group.try_spawn(work::<COUNT>()).is_err() {
@@ -95,7 +99,7 @@ fn tokio_errgroup<const COUNT: bool>(rt: &Runtime, n: usize) {
 /// with one `Arc<str>` name that every task shares (`SHARED = true`, one reference count
 /// per task). Profiled only (what a name costs), not compared.
 fn tokio_errgroup_named<const SHARED: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let group = errgroup_tokio::group::<Error>();
         let shared: Arc<str> = Arc::from("worker");
         for _ in 0..n {
@@ -115,7 +119,7 @@ fn tokio_errgroup_named<const SHARED: bool>(rt: &Runtime, n: usize) {
 /// Every task with a handle of its own (`try_spawn_handle`), each handle awaited after the
 /// group: what a per-task handle costs.
 fn tokio_errgroup_handles(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let group = errgroup_tokio::group::<Error>();
         let mut handles = Vec::with_capacity(n);
         for _ in 0..n {
@@ -133,7 +137,7 @@ fn tokio_errgroup_handles(rt: &Runtime, n: usize) {
 
 /// A group that tracks its running tasks (`track_pending`): what the registry costs.
 fn tokio_errgroup_tracked(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let group = errgroup::ErrGroup::<Error, _>::builder()
             .track_pending()
             .spawner(errgroup_tokio::Spawner::current());
@@ -146,6 +150,117 @@ fn tokio_errgroup_tracked(rt: &Runtime, n: usize) {
     });
 }
 
+/// The counted shapes' task that is pending once: it yields to the runtime (waking
+/// itself), then returns `Ok(())`.
+async fn yielding() -> Result<(), Error> {
+    tokio::task::yield_now().await;
+    Ok(())
+}
+
+/// [`tokio_errgroup`] with every task pending once ([`yielding`]): a task that waits
+/// records its waker in the group's registry. Profiled only (the per-task count).
+fn tokio_errgroup_yield(rt: &Runtime, n: usize) {
+    errgroup_benches::in_task(rt, async move {
+        let group = errgroup_tokio::group::<Error>();
+        for _ in 0..n {
+            if group.try_spawn(yielding()).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// A cooperative group whose every task waits on the group's token while it works
+/// (pending once, as [`yielding`]): `select` of `token.cancelled()` and the work. Profiled
+/// only (the per-task count of cooperative mode).
+fn tokio_errgroup_cooperative_yield(rt: &Runtime, n: usize) {
+    use futures_util::future::{Either, select};
+    errgroup_benches::in_task(rt, async move {
+        let group = errgroup::ErrGroup::<Error, _>::builder()
+            .cooperative()
+            .spawner(errgroup_tokio::Spawner::current());
+        let token = group.token();
+        for _ in 0..n {
+            let token = token.clone();
+            let task = async move {
+                let cancelled = std::pin::pin!(token.cancelled());
+                match select(cancelled, std::pin::pin!(yielding())).await {
+                    Either::Left(_) => Err("cancelled"),
+                    Either::Right((done, _)) => done,
+                }
+            };
+            if group.try_spawn(task).is_err() {
+                unreachable!("an unlimited, uncancelled group refused a task");
+            }
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// A group limited to 64 running tasks, each spawned with `spawn(..).await` (README's
+/// back-pressure), trivial tasks. Profiled only (the per-task count of the limited path).
+fn tokio_errgroup_limited(rt: &Runtime, n: usize) {
+    errgroup_benches::in_task(rt, async move {
+        let group = errgroup_tokio::group::<Error>();
+        group.limit(64).expect("a limit above zero");
+        for _ in 0..n {
+            group.spawn(work::<false>()).await.expect("an uncancelled group takes it");
+        }
+        assert_eq!(group.await, Ok(()));
+    });
+}
+
+/// [`tokio_floor`] with every task pending once.
+fn tokio_floor_yield(rt: &Runtime, n: usize) {
+    errgroup_benches::in_task(rt, async move {
+        let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(n), done: Notify::new() });
+        for _ in 0..n {
+            let countdown = countdown.clone();
+            drop(tokio::spawn(async move {
+                let _ = yielding().await;
+                if countdown.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    countdown.done.notify_one();
+                }
+            }));
+        }
+        if n > 0 {
+            countdown.done.notified().await;
+        }
+    });
+}
+
+/// [`tokio_joinset`] with every task pending once.
+fn tokio_joinset_yield(rt: &Runtime, n: usize) {
+    errgroup_benches::in_task(rt, async move {
+        let mut set = JoinSet::new();
+        for _ in 0..n {
+            set.spawn(yielding());
+        }
+        while let Some(joined) = set.join_next().await {
+            joined.expect("no task panics").expect("no task fails");
+        }
+    });
+}
+
+/// [`tokio_tasktracker`] with every task pending once, waiting on the token meanwhile.
+fn tokio_tasktracker_yield(rt: &Runtime, n: usize) {
+    errgroup_benches::in_task(rt, async move {
+        let tracker = TaskTracker::new();
+        let token = CancellationToken::new();
+        for _ in 0..n {
+            let token = token.clone();
+            drop(tracker.spawn(async move {
+                if let Some(Err(_)) = token.run_until_cancelled(yielding()).await {
+                    token.cancel();
+                }
+            }));
+        }
+        tracker.close();
+        tracker.wait().await;
+    });
+}
+
 /// A countdown the last task signals.
 struct Countdown {
     remaining: AtomicUsize,
@@ -153,7 +268,7 @@ struct Countdown {
 }
 
 fn tokio_floor<const COUNT: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(n), done: Notify::new() });
         for _ in 0..n {
             let countdown = countdown.clone();
@@ -175,7 +290,7 @@ fn tokio_floor<const COUNT: bool>(rt: &Runtime, n: usize) {
 }
 
 fn tokio_joinset<const COUNT: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let mut set = JoinSet::new();
         for _ in 0..n {
             set.spawn(work::<COUNT>());
@@ -193,7 +308,7 @@ fn tokio_joinset<const COUNT: bool>(rt: &Runtime, n: usize) {
 }
 
 fn tokio_tasktracker<const COUNT: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let tracker = TaskTracker::new();
         let token = CancellationToken::new();
         for _ in 0..n {
@@ -213,7 +328,7 @@ fn tokio_tasktracker<const COUNT: bool>(rt: &Runtime, n: usize) {
 }
 
 fn tokio_mpsc<const COUNT: bool>(rt: &Runtime, n: usize) {
-    rt.block_on(async {
+    errgroup_benches::in_task(rt, async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         for _ in 0..n {
             let tx = tx.clone();
@@ -264,6 +379,14 @@ impl SmolPool {
     }
 }
 
+impl SmolPool {
+    /// Runs `body` inside a task of the executor (README's shape), waiting for it from
+    /// `smol::block_on` on this thread.
+    fn in_task(&self, body: impl Future<Output = ()> + Send + 'static) {
+        smol::block_on(self.executor.spawn(body));
+    }
+}
+
 impl Drop for SmolPool {
     fn drop(&mut self) {
         drop(self.stop.take());
@@ -274,8 +397,9 @@ impl Drop for SmolPool {
 }
 
 fn smol_errgroup<const COUNT: bool>(pool: &SmolPool, n: usize) {
-    smol::block_on(async {
-        let group = ErrGroup::<Error, _>::new(ExecutorSpawner::new(pool.executor.clone()));
+    let executor = pool.executor.clone();
+    pool.in_task(async move {
+        let group = ErrGroup::<Error, _>::new(ExecutorSpawner::new(executor));
         for _ in 0..n {
             if group.try_spawn(work::<COUNT>()).is_err() {
                 unreachable!("an unlimited, uncancelled group refused a task");
@@ -286,9 +410,10 @@ fn smol_errgroup<const COUNT: bool>(pool: &SmolPool, n: usize) {
 }
 
 fn smol_tasks<const COUNT: bool>(pool: &SmolPool, n: usize) {
-    smol::block_on(async {
+    let executor = pool.executor.clone();
+    pool.in_task(async move {
         let tasks: Vec<smol::Task<Result<(), Error>>> =
-            (0..n).map(|_| pool.executor.spawn(work::<COUNT>())).collect();
+            (0..n).map(|_| executor.spawn(work::<COUNT>())).collect();
         let mut first_error = None;
         for task in tasks {
             if let Err(error) = task.await {
@@ -406,7 +531,7 @@ fn spawn_smol(c: &mut Criterion) {
 
 type TokioPeer = fn(&Runtime, usize);
 
-const TOKIO_PEERS: [(&str, TokioPeer); 9] = [
+const TOKIO_PEERS: [(&str, TokioPeer); 15] = [
     ("errgroup", tokio_errgroup::<false>),
     ("floor", tokio_floor::<false>),
     ("joinset", tokio_joinset::<false>),
@@ -416,6 +541,12 @@ const TOKIO_PEERS: [(&str, TokioPeer); 9] = [
     ("errgroup_named_shared", tokio_errgroup_named::<true>),
     ("errgroup_handles", tokio_errgroup_handles),
     ("errgroup_tracked", tokio_errgroup_tracked),
+    ("errgroup_yield", tokio_errgroup_yield),
+    ("errgroup_cooperative_yield", tokio_errgroup_cooperative_yield),
+    ("errgroup_limited", tokio_errgroup_limited),
+    ("floor_yield", tokio_floor_yield),
+    ("joinset_yield", tokio_joinset_yield),
+    ("tasktracker_yield", tokio_tasktracker_yield),
 ];
 
 fn profile(run: TokioPeer, runs: u64) {

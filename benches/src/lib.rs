@@ -140,3 +140,27 @@ pub fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
     let ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
     median(&ratios)
 }
+
+/// Runs `body` as README tells a user to run a group: inside a task of the runtime (a
+/// `tokio::spawn`ed task, as a server's handler is), not directly in `block_on`, whose
+/// thread is not one of a multi-thread runtime's workers. Waits for it from `block_on`.
+///
+/// # Panics
+///
+/// If `body` panics.
+///
+/// # Examples
+///
+/// ```
+/// let runtime = errgroup_benches::two_worker_runtime();
+/// errgroup_benches::in_task(&runtime, async {
+///     assert!(tokio::runtime::Handle::current().metrics().num_workers() == 2);
+/// });
+/// ```
+pub fn in_task<F>(runtime: &tokio::runtime::Runtime, body: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime.block_on(async { tokio::spawn(body).await.expect("the body does not panic") })
+}
