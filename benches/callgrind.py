@@ -103,6 +103,11 @@ for _size in ("trivial", "16", "100", "128", "1000", "1024"):
             "ERRGROUP_BENCH_PROFILE": f"{_peer}/{_size}",
             "ERRGROUP_BENCH_FLAVOR": "current_thread",
             "ERRGROUP_BENCH_TASKS": "100000"})
+for _size in ("trivial", "128"):
+    for _peer in ("errgroup", "futures_unordered"):
+        SHAPES[f"sized_inline_{_peer}_{_size}"] = ("interleaved", 100_000, {
+            "ERRGROUP_BENCH_PROFILE": f"inline_{_peer}/{_size}",
+            "ERRGROUP_BENCH_TASKS": "100000"})
 DEFAULT = ["spawn_current", "spawn_current_floor", "inline", "inline_yield",
            "limit64_current", "spawn_multi", "limit64_multi"]
 

@@ -24,6 +24,9 @@
 //! - `errgroup/<size>` against `floor/<size>`;
 //! - `floor_padded/trivial`: the floor with 24 bytes more in its future, so that its cell is
 //!   256 bytes as errgroup's trivial task's is: what the cell class costs by itself;
+//! - `floor_counted/<size>`: the floor of a group that does not know `n` in advance, as no
+//!   group does: each spawn counts itself in (`fetch_add`) and the waiter holds a unit of
+//!   its own while it spawns; `errgroup_vs_counted/100` is `errgroup/100` against it;
 //! - `errgroup_block_on/trivial`: the tuned shape the suite used before, the loop directly in
 //!   `Runtime::block_on` instead of inside a task;
 //! - `joinset/trivial`, `tasktracker/trivial` (+ a `CancellationToken`), as in the spawn
@@ -180,6 +183,24 @@ async fn floor<const PAD: usize, const EXTRA: usize>(n: usize) {
     assert_eq!(countdown.remaining.load(Ordering::Acquire), 0);
 }
 
+/// The floor of a group that does not know how many tasks will come, as no group does:
+/// each spawn counts itself in (`fetch_add`), and the waiter holds one unit of its own
+/// while it spawns, given back after the loop (`WaitGroup`'s pattern). One read-modify-
+/// write per task more than [`floor`], whose countdown starts at `n`.
+async fn floor_counted<const PAD: usize>(n: usize) {
+    let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(1), done: Notify::new() });
+    for _ in 0..n {
+        // Relaxed: the task's own decrement (AcqRel) orders everything after it.
+        countdown.remaining.fetch_add(1, Ordering::Relaxed);
+        let countdown = countdown.clone();
+        drop(tokio::spawn(Counted { user: task::<PAD>(), countdown, extra: () }));
+    }
+    if countdown.remaining.fetch_sub(1, Ordering::AcqRel) != 1 {
+        countdown.done.notified().await;
+    }
+    assert_eq!(countdown.remaining.load(Ordering::Acquire), 0);
+}
+
 async fn joinset(n: usize) {
     let mut set = JoinSet::new();
     for _ in 0..n {
@@ -246,6 +267,10 @@ fn tokio_variants() -> Vec<Tokio> {
     variants.extend([
         variant("floor_again/trivial", "floor/trivial", true, |n| boxed(floor::<0, 0>(n))),
         variant("floor_padded/trivial", "floor/trivial", true, |n| boxed(floor::<0, 24>(n))),
+        variant("floor_counted/trivial", "floor/trivial", true, |n| boxed(floor_counted::<0>(n))),
+        variant("floor_counted/100", "floor/100", true, |n| boxed(floor_counted::<99>(n))),
+        variant("floor_counted/1000", "floor/1000", true, |n| boxed(floor_counted::<999>(n))),
+        variant("errgroup_vs_counted/100", "floor_counted/100", true, |n| boxed(errgroup::<99>(n))),
         variant("errgroup_block_on/trivial", "floor/trivial", false, |n| boxed(errgroup::<0>(n))),
         variant("joinset/trivial", "errgroup/trivial", true, |n| boxed(joinset(n))),
         variant("tasktracker/trivial", "errgroup/trivial", true, |n| boxed(tasktracker(n))),
@@ -345,14 +370,27 @@ fn inline(rounds: usize, n: usize) {
 
 /// `ERRGROUP_BENCH_PROFILE=<variant>` (e.g. `errgroup/100`): runs that tokio variant alone
 /// `ERRGROUP_BENCH_RUNS` times (default 10) on the `ERRGROUP_BENCH_FLAVOR` runtime, for a
-/// profiler.
+/// profiler; or an inline one (`inline_errgroup/128`, `inline_futures_unordered/128`, and
+/// the same with `trivial`).
 fn profile(name: &str, n: usize) {
+    let runs = std::env::var("ERRGROUP_BENCH_RUNS")
+        .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number"));
+    let inline: [(&str, fn(usize)); 4] = [
+        ("inline_errgroup/trivial", inline_errgroup::<0>),
+        ("inline_errgroup/128", inline_errgroup::<127>),
+        ("inline_futures_unordered/trivial", inline_futures_unordered::<0>),
+        ("inline_futures_unordered/128", inline_futures_unordered::<127>),
+    ];
+    if let Some((_, run)) = inline.iter().find(|(variant, _)| *variant == name) {
+        for _ in 0..runs {
+            run(n);
+        }
+        return;
+    }
     let variants = tokio_variants();
     let Some(variant) = variants.iter().find(|variant| variant.name == name) else {
         panic!("ERRGROUP_BENCH_PROFILE: no variant named {name:?}");
     };
-    let runs = std::env::var("ERRGROUP_BENCH_RUNS")
-        .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number"));
     let rt = errgroup_benches::profile_runtime();
     for _ in 0..runs {
         let _ = run_tokio(&rt, variant, n);
