@@ -344,8 +344,10 @@ fn inline_futures_unordered<const PAD: usize>(n: usize) {
     });
 }
 
+/// An inline variant: runs `n` tasks.
+type Run = fn(usize);
+
 fn inline(rounds: usize, n: usize) {
-    type Run = fn(usize);
     let variants: [(&str, Run, Run); 2] = [
         ("trivial", inline_errgroup::<0>, inline_futures_unordered::<0>),
         ("128", inline_errgroup::<127>, inline_futures_unordered::<127>),
@@ -375,7 +377,7 @@ fn inline(rounds: usize, n: usize) {
 fn profile(name: &str, n: usize) {
     let runs = std::env::var("ERRGROUP_BENCH_RUNS")
         .map_or(10, |runs| runs.parse().expect("ERRGROUP_BENCH_RUNS: a number"));
-    let inline: [(&str, fn(usize)); 4] = [
+    let inline: [(&str, Run); 4] = [
         ("inline_errgroup/trivial", inline_errgroup::<0>),
         ("inline_errgroup/128", inline_errgroup::<127>),
         ("inline_futures_unordered/trivial", inline_futures_unordered::<0>),
