@@ -19,8 +19,10 @@ for run in $(seq 1 "$runs"); do
     rm -rf target/criterion
     cargo bench -p errgroup-benches 2>&1 | tee "$out/run-$run.log" >&2
     cp -r target/criterion "$out/criterion-$run"
-    # The interleaved measurements: first error, and spawn + wait with 100k tasks.
+    # The interleaved measurements: first error, WaitGroup, and spawn + wait with 100k tasks.
     ERRGROUP_BENCH_INTERLEAVE=60 cargo bench -p errgroup-benches --bench first_error 2>&1 |
+        tee -a "$out/run-$run.log" >&2
+    ERRGROUP_BENCH_INTERLEAVE=30 cargo bench -p errgroup-benches --bench wait_group 2>&1 |
         tee -a "$out/run-$run.log" >&2
     ERRGROUP_BENCH_TASKS=100000 ERRGROUP_BENCH_ROUNDS=8 ERRGROUP_BENCH_FLAVOR=current_thread \
         cargo bench -p errgroup-benches --bench interleaved 2>&1 | tee -a "$out/run-$run.log" >&2

@@ -26,6 +26,10 @@
 //!   `AtomicUsize`, `fetch_add(1, Relaxed)` then `fetch_sub(1, AcqRel)` testing for zero,
 //!   no overflow or underflow check and no waiters (`black_box` so none of it is optimised
 //!   away);
+//! - `raw_checked`: the same pair with the checks a counter's contract asks (it never
+//!   wraps, a `done` below zero is detected): each operation's previous value is read and
+//!   compared, so x86-64 needs `lock xadd` where `raw` gets `lock inc` / `lock dec`; the
+//!   floor for any checked counter;
 //! - `crossbeam`: `crossbeam_utils::sync::WaitGroup`, where `clone` is the add and `drop`
 //!   is the done (a base handle is kept, so its count never reaches zero);
 //! - `mutex_condvar`: a `Mutex<usize>` and a `Condvar`: lock, +1; lock, -1 and
@@ -37,7 +41,9 @@
 //! is back to zero and that pairs ran.
 //!
 //! Run: `cargo bench -p errgroup-benches --bench wait_group` (filter with e.g.
-//! `-- wait_group_one_thread/errgroup`).
+//! `-- wait_group_one_thread/errgroup`). With `ERRGROUP_BENCH_INTERLEAVE=<rounds>`, the
+//! binary skips criterion and times every shape's peers interleaved instead (each round
+//! runs each peer once; ratios within a round), as BENCHMARKS.md quotes them.
 
 use std::{
     hint::black_box,
@@ -122,6 +128,34 @@ fn raw_pairs(count: &AtomicUsize, k: usize) {
         // `Counter`), nothing more.
         count.fetch_add(1, Ordering::Relaxed);
         black_box(count.fetch_sub(1, Ordering::AcqRel) == 1);
+    }
+}
+
+/// [`RawPeer`] with the checks the contract asks of a counter (it never wraps, and a
+/// `done` below zero is detected): each operation's previous value is read back and
+/// compared, so x86-64 needs `lock xadd` where the unchecked pair gets away with
+/// `lock inc` / `lock dec`. The floor for any checked counter.
+struct RawCheckedPeer(CachePadded<AtomicUsize>, usize);
+
+impl Peer for RawCheckedPeer {
+    const NAME: &'static str = "raw_checked";
+    fn pairs(&self, k: usize) {
+        raw_checked_pairs(&self.0, k);
+    }
+    fn assert_idle(&self) {
+        assert_eq!(self.0.load(Ordering::Acquire), self.1);
+    }
+}
+
+#[inline(never)]
+fn raw_checked_pairs(count: &AtomicUsize, k: usize) {
+    for _ in 0..k {
+        let count = black_box(count);
+        let before = count.fetch_add(1, Ordering::Relaxed);
+        assert!(before < usize::MAX / 4, "the count passed its bound");
+        let before = count.fetch_sub(1, Ordering::AcqRel);
+        assert!(before != 0, "done below zero");
+        black_box(before == 1);
     }
 }
 
@@ -240,6 +274,7 @@ fn peers_one_thread(c: &mut Criterion, name: &str, held: usize) {
         .throughput(Throughput::Elements(K as u64));
     one_thread(&mut group, ErrgroupPeer::new(held));
     one_thread(&mut group, RawPeer::new(held));
+    one_thread(&mut group, RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held));
     one_thread(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
     one_thread(&mut group, MutexCondvarPeer::new(held));
     group.finish();
@@ -254,12 +289,96 @@ fn peers_two_threads(c: &mut Criterion, name: &str, held: usize) {
         .throughput(Throughput::Elements(2 * K as u64));
     two_threads(&mut group, ErrgroupPeer::new(held));
     two_threads(&mut group, RawPeer::new(held));
+    two_threads(&mut group, RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held));
     two_threads(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
     two_threads(&mut group, MutexCondvarPeer::new(held));
     group.finish();
 }
 
+/// Nanoseconds per pair of one run of `k` pairs on one thread.
+fn time_one_thread<P: Peer>(peer: &P, k: usize) -> f64 {
+    let start = Instant::now();
+    peer.pairs(k);
+    start.elapsed().as_nanos() as f64 / k as f64
+}
+
+/// Nanoseconds per pair (both threads' pairs counted) of two threads doing `k` pairs each
+/// at once, timed from the barrier that starts them until both are done.
+fn time_two_threads<P: Peer>(peer: &P, k: usize) -> f64 {
+    let start = Barrier::new(3);
+    let elapsed = thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    peer.pairs(k);
+                })
+            })
+            .collect();
+        start.wait();
+        let began = Instant::now();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        began.elapsed()
+    });
+    elapsed.as_nanos() as f64 / (2 * k) as f64
+}
+
+/// `ERRGROUP_BENCH_INTERLEAVE=<rounds>`: every shape's peers timed in one interleaved loop
+/// ([`errgroup_benches::interleave`]), 100 batches of `K` pairs a run, and each peer's
+/// median and median within-round ratio to `raw` (the ratios BENCHMARKS.md quotes).
+fn interleaved(rounds: usize) {
+    let k = 100 * K;
+    for (shape, held, threads) in [
+        ("wait_group_one_thread", 0, 1),
+        ("wait_group_two_threads", 0, 2),
+        ("wait_group_held_one_thread", 1, 1),
+        ("wait_group_held_two_threads", 1, 2),
+    ] {
+        let (errgroup, raw) = (ErrgroupPeer::new(held), RawPeer::new(held));
+        let checked = RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held);
+        let crossbeam = CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new());
+        let mutex = MutexCondvarPeer::new(held);
+        let time = |peer: usize| match (peer, threads) {
+            (0, 1) => time_one_thread(&errgroup, k),
+            (1, 1) => time_one_thread(&raw, k),
+            (2, 1) => time_one_thread(&crossbeam, k),
+            (3, 1) => time_one_thread(&mutex, k),
+            (4, 1) => time_one_thread(&checked, k),
+            (0, _) => time_two_threads(&errgroup, k),
+            (1, _) => time_two_threads(&raw, k),
+            (2, _) => time_two_threads(&crossbeam, k),
+            (3, _) => time_two_threads(&mutex, k),
+            _ => time_two_threads(&checked, k),
+        };
+        let samples = errgroup_benches::interleave(rounds, 2, 5, time);
+        let names = ["errgroup", "raw", "crossbeam", "mutex_condvar", "raw_checked"];
+        for (i, name) in names.iter().enumerate() {
+            println!(
+                "interleaved {shape} {name:<14} {:>7.1} ns/task  ÷ raw {:.3}",
+                errgroup_benches::median(&samples[i]),
+                errgroup_benches::median_ratio(&samples[i], &samples[1]),
+            );
+        }
+        println!(
+            "interleaved {shape} errgroup_vs_checked {:>7.1} ns/task  ÷ raw_checked {:.3}",
+            errgroup_benches::median(&samples[0]),
+            errgroup_benches::median_ratio(&samples[0], &samples[4]),
+        );
+        errgroup.assert_idle();
+        raw.assert_idle();
+        mutex.assert_idle();
+        checked.assert_idle();
+    }
+}
+
 fn main() {
+    if let Ok(rounds) = std::env::var("ERRGROUP_BENCH_INTERLEAVE") {
+        interleaved(rounds.parse().expect("ERRGROUP_BENCH_INTERLEAVE: a number of rounds"));
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     peers_one_thread(&mut c, "wait_group_one_thread", 0);
     peers_two_threads(&mut c, "wait_group_two_threads", 0);
