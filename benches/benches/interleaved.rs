@@ -32,6 +32,8 @@
 //! - `joinset/trivial`, `tasktracker/trivial` (+ a `CancellationToken`), as in the spawn
 //!   bench.
 //!
+//! Under `cargo bench -- --test` (CI's smoke run) it runs one round of 1,000 tasks.
+//!
 //! Profile one tokio variant alone: `ERRGROUP_BENCH_PROFILE=<variant>` (see [`profile`]).
 //!
 //! Run: `cargo bench -p errgroup-benches --bench interleaved` (`ERRGROUP_BENCH_ROUNDS`,
@@ -406,10 +408,15 @@ fn main() {
         profile(&name, n);
         return;
     }
-    let rounds = std::env::var("ERRGROUP_BENCH_ROUNDS")
-        .map_or(30, |r| r.parse().expect("ERRGROUP_BENCH_ROUNDS: a number"));
-    let n = std::env::var("ERRGROUP_BENCH_TASKS")
-        .map_or(10_000, |r| r.parse().expect("ERRGROUP_BENCH_TASKS: a number"));
+    // `cargo bench -- --test` (CI's smoke run): one round of 1,000 tasks, to check that
+    // every variant runs, not to measure.
+    let smoke = std::env::args().any(|arg| arg == "--test");
+    let rounds = std::env::var("ERRGROUP_BENCH_ROUNDS").map_or(if smoke { 1 } else { 30 }, |r| {
+        r.parse().expect("ERRGROUP_BENCH_ROUNDS: a number")
+    });
+    let n = std::env::var("ERRGROUP_BENCH_TASKS").map_or(if smoke { 1_000 } else { 10_000 }, |r| {
+        r.parse().expect("ERRGROUP_BENCH_TASKS: a number")
+    });
     for (name, &pad) in SIZES_PADS.iter().map(|(name, pad)| (name, pad)) {
         let size = match pad {
             0 => size_of_val(&task::<0>()),
