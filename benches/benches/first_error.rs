@@ -27,6 +27,8 @@
 //!   awaits after taking the error from the failing task's `JoinHandle`.
 //! - `abort_floor_padded`: the same with 40 bytes more in each pending future, so that
 //!   tokio's cell for it is 256 bytes, as errgroup's is: what the cell class costs.
+//! - `joinset_padded`: `joinset` with 40 bytes more in each pending future (errgroup's
+//!   cell class), to tell the cell's part of the ratio from the rest.
 //! - `wake_floor`: the floor of stopping tasks through their wakers, as a group that works
 //!   on any executor must (it has no runtime's abort): each pending task keeps its waker in
 //!   a `Mutex<Vec<Waker>>`, the failing task sets a flag and wakes them all, and each woken
@@ -168,12 +170,16 @@ async fn errgroup_cooperative_once(probe: Arc<Probe>) -> Duration {
     probe.finish(Instant::now(), outcome)
 }
 
-async fn joinset_once(probe: Arc<Probe>) -> Duration {
+/// `JoinSet` + `abort_all` + drain; with `PAD` bytes more in each pending future
+/// (`joinset_padded`: 40, so that tokio's cell for it is the 256 bytes errgroup's take).
+async fn joinset_once<const PAD: usize>(probe: Arc<Probe>) -> Duration {
     let mut set = JoinSet::new();
     for _ in 0..PENDING {
         let probe = probe.clone();
+        let pad = [0u8; PAD];
         set.spawn(async move {
             let _guard = DropGuard::start(probe);
+            std::hint::black_box(&pad);
             pending::<Result<(), Failed>>().await
         });
     }
@@ -328,14 +334,15 @@ async fn wake_floor_once(probe: Arc<Probe>) -> Duration {
 type Once = fn(Arc<Probe>) -> Pin<Box<dyn Future<Output = Duration> + Send>>;
 
 /// The peers, ours first.
-const PEERS: [(&str, Once); 7] = [
+const PEERS: [(&str, Once); 8] = [
     ("errgroup", |probe| Box::pin(errgroup_once(probe))),
     ("errgroup_cooperative", |probe| Box::pin(errgroup_cooperative_once(probe))),
-    ("joinset", |probe| Box::pin(joinset_once(probe))),
+    ("joinset", |probe| Box::pin(joinset_once::<0>(probe))),
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
     ("abort_floor", |probe| Box::pin(abort_floor_once(probe))),
     ("abort_floor_padded", |probe| Box::pin(abort_floor_padded_once::<40>(probe))),
     ("wake_floor", |probe| Box::pin(wake_floor_once(probe))),
+    ("joinset_padded", |probe| Box::pin(joinset_once::<40>(probe))),
 ];
 
 /// Runs `once` `iters` times on `runtime`, each inside a task of the runtime as README

@@ -157,3 +157,50 @@ fn waiting_on_a_group_token_allocates_nothing_per_wait() {
     let per_wait = allocations_per_wait(&plain, || assert!(plain.cancel()), 10_000);
     assert!((0.99..1.01).contains(&per_wait), "{per_wait} allocations per wait on a plain token");
 }
+
+/// A `cancelled()` future of a group's token gives its slot in the group's registry back
+/// when it is dropped unfinished (a `select!` that took the other branch), so a long-lived
+/// group whose tasks wait on its token over and over keeps no slot per wait: the live heap
+/// does not grow.
+#[test]
+fn a_dropped_wait_on_a_group_token_gives_its_slot_back() {
+    use std::{future::Future, task::Context};
+    let _turn = MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let group = ErrGroup::<(), _>::builder().cooperative().inline();
+    let token = group.token();
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut wait_once = || {
+        let mut wait = Box::pin(token.cancelled());
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+    };
+    for _ in 0..WARM_UP {
+        wait_once();
+    }
+    let before = live();
+    for _ in 0..100_000 {
+        wait_once();
+    }
+    let grew = live() - before;
+    assert!(grew.abs() <= BUDGET, "the live heap grew by {grew} bytes over 100,000 dropped waits");
+    drop(group);
+}
+
+/// A `cancelled()` future of a plain token polled again keeps the listener it took on its
+/// first poll (one allocation per wait, not one per poll).
+#[test]
+fn a_wait_polled_again_keeps_its_listener() {
+    use std::{future::Future, task::Context};
+    let _turn = MEASURING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let token = errgroup::CancelToken::new();
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut wait = Box::pin(token.cancelled());
+    assert!(wait.as_mut().poll(&mut cx).is_pending());
+    let before = allocations();
+    for _ in 0..1_000 {
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+    }
+    let polls = allocations() - before;
+    assert_eq!(polls, 0, "{polls} allocations over 1,000 polls of one wait");
+    assert!(token.cancel());
+    assert!(wait.as_mut().poll(&mut cx).is_ready());
+}
