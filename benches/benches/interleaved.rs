@@ -16,9 +16,10 @@
 //! run twice per round) shows the method's own noise.
 //!
 //! **The user's task.** `trivial`: `async { Ok::<(), &str>(()) }` (1 byte); `16`, `100`,
-//! `128`, `1000`, `1024`: an `async move` block holding a payload, exactly that many bytes (checked). For
-//! each, the tokio cell each side lands in is measured by a counting allocator (the sizes
-//! of the allocations that happen once per task) and printed beside the ratio.
+//! `128`, `1000`, `1024`: an `async move` block holding a payload, exactly that many bytes
+//! (checked). The tokio cell each side lands in, for each size, is the `memory` bench's
+//! `task_size` scenario (this bench keeps the system allocator, uncounted, so as not to
+//! time a counter).
 //!
 //! Variants, per runtime flavor (current-thread; multi-thread with 2 workers):
 //! - `errgroup/<size>` against `floor/<size>`;
@@ -42,13 +43,12 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::{
-    alloc::{GlobalAlloc, Layout, System},
     future::Future,
     hint::black_box,
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicUsize, Ordering},
     },
     time::Instant,
 };
@@ -56,54 +56,6 @@ use std::{
 use futures_util::StreamExt;
 use tokio::{runtime::Runtime, sync::Notify, task::JoinSet};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-
-// ---- a counting allocator, on only while a variant's cells are measured ------------------
-
-/// Allocation sizes seen while [`COUNTING`], in 16-byte buckets up to 4 KiB.
-static SIZES: [AtomicUsize; 256] = [const { AtomicUsize::new(0) }; 256];
-static COUNTING: AtomicBool = AtomicBool::new(false);
-
-struct Counting;
-
-// SAFETY: every call is passed on to `System` unchanged; the counting touches only atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if COUNTING.load(Ordering::Relaxed) {
-            if let Some(bucket) = SIZES.get(layout.size().div_ceil(16)) {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        // SAFETY: the caller's contract for `alloc` is `System`'s.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout (above).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// The allocations `run` makes once per task or more (of `n` tasks): "256" or "256+64".
-fn per_task_allocations(n: usize, run: impl FnOnce()) -> String {
-    for bucket in &SIZES {
-        bucket.store(0, Ordering::Relaxed);
-    }
-    COUNTING.store(true, Ordering::SeqCst);
-    run();
-    COUNTING.store(false, Ordering::SeqCst);
-    let mut sizes: Vec<(usize, usize)> = SIZES
-        .iter()
-        .enumerate()
-        .map(|(bucket, count)| (bucket * 16, count.load(Ordering::Relaxed)))
-        .filter(|&(_, count)| count >= n * 9 / 10)
-        .collect();
-    sizes.sort_by_key(|&(size, _)| std::cmp::Reverse(size));
-    let sizes: Vec<String> = sizes.iter().map(|(size, _)| size.to_string()).collect();
-    sizes.join("+")
-}
 
 // ---- the user's tasks --------------------------------------------------------------------
 
@@ -296,24 +248,15 @@ fn run_tokio(rt: &Runtime, variant: &Tokio, n: usize) -> f64 {
 
 fn tokio_flavor(flavor: &str, rt: &Runtime, rounds: usize, n: usize) {
     let variants = tokio_variants();
-    let cells: Vec<String> = variants
-        .iter()
-        .map(|variant| {
-            per_task_allocations(1000, || {
-                let _ = run_tokio(rt, variant, 1000);
-            })
-        })
-        .collect();
     let samples =
         errgroup_benches::interleave(rounds, 2, variants.len(), |i| run_tokio(rt, &variants[i], n));
     let index = |name: &str| variants.iter().position(|v| v.name == name).expect("a variant");
     for (i, variant) in variants.iter().enumerate() {
         let reference = index(&variant.reference);
         println!(
-            "interleaved {flavor} n={n} {:<26} {:>7.1} ns/task  alloc/task {:<8} ÷ {:<18} {:.3}",
+            "interleaved {flavor} n={n} {:<26} {:>7.1} ns/task  ÷ {:<18} {:.3}",
             variant.name,
             errgroup_benches::median(&samples[i]),
-            cells[i],
             variant.reference,
             errgroup_benches::median_ratio(&samples[i], &samples[reference]),
         );

@@ -17,7 +17,9 @@
 //!   of 1,000; the budget is 4 KiB.
 //!
 //! - `task_size`: bytes per pending tokio task, errgroup against a bare `tokio::spawn`, for
-//!   user futures of 16, 128 and 1,024 bytes of payload: which allocation each lands in.
+//!   user futures of 1, 16, 100, 128, 1,000 and 1,024 bytes (the interleaved bench's
+//!   sizes): which tokio cell each lands in (the floor's bytes less tokio's own 10.5 per
+//!   task; errgroup's less those and its registry slot's 21).
 //!
 //! Run with `cargo bench -p errgroup-benches --bench memory`. Counts are deterministic up
 //! to the allocator's behaviour (no timing involved).
@@ -355,9 +357,13 @@ fn main() {
     println!("pending future: {} bytes", size_of::<Forever>());
     report_pending("pending_tokio", "floor", &pending_tokio());
     report_pending("pending_inline", "futures_unordered", &pending_inline());
-    report_sized::<16>();
-    report_sized::<128>();
-    report_sized::<1024>();
+    // The interleaved bench's sizes: 1, 16, 100, 128, 1,000 and 1,024 bytes.
+    report_sized::<0>();
+    report_sized::<15>();
+    report_sized::<99>();
+    report_sized::<127>();
+    report_sized::<999>();
+    report_sized::<1023>();
     for (scenario, grew) in
         [("finished_tokio", finished_tokio()), ("finished_inline", finished_inline())]
     {
