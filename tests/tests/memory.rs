@@ -186,7 +186,10 @@ fn a_dropped_wait_on_a_group_token_gives_its_slot_back() {
 }
 
 /// A `cancelled()` future of a plain token polled again keeps the listener it took on its
-/// first poll (one allocation per wait, not one per poll).
+/// first poll (one allocation per wait, not one per poll). The count is the whole
+/// process's, and under `cargo test` other tests' threads allocate meanwhile (measured: 9
+/// over 1,000 polls), so the bound is a hundredth of an allocation per poll: a new
+/// listener per poll would make it one.
 #[test]
 fn a_wait_polled_again_keeps_its_listener() {
     use std::{future::Future, task::Context};
@@ -196,11 +199,11 @@ fn a_wait_polled_again_keeps_its_listener() {
     let mut wait = Box::pin(token.cancelled());
     assert!(wait.as_mut().poll(&mut cx).is_pending());
     let before = allocations();
-    for _ in 0..1_000 {
+    for _ in 0..10_000 {
         assert!(wait.as_mut().poll(&mut cx).is_pending());
     }
-    let polls = allocations() - before;
-    assert_eq!(polls, 0, "{polls} allocations over 1,000 polls of one wait");
+    let allocated = allocations() - before;
+    assert!(allocated < 100, "{allocated} allocations over 10,000 polls of one wait");
     assert!(token.cancel());
     assert!(wait.as_mut().poll(&mut cx).is_ready());
 }
