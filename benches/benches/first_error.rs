@@ -231,36 +231,12 @@ async fn tasktracker_once(probe: Arc<Probe>) -> Duration {
 /// group at all. Raw `tokio::spawn`ed tasks, each aborted through its `AbortHandle` by the
 /// failing task right after its failure; the waiter takes the error from the failing
 /// task's `JoinHandle`, then waits for the countdown of dropped futures to reach zero.
-async fn abort_floor_once(probe: Arc<Probe>) -> Duration {
-    let handles: Vec<_> = (0..PENDING)
-        .map(|_| {
-            let probe = probe.clone();
-            tokio::spawn(async move {
-                let _guard = DropGuard::start(probe);
-                pending::<()>().await;
-            })
-            .abort_handle()
-        })
-        .collect();
-    probe.all_started.notified().await;
-    let failing = probe.clone();
-    let failed = tokio::spawn(async move {
-        let error = failing.fail();
-        for handle in &handles {
-            handle.abort();
-        }
-        error
-    });
-    let error = failed.await.expect("the failing task ran");
-    probe.all_dropped.notified().await;
-    probe.finish(Instant::now(), Err(error))
-}
-
-/// [`abort_floor_once`] with each pending future padded by `PAD` bytes: with `PAD = 40`
-/// (the size of errgroup's wrapper around a task's future) tokio puts each task in the
-/// 256-byte cell class that errgroup's tasks land in, where the plain floor's fit in 128:
-/// what the cell class alone costs.
-async fn abort_floor_padded_once<const PAD: usize>(probe: Arc<Probe>) -> Duration {
+///
+/// With `PAD` bytes more in each pending future (`abort_floor_padded`: 40, the size of
+/// errgroup's wrapper around a task's future), tokio puts each task in the 256-byte cell
+/// class that errgroup's tasks land in, where the plain floor's fit in 128: what the cell
+/// class alone costs.
+async fn abort_floor_once<const PAD: usize>(probe: Arc<Probe>) -> Duration {
     let handles: Vec<_> = (0..PENDING)
         .map(|_| {
             let probe = probe.clone();
@@ -339,8 +315,8 @@ const PEERS: [(&str, Once); 8] = [
     ("errgroup_cooperative", |probe| Box::pin(errgroup_cooperative_once(probe))),
     ("joinset", |probe| Box::pin(joinset_once::<0>(probe))),
     ("tasktracker", |probe| Box::pin(tasktracker_once(probe))),
-    ("abort_floor", |probe| Box::pin(abort_floor_once(probe))),
-    ("abort_floor_padded", |probe| Box::pin(abort_floor_padded_once::<40>(probe))),
+    ("abort_floor", |probe| Box::pin(abort_floor_once::<0>(probe))),
+    ("abort_floor_padded", |probe| Box::pin(abort_floor_once::<40>(probe))),
     ("wake_floor", |probe| Box::pin(wake_floor_once(probe))),
     ("joinset_padded", |probe| Box::pin(joinset_once::<40>(probe))),
 ];

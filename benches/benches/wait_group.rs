@@ -101,19 +101,24 @@ fn errgroup_pairs(wg: &errgroup::WaitGroup, k: usize) {
     }
 }
 
-/// A cache-padded atomic starting at `held`.
-struct RawPeer(CachePadded<AtomicUsize>, usize);
+/// A cache-padded atomic starting at `held`; with `CHECKED`, the pair reads each previous
+/// value back and checks it ([`raw_checked_pairs`]).
+struct RawPeer<const CHECKED: bool>(CachePadded<AtomicUsize>, usize);
 
-impl RawPeer {
+impl<const CHECKED: bool> RawPeer<CHECKED> {
     fn new(held: usize) -> Self {
         Self(CachePadded::new(AtomicUsize::new(held)), held)
     }
 }
 
-impl Peer for RawPeer {
-    const NAME: &'static str = "raw";
+impl<const CHECKED: bool> Peer for RawPeer<CHECKED> {
+    const NAME: &'static str = if CHECKED { "raw_checked" } else { "raw" };
     fn pairs(&self, k: usize) {
-        raw_pairs(&self.0, k);
+        if CHECKED {
+            raw_checked_pairs(&self.0, k);
+        } else {
+            raw_pairs(&self.0, k);
+        }
     }
     fn assert_idle(&self) {
         assert_eq!(self.0.load(Ordering::Acquire), self.1);
@@ -131,22 +136,10 @@ fn raw_pairs(count: &AtomicUsize, k: usize) {
     }
 }
 
-/// [`RawPeer`] with the checks the contract asks of a counter (it never wraps, and a
+/// The raw pair with the checks the contract asks of a counter (it never wraps, and a
 /// `done` below zero is detected): each operation's previous value is read back and
 /// compared, so x86-64 needs `lock xadd` where the unchecked pair gets away with
 /// `lock inc` / `lock dec`. The floor for any checked counter.
-struct RawCheckedPeer(CachePadded<AtomicUsize>, usize);
-
-impl Peer for RawCheckedPeer {
-    const NAME: &'static str = "raw_checked";
-    fn pairs(&self, k: usize) {
-        raw_checked_pairs(&self.0, k);
-    }
-    fn assert_idle(&self) {
-        assert_eq!(self.0.load(Ordering::Acquire), self.1);
-    }
-}
-
 #[inline(never)]
 fn raw_checked_pairs(count: &AtomicUsize, k: usize) {
     for _ in 0..k {
@@ -273,8 +266,8 @@ fn peers_one_thread(c: &mut Criterion, name: &str, held: usize) {
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(K as u64));
     one_thread(&mut group, ErrgroupPeer::new(held));
-    one_thread(&mut group, RawPeer::new(held));
-    one_thread(&mut group, RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held));
+    one_thread(&mut group, RawPeer::<false>::new(held));
+    one_thread(&mut group, RawPeer::<true>::new(held));
     one_thread(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
     one_thread(&mut group, MutexCondvarPeer::new(held));
     group.finish();
@@ -288,8 +281,8 @@ fn peers_two_threads(c: &mut Criterion, name: &str, held: usize) {
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(2 * K as u64));
     two_threads(&mut group, ErrgroupPeer::new(held));
-    two_threads(&mut group, RawPeer::new(held));
-    two_threads(&mut group, RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held));
+    two_threads(&mut group, RawPeer::<false>::new(held));
+    two_threads(&mut group, RawPeer::<true>::new(held));
     two_threads(&mut group, CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new()));
     two_threads(&mut group, MutexCondvarPeer::new(held));
     group.finish();
@@ -337,8 +330,8 @@ fn interleaved(rounds: usize) {
         ("wait_group_held_one_thread", 1, 1),
         ("wait_group_held_two_threads", 1, 2),
     ] {
-        let (errgroup, raw) = (ErrgroupPeer::new(held), RawPeer::new(held));
-        let checked = RawCheckedPeer(CachePadded::new(AtomicUsize::new(held)), held);
+        let (errgroup, raw) = (ErrgroupPeer::new(held), RawPeer::<false>::new(held));
+        let checked = RawPeer::<true>::new(held);
         let crossbeam = CrossbeamPeer(crossbeam_utils::sync::WaitGroup::new());
         let mutex = MutexCondvarPeer::new(held);
         let time = |peer: usize| match (peer, threads) {
