@@ -84,10 +84,19 @@ async fn work<const COUNT: bool>() -> Result<(), Error> {
 // ---- tokio peers -------------------------------------------------------------------------
 
 fn tokio_errgroup<const COUNT: bool>(rt: &Runtime, n: usize) {
+    tokio_errgroup_of(rt, n, work::<COUNT>);
+}
+
+/// A group of `n` tasks made by `task` (a function item: no pointer in the task).
+fn tokio_errgroup_of<T, F>(rt: &Runtime, n: usize, task: T)
+where
+    T: Fn() -> F + Send + 'static,
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
     errgroup_benches::in_task(rt, async move {
         let group = errgroup_tokio::group::<Error>();
         for _ in 0..n {
-            if group.try_spawn(work::<COUNT>()).is_err() {
+            if group.try_spawn(task()).is_err() {
                 unreachable!("an unlimited, uncancelled group refused a task");
             }
         }
@@ -160,15 +169,7 @@ async fn yielding() -> Result<(), Error> {
 /// [`tokio_errgroup`] with every task pending once ([`yielding`]): a task that waits
 /// records its waker in the group's registry. Profiled only (the per-task count).
 fn tokio_errgroup_yield(rt: &Runtime, n: usize) {
-    errgroup_benches::in_task(rt, async move {
-        let group = errgroup_tokio::group::<Error>();
-        for _ in 0..n {
-            if group.try_spawn(yielding()).is_err() {
-                unreachable!("an unlimited, uncancelled group refused a task");
-            }
-        }
-        assert_eq!(group.await, Ok(()));
-    });
+    tokio_errgroup_of(rt, n, yielding);
 }
 
 /// A cooperative group whose every task waits on the group's token while it works
@@ -213,52 +214,17 @@ fn tokio_errgroup_limited(rt: &Runtime, n: usize) {
 
 /// [`tokio_floor`] with every task pending once.
 fn tokio_floor_yield(rt: &Runtime, n: usize) {
-    errgroup_benches::in_task(rt, async move {
-        let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(n), done: Notify::new() });
-        for _ in 0..n {
-            let countdown = countdown.clone();
-            drop(tokio::spawn(async move {
-                let _ = yielding().await;
-                if countdown.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-                    countdown.done.notify_one();
-                }
-            }));
-        }
-        if n > 0 {
-            countdown.done.notified().await;
-        }
-    });
+    tokio_floor_of(rt, n, yielding);
 }
 
 /// [`tokio_joinset`] with every task pending once.
 fn tokio_joinset_yield(rt: &Runtime, n: usize) {
-    errgroup_benches::in_task(rt, async move {
-        let mut set = JoinSet::new();
-        for _ in 0..n {
-            set.spawn(yielding());
-        }
-        while let Some(joined) = set.join_next().await {
-            joined.expect("no task panics").expect("no task fails");
-        }
-    });
+    tokio_joinset_of(rt, n, yielding);
 }
 
 /// [`tokio_tasktracker`] with every task pending once, waiting on the token meanwhile.
 fn tokio_tasktracker_yield(rt: &Runtime, n: usize) {
-    errgroup_benches::in_task(rt, async move {
-        let tracker = TaskTracker::new();
-        let token = CancellationToken::new();
-        for _ in 0..n {
-            let token = token.clone();
-            drop(tracker.spawn(async move {
-                if let Some(Err(_)) = token.run_until_cancelled(yielding()).await {
-                    token.cancel();
-                }
-            }));
-        }
-        tracker.close();
-        tracker.wait().await;
-    });
+    tokio_tasktracker_of(rt, n, yielding);
 }
 
 /// A countdown the last task signals.
@@ -268,12 +234,20 @@ struct Countdown {
 }
 
 fn tokio_floor<const COUNT: bool>(rt: &Runtime, n: usize) {
+    tokio_floor_of(rt, n, work::<COUNT>);
+}
+
+fn tokio_floor_of<T, F>(rt: &Runtime, n: usize, task: T)
+where
+    T: Fn() -> F + Copy + Send + 'static,
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
     errgroup_benches::in_task(rt, async move {
         let countdown = Arc::new(Countdown { remaining: AtomicUsize::new(n), done: Notify::new() });
         for _ in 0..n {
             let countdown = countdown.clone();
             drop(tokio::spawn(async move {
-                let _ = work::<COUNT>().await;
+                let _ = task().await;
                 // AcqRel: the last decrement sees every task's effects, and the waiter's
                 // acquire load below sees the last one's.
                 if countdown.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -290,10 +264,18 @@ fn tokio_floor<const COUNT: bool>(rt: &Runtime, n: usize) {
 }
 
 fn tokio_joinset<const COUNT: bool>(rt: &Runtime, n: usize) {
+    tokio_joinset_of(rt, n, work::<COUNT>);
+}
+
+fn tokio_joinset_of<T, F>(rt: &Runtime, n: usize, task: T)
+where
+    T: Fn() -> F + Copy + Send + 'static,
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
     errgroup_benches::in_task(rt, async move {
         let mut set = JoinSet::new();
         for _ in 0..n {
-            set.spawn(work::<COUNT>());
+            set.spawn(task());
         }
         let mut joined = 0;
         let mut first_error = None;
@@ -308,6 +290,14 @@ fn tokio_joinset<const COUNT: bool>(rt: &Runtime, n: usize) {
 }
 
 fn tokio_tasktracker<const COUNT: bool>(rt: &Runtime, n: usize) {
+    tokio_tasktracker_of(rt, n, work::<COUNT>);
+}
+
+fn tokio_tasktracker_of<T, F>(rt: &Runtime, n: usize, task: T)
+where
+    T: Fn() -> F + Copy + Send + 'static,
+    F: Future<Output = Result<(), Error>> + Send + 'static,
+{
     errgroup_benches::in_task(rt, async move {
         let tracker = TaskTracker::new();
         let token = CancellationToken::new();
@@ -316,7 +306,7 @@ fn tokio_tasktracker<const COUNT: bool>(rt: &Runtime, n: usize) {
             drop(tracker.spawn(async move {
                 // Cancellable, and cancels the siblings on error (the error itself is not
                 // carried to the waiter: that would take one more shared slot).
-                if let Some(Err(_)) = token.run_until_cancelled(work::<COUNT>()).await {
+                if let Some(Err(_)) = token.run_until_cancelled(task()).await {
                     token.cancel();
                 }
             }));

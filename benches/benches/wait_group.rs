@@ -232,26 +232,8 @@ fn two_threads<P: Peer>(
         let mut pairs = 0_usize;
         b.iter_custom(|iters| {
             let per_thread = K * usize::try_from(iters).expect("iteration count fits usize");
-            let start = Barrier::new(3);
-            let elapsed = thread::scope(|s| {
-                let workers: Vec<_> = (0..2)
-                    .map(|_| {
-                        let (peer, start) = (&peer, &start);
-                        s.spawn(move || {
-                            start.wait();
-                            peer.pairs(per_thread);
-                        })
-                    })
-                    .collect();
-                start.wait();
-                let began = Instant::now();
-                for worker in workers {
-                    worker.join().unwrap();
-                }
-                began.elapsed()
-            });
             pairs += 2 * per_thread;
-            elapsed
+            run_two_threads(&peer, per_thread)
         });
         assert!(pairs > 0, "{}: no pairs ran", P::NAME);
         peer.assert_idle();
@@ -295,11 +277,16 @@ fn time_one_thread<P: Peer>(peer: &P, k: usize) -> f64 {
     start.elapsed().as_nanos() as f64 / k as f64
 }
 
-/// Nanoseconds per pair (both threads' pairs counted) of two threads doing `k` pairs each
-/// at once, timed from the barrier that starts them until both are done.
+/// Nanoseconds per pair (both threads' pairs counted) of [`run_two_threads`].
 fn time_two_threads<P: Peer>(peer: &P, k: usize) -> f64 {
+    run_two_threads(peer, k).as_nanos() as f64 / (2 * k) as f64
+}
+
+/// Two threads doing `k` pairs each at once, timed from the barrier that starts them
+/// until both are done.
+fn run_two_threads<P: Peer>(peer: &P, k: usize) -> Duration {
     let start = Barrier::new(3);
-    let elapsed = thread::scope(|s| {
+    thread::scope(|s| {
         let workers: Vec<_> = (0..2)
             .map(|_| {
                 let start = &start;
@@ -315,8 +302,7 @@ fn time_two_threads<P: Peer>(peer: &P, k: usize) -> f64 {
             worker.join().unwrap();
         }
         began.elapsed()
-    });
-    elapsed.as_nanos() as f64 / (2 * k) as f64
+    })
 }
 
 /// `ERRGROUP_BENCH_INTERLEAVE=<rounds>`: every shape's peers timed in one interleaved loop
