@@ -91,8 +91,11 @@ impl Drop for Guard {
 type Task = Pin<Box<dyn Future<Output = Result<(), Failure>> + Send>>;
 
 fn task(plan: Plan, counters: Arc<Counters>) -> Task {
+    // Made before the future is first polled: a task aborted before its first poll (the
+    // group cancelled while it waited in the executor's queue) still counts its drop.
+    let guard = Guard(counters.clone());
     Box::pin(async move {
-        let guard = Guard(counters.clone());
+        let guard = guard;
         let outcome = match plan {
             Plan::Succeed => Ok(()),
             Plan::Fail => Err(Failure::Failed),
