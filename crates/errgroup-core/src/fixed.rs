@@ -19,6 +19,27 @@
 //! A task's slot is free again once its outcome is taken (by `next`, or by `wait`). It is
 //! driven inline by whoever awaits `next` or `wait`: no executor of its own, no allocation.
 //!
+//! # Examples
+//!
+//! Two checks in a group of four slots: the one that fails cancels the group, and its
+//! error is what `wait` returns.
+//!
+//! ```
+//! use core::pin::pin;
+//! use errgroup_core::fixed::FixedGroup;
+//!
+//! async fn check(level: u8) -> Result<(), &'static str> {
+//!     if level > 100 { Err("level above 100") } else { Ok(()) }
+//! }
+//!
+//! # futures_executor::block_on(async {
+//! let mut group = pin!(FixedGroup::<_, 4>::new());
+//! group.as_mut().try_spawn(check(40)).unwrap();
+//! group.as_mut().try_spawn(check(140)).unwrap();
+//! assert_eq!(group.as_mut().wait().await, Err("level above 100"));
+//! # });
+//! ```
+//!
 //! # Wake-ups
 //!
 //! Every task is polled with the waker of the future that drives the group, and a wake-up
@@ -151,7 +172,19 @@ impl TaskId {
     ///
     /// # Examples
     ///
-    /// See [`TaskId`].
+    /// ```
+    /// use core::{future::ready, pin::pin};
+    /// use errgroup_core::fixed::FixedGroup;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = pin!(FixedGroup::<_, 1>::new());
+    /// let first = group.as_mut().try_spawn(ready(Ok::<(), ()>(()))).unwrap();
+    /// assert!(group.as_mut().next().await.is_some()); // frees the only slot
+    /// let second = group.as_mut().try_spawn(ready(Ok(()))).unwrap();
+    /// // The same slot, but an index is never reused.
+    /// assert_eq!((first.index(), second.index()), (0, 1));
+    /// # });
+    /// ```
     pub const fn index(self) -> u64 {
         self.index
     }
@@ -160,7 +193,21 @@ impl TaskId {
     ///
     /// # Examples
     ///
-    /// See [`TaskId`].
+    /// ```
+    /// use core::{future::ready, pin::pin};
+    /// use errgroup_core::fixed::FixedGroup;
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = pin!(FixedGroup::<_, 2>::new());
+    /// let a = group.as_mut().try_spawn(ready(Ok::<(), ()>(()))).unwrap();
+    /// let b = group.as_mut().try_spawn(ready(Ok(()))).unwrap();
+    /// assert_eq!((a.slot(), b.slot()), (0, 1));
+    /// // Taking a task's outcome frees its slot for the next task.
+    /// let (ended, _) = group.as_mut().next().await.unwrap();
+    /// let c = group.as_mut().try_spawn(ready(Ok(()))).unwrap();
+    /// assert_eq!(c.slot(), ended.slot());
+    /// # });
+    /// ```
     pub const fn slot(self) -> usize {
         self.slot
     }
@@ -205,7 +252,17 @@ impl<F> Rejected<F> {
     ///
     /// # Examples
     ///
-    /// See [`Rejected`].
+    /// ```
+    /// use core::{future::ready, pin::pin};
+    /// use errgroup_core::fixed::FixedGroup;
+    ///
+    /// let mut group = pin!(FixedGroup::<_, 1>::new());
+    /// group.as_mut().cancel();
+    /// let refused = group.as_mut().try_spawn(ready(Ok::<u8, ()>(7))).unwrap_err();
+    /// // The task comes back unrun: run it some other way.
+    /// let task = refused.into_inner();
+    /// assert_eq!(futures_executor::block_on(task), Ok(7));
+    /// ```
     pub fn into_inner(self) -> F {
         match self {
             Self::Full(task) | Self::Cancelled(task) => task,
@@ -369,7 +426,16 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # Examples
     ///
-    /// See [`FixedGroup`].
+    /// ```
+    /// use core::pin::pin;
+    /// use errgroup_core::fixed::FixedGroup;
+    ///
+    /// // The task type is inferred from the first spawn.
+    /// let mut group = pin!(FixedGroup::<_, 3>::new());
+    /// assert_eq!((group.capacity(), group.running()), (3, 0));
+    /// group.as_mut().try_spawn(core::future::ready(Ok::<u8, ()>(1))).unwrap();
+    /// assert_eq!(group.running(), 1);
+    /// ```
     pub const fn new() -> Self {
         const { assert!(N > 0, "a FixedGroup needs at least one slot: N must be above 0") };
         Self {
@@ -439,7 +505,17 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # Examples
     ///
-    /// See [`FixedGroup`] and [`Rejected`].
+    /// ```
+    /// use core::{future::ready, pin::pin};
+    /// use errgroup_core::fixed::{FixedGroup, Rejected};
+    ///
+    /// let mut group = pin!(FixedGroup::<_, 1>::new());
+    /// let id = group.as_mut().try_spawn(ready(Ok::<u8, ()>(1))).unwrap();
+    /// assert_eq!(id.index(), 0);
+    /// // The only slot is taken: the next task comes back unrun.
+    /// let refused = group.as_mut().try_spawn(ready(Ok(2)));
+    /// assert!(matches!(refused, Err(Rejected::Full(_))));
+    /// ```
     ///
     /// # Errors
     ///
@@ -544,7 +620,25 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # Examples
     ///
-    /// See [`FixedGroup`].
+    /// ```
+    /// use core::pin::pin;
+    /// use errgroup_core::fixed::{CancelReason, FixedGroup, Outcome};
+    ///
+    /// async fn job(fail: bool) -> Result<u8, &'static str> {
+    ///     if fail { Err("failed") } else { core::future::pending().await }
+    /// }
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = pin!(FixedGroup::<_, 2>::new());
+    /// let waiting = group.as_mut().try_spawn(job(false)).unwrap();
+    /// let failing = group.as_mut().try_spawn(job(true)).unwrap();
+    /// // The failure cancelled the other task; outcomes come lowest slot first.
+    /// let cancelled = Outcome::Cancelled(CancelReason::Error);
+    /// assert_eq!(group.as_mut().next().await, Some((waiting, cancelled)));
+    /// assert_eq!(group.as_mut().next().await, Some((failing, Outcome::Failed("failed"))));
+    /// assert_eq!(group.as_mut().next().await, None); // the group is empty
+    /// # });
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -560,7 +654,24 @@ impl<F: Future, const N: usize> FixedGroup<F, N> {
     ///
     /// # Examples
     ///
-    /// See [`FixedGroup`].
+    /// ```
+    /// use core::pin::pin;
+    /// use errgroup_core::fixed::{CancelReason, FixedGroup};
+    ///
+    /// async fn check(n: u8) -> Result<(), u8> {
+    ///     if n % 2 == 0 { Ok(()) } else { Err(n) }
+    /// }
+    ///
+    /// # futures_executor::block_on(async {
+    /// let mut group = pin!(FixedGroup::<_, 3>::new());
+    /// for n in [2, 3, 4] {
+    ///     group.as_mut().try_spawn(check(n)).unwrap();
+    /// }
+    /// assert_eq!(group.as_mut().wait().await, Err(3));
+    /// assert_eq!(group.running(), 0);
+    /// assert_eq!(group.cancelled(), Some(CancelReason::Error)); // until `reset`
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///
@@ -595,7 +706,16 @@ impl<F: Future, const N: usize> fmt::Debug for FixedGroup<F, N> {
 ///
 /// # Examples
 ///
-/// See [`FixedGroup`].
+/// ```
+/// use core::{future::ready, pin::pin};
+/// use errgroup_core::fixed::{FixedGroup, Next, Outcome};
+///
+/// let mut group = pin!(FixedGroup::<_, 1>::new());
+/// group.as_mut().try_spawn(ready(Ok::<u8, ()>(5))).unwrap();
+/// let next: Next<'_, _, 1> = group.as_mut().next();
+/// let (_, outcome) = futures_executor::block_on(next).unwrap();
+/// assert_eq!(outcome, Outcome::Succeeded(5));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Next<'g, F: Future, const N: usize> {
     group: Pin<&'g mut FixedGroup<F, N>>,
@@ -654,7 +774,16 @@ where
 ///
 /// # Examples
 ///
-/// See [`FixedGroup`].
+/// ```
+/// use core::{future::ready, pin::pin};
+/// use errgroup_core::fixed::{FixedGroup, Wait};
+///
+/// let mut group = pin!(FixedGroup::<_, 2>::new());
+/// group.as_mut().try_spawn(ready(Ok::<(), &str>(()))).unwrap();
+/// group.as_mut().try_spawn(ready(Err("disk full"))).unwrap();
+/// let wait: Wait<'_, _, 2> = group.as_mut().wait();
+/// assert_eq!(futures_executor::block_on(wait), Err("disk full"));
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<'g, F: Future, const N: usize> {
     group: Pin<&'g mut FixedGroup<F, N>>,

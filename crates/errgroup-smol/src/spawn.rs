@@ -82,7 +82,19 @@ impl ExecutorSpawner {
     ///
     /// # Examples
     ///
-    /// See [`new`](Self::new).
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// use errgroup::ErrGroup;
+    /// use errgroup_smol::ExecutorSpawner;
+    ///
+    /// let spawner = ExecutorSpawner::new(Arc::new(smol::Executor::new()));
+    /// let executor = spawner.executor().clone(); // to run it
+    /// let group = ErrGroup::new(spawner);
+    /// group.try_spawn(async { Ok::<(), ()>(()) }).unwrap();
+    /// assert!(!executor.is_empty()); // spawned, not run yet
+    /// assert_eq!(smol::block_on(executor.run(group.wait())), Ok(()));
+    /// ```
     pub fn executor(&self) -> &Arc<Executor<'static>> {
         &self.0
     }
@@ -150,7 +162,19 @@ impl LocalSpawner {
     ///
     /// # Examples
     ///
-    /// See [`new`](Self::new).
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// use errgroup::ErrGroup;
+    /// use errgroup_smol::{LocalGroup, LocalSpawner};
+    ///
+    /// let spawner = LocalSpawner::new(Rc::new(smol::LocalExecutor::new()));
+    /// let local = spawner.executor().clone(); // to run it
+    /// let group: LocalGroup<()> = ErrGroup::builder().local_spawner(spawner);
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// assert!(!local.is_empty()); // spawned, not run yet
+    /// assert_eq!(smol::block_on(local.run(group.wait())), Ok(()));
+    /// ```
     pub fn executor(&self) -> &Rc<LocalExecutor<'static>> {
         &self.0
     }

@@ -38,7 +38,20 @@ async fn first_of<W: Future, O: Future>(wanted: W, other: O) -> Option<W::Output
 ///
 /// # Examples
 ///
-/// See [`to_cancel_token`](Self::to_cancel_token).
+/// ```
+/// use errgroup_tokio::CancellationTokenExt;
+/// use tokio_util::sync::CancellationToken;
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// runtime.block_on(async {
+///     let shutdown = CancellationToken::new();
+///     let token = shutdown.to_cancel_token();
+///     assert!(!token.is_cancelled());
+///     shutdown.cancel();
+///     token.cancelled().await; // the bridge task passes it on
+///     assert!(token.is_cancelled());
+/// });
+/// ```
 pub trait CancellationTokenExt {
     /// A [`CancelToken`] cancelled when this token is, with reason
     /// [`CancelReason::Parent`] and a message saying where it came from: what
@@ -103,7 +116,18 @@ impl CancellationTokenExt for CancellationToken {
 ///
 /// # Examples
 ///
-/// See [`to_cancellation_token`](Self::to_cancellation_token).
+/// ```
+/// use errgroup_tokio::{CancelTokenExt, errgroup::CancelToken};
+///
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// runtime.block_on(async {
+///     let token = CancelToken::new();
+///     let tokio_token = token.to_cancellation_token();
+///     assert!(token.cancel());
+///     tokio_token.cancelled().await; // the bridge task passes it on
+///     assert!(tokio_token.is_cancelled());
+/// });
+/// ```
 pub trait CancelTokenExt {
     /// A [`CancellationToken`] cancelled when this token is: to hand a group's
     /// cancellation to code that takes tokio-util's token (a server's graceful shutdown,

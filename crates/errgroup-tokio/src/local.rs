@@ -57,7 +57,18 @@ impl LocalSpawner {
     ///
     /// # Examples
     ///
-    /// See [`LocalSpawner`].
+    /// ```
+    /// use errgroup_tokio::{LocalSpawner, errgroup::ErrGroup};
+    ///
+    /// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    /// tokio::task::LocalSet::new().block_on(&runtime, async {
+    ///     let group = ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
+    ///     for n in 1..=3u32 {
+    ///         group.try_spawn(async move { Ok::<u32, ()>(n * 10) }).unwrap();
+    ///     }
+    ///     assert_eq!(group.await, Ok(vec![10, 20, 30]));
+    /// });
+    /// ```
     pub const fn new() -> Self {
         Self { _private: () }
     }

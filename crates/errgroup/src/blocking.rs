@@ -46,7 +46,46 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`BlockingPool`].
+    /// A helper that spawns into a group of any mode names it in its bounds:
+    ///
+    /// ```
+    /// # use errgroup::BlockingPool;
+    /// # use futures_channel::oneshot;
+    /// # #[derive(Clone, Copy)]
+    /// # struct ThreadPerJob;
+    /// # impl BlockingPool for ThreadPerJob {
+    /// #     type Job<T: Send + 'static> = oneshot::Receiver<T>;
+    /// #     fn spawn_blocking<T, F>(&self, job: F) -> Self::Job<T>
+    /// #     where
+    /// #         F: FnOnce() -> T + Send + 'static,
+    /// #         T: Send + 'static,
+    /// #     {
+    /// #         let (done, joined) = oneshot::channel();
+    /// #         std::thread::spawn(move || done.send(job()));
+    /// #         joined
+    /// #     }
+    /// #     fn joined<T: Send + 'static>(output: Result<T, oneshot::Canceled>) -> Option<T> {
+    /// #         output.ok()
+    /// #     }
+    /// # }
+    /// use errgroup::{Discard, ErrGroup, GroupHandle, Launch, future::Blocking};
+    ///
+    /// /// Spawns each job on `pool`, into `group`.
+    /// fn spawn_all<M, P, F>(group: &GroupHandle<String, M>, pool: &P, jobs: Vec<F>)
+    /// where
+    ///     M: Launch<Blocking<F, Result<(), String>, P>, String, Discard>,
+    ///     P: BlockingPool + Clone,
+    ///     F: FnOnce() -> Result<(), String> + Send + 'static,
+    /// {
+    ///     for job in jobs {
+    ///         group.spawn_blocking_on(pool, job).map_err(|_| "refused").unwrap();
+    ///     }
+    /// }
+    ///
+    /// let group = ErrGroup::inline();
+    /// spawn_all(&group, &ThreadPerJob, vec![|| Ok(()), || Err("bad sector".to_string())]);
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("bad sector".to_string()));
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Blocking<F, T, P>
     where
@@ -157,7 +196,35 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`BlockingPool`].
+    /// ```
+    /// # use errgroup::BlockingPool;
+    /// # use futures_channel::oneshot;
+    /// # #[derive(Clone, Copy)]
+    /// # struct ThreadPerJob;
+    /// # impl BlockingPool for ThreadPerJob {
+    /// #     type Job<T: Send + 'static> = oneshot::Receiver<T>;
+    /// #     fn spawn_blocking<T, F>(&self, job: F) -> Self::Job<T>
+    /// #     where
+    /// #         F: FnOnce() -> T + Send + 'static,
+    /// #         T: Send + 'static,
+    /// #     {
+    /// #         let (done, joined) = oneshot::channel();
+    /// #         std::thread::spawn(move || done.send(job()));
+    /// #         joined
+    /// #     }
+    /// #     fn joined<T: Send + 'static>(output: Result<T, oneshot::Canceled>) -> Option<T> {
+    /// #         output.ok()
+    /// #     }
+    /// # }
+    /// use errgroup::ErrGroup;
+    ///
+    /// // `ThreadPerJob` runs each job on a thread of its own (as `BlockingPool`'s example).
+    /// let blocks = vec![3u32, 4, 5];
+    /// let group = ErrGroup::builder().collect().inline();
+    /// let checksum = move || Ok::<u32, ()>(blocks.iter().sum()); // may block: not on the executor
+    /// group.spawn_blocking_on(&ThreadPerJob, checksum).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![12]));
+    /// ```
     ///
     /// # Errors
     ///

@@ -74,7 +74,18 @@ impl SpawnError {
     ///
     /// # Examples
     ///
-    /// See [`SpawnError`].
+    /// ```
+    /// use errgroup::{SpawnError, SpawnErrorKind};
+    ///
+    /// fn worth_retrying(error: &SpawnError) -> bool {
+    ///     match error.kind() {
+    ///         SpawnErrorKind::Shutdown => false,
+    ///         _ => true, // the kinds are non-exhaustive
+    ///     }
+    /// }
+    /// assert!(!worth_retrying(&SpawnError::shutdown()));
+    /// assert!(worth_retrying(&SpawnError::new("queue full")));
+    /// ```
     pub const fn kind(&self) -> SpawnErrorKind {
         self.kind
     }

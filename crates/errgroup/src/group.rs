@@ -104,7 +104,19 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Policy`].
+    /// ```
+    /// use errgroup::{ErrGroup, Outcome, Policy};
+    ///
+    /// // Go's plain errgroup: the first error is kept, and nothing is cancelled.
+    /// let group = ErrGroup::builder().policy(Policy::NoCancel).collect().inline();
+    /// group.try_spawn(async { Err::<u32, _>("disk full") }).unwrap();
+    /// group.try_spawn(async { Ok(2) }).unwrap();
+    /// let outcomes = futures_executor::block_on(group.wait_outcomes());
+    /// assert!(matches!(outcomes[0].1, Outcome::Failed("disk full")));
+    /// assert!(matches!(outcomes[1].1, Outcome::Succeeded(2))); // ran to its end
+    /// ```
+    ///
+    /// More in [`Policy`].
     #[must_use]
     pub fn policy(mut self, policy: Policy) -> Self {
         self.config.rules.policy = policy;
@@ -162,7 +174,16 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Panicked`](crate::Panicked).
+    /// ```
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// group.try_spawn(async { panic!("index out of range") }).unwrap();
+    /// // An `Err` from `wait`, not a panic re-raised.
+    /// let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.message(), Some("index out of range"));
+    /// assert_eq!(panicked.task().id().index(), 0);
+    /// ```
     #[cfg(feature = "std")]
     #[must_use]
     pub fn panics_as_errors(mut self) -> Self
@@ -285,7 +306,28 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Outcome`](crate::Outcome).
+    /// ```
+    /// use std::sync::Mutex;
+    /// use errgroup::{ErrGroup, Outcome, Policy};
+    /// use futures_util::FutureExt;
+    ///
+    /// static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    ///
+    /// fn report(outcome: Outcome<(), String>) {
+    ///     if let Outcome::Failed(error) = outcome {
+    ///         SEEN.lock().unwrap().push(error);
+    ///     }
+    /// }
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::NoCancel).on_unobserved(report).inline();
+    /// group.try_spawn(async { Err("nobody saw this".to_string()) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap();
+    /// // Polled once, then given up on: the error was recorded but never returned.
+    /// assert!(group.wait().now_or_never().is_none());
+    /// assert_eq!(*SEEN.lock().unwrap(), ["nobody saw this"]);
+    /// ```
+    ///
+    /// More in [`Outcome`](crate::Outcome).
     #[must_use]
     pub fn on_unobserved(mut self, report: fn(Outcome<(), E>)) -> Self {
         self.config.on_unobserved = Some(report);
@@ -343,7 +385,15 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Collect`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::builder().collect::<usize>().inline();
+    /// for word in ["alpha", "be", "gam"] {
+    ///     group.try_spawn(async move { Ok(word.len()) }).unwrap();
+    /// }
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![5, 2, 3])); // spawn order
+    /// ```
     #[must_use]
     pub fn collect<T>(self) -> Builder<E, Collect<T>> {
         Builder { config: self.config, parent: self.parent, results: PhantomData }
@@ -358,7 +408,17 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::key`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let mut group = ErrGroup::<(), _>::builder().keyed::<&str, u32>().inline();
+    /// group.task().key("left").try_spawn(async { Ok(1) }).unwrap();
+    /// group.task().key("right").try_spawn(async { Ok(2) }).unwrap();
+    /// let pairs = futures_executor::block_on(group.wait()).unwrap();
+    /// assert_eq!(pairs, [("left", 1), ("right", 2)]);
+    /// ```
+    ///
+    /// More in [`TaskBuilder::key`].
     pub fn keyed<K, T>(self) -> Builder<E, Collect<(K, T)>> {
         self.collect()
     }
@@ -369,7 +429,19 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`FirstOk`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().race().inline();
+    /// group.try_spawn(async { Err::<u32, _>("mirror 1 is down") }).unwrap();
+    /// group.try_spawn(async { Err("mirror 2 is down") }).unwrap();
+    /// // Nobody won: every error comes back, in order of arrival.
+    /// let errors = futures_executor::block_on(group.race()).unwrap_err();
+    /// let errors: Vec<_> = errors.into_iter().map(|error| error.into_error()).collect();
+    /// assert_eq!(errors, ["mirror 1 is down", "mirror 2 is down"]);
+    /// ```
+    ///
+    /// A race that is won: see [`FirstOk`].
     #[must_use]
     pub fn race<T>(self) -> Builder<E, FirstOk<T>> {
         Builder {
@@ -387,7 +459,17 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Inline`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let data = vec![1, 2, 3];
+    /// let group = ErrGroup::<(), _>::builder().collect().inline();
+    /// // Borrows `data`, which outlives the group: no `'static`, no `Arc`.
+    /// group.try_spawn(async { Ok(data.iter().sum::<i32>()) }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![6]));
+    /// ```
+    ///
+    /// More in [`Inline`].
     pub fn inline<'a>(self) -> ErrGroup<E, Inline<'a>, R> {
         self.build(|_| Inline::new())
     }
@@ -423,7 +505,29 @@ impl<E, R: Results> Builder<E, R> {
     ///
     /// # Examples
     ///
-    /// See [`Spawned`].
+    /// ```
+    /// # use errgroup::{Spawn, SpawnError};
+    /// # #[derive(Clone)]
+    /// # struct Pool(futures_executor::ThreadPool);
+    /// # impl Spawn for Pool {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         self.0.spawn_ok(task);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// use errgroup::ErrGroup;
+    ///
+    /// // `Pool` wraps a `futures_executor::ThreadPool`, and implements `Spawn`.
+    /// let pool = Pool(futures_executor::ThreadPool::new().unwrap());
+    /// let group = ErrGroup::builder().collect().spawner(pool);
+    /// group.try_spawn(async { Ok::<u32, ()>(7) }).unwrap(); // `Send + 'static`
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![7]));
+    /// ```
+    ///
+    /// More in [`Spawned`].
     pub fn spawner<S: Spawn + Clone>(self, spawner: S) -> ErrGroup<E, Spawned<S>, R> {
         self.build(|_| Spawned(spawner))
     }
@@ -477,7 +581,16 @@ impl<E> ErrGroup<E, Inline<'static>, Discard> {
     ///
     /// # Examples
     ///
-    /// See [`Builder`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::builder().name("startup").collect().inline();
+    /// group.try_spawn(async { Ok(1) }).unwrap();
+    /// assert_eq!(group.name(), Some("startup"));
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1]));
+    /// ```
+    ///
+    /// More in [`Builder`].
     pub fn builder() -> Builder<E> {
         Builder { config: Config::new(), parent: None, results: PhantomData }
     }
@@ -488,7 +601,19 @@ impl<'a, E> ErrGroup<E, Inline<'a>, Discard> {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let services = ["db", "cache", "queue"];
+    /// let group = ErrGroup::inline();
+    /// for service in &services {
+    ///     group.try_spawn(async move {
+    ///         if *service == "cache" { Err(format!("{service} is down")) } else { Ok(()) }
+    ///     })
+    ///     .unwrap();
+    /// }
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("cache is down".to_string()));
+    /// ```
     pub fn inline() -> Self {
         ErrGroup::builder().inline()
     }
@@ -523,7 +648,29 @@ impl<E, S: Spawn + Clone> ErrGroup<E, Spawned<S>, Discard> {
     ///
     /// # Examples
     ///
-    /// See [`Spawned`].
+    /// ```
+    /// # use errgroup::{Spawn, SpawnError};
+    /// # #[derive(Clone)]
+    /// # struct Pool(futures_executor::ThreadPool);
+    /// # impl Spawn for Pool {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         self.0.spawn_ok(task);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// use errgroup::ErrGroup;
+    ///
+    /// // `Pool` wraps a `futures_executor::ThreadPool`, and implements `Spawn`.
+    /// let group = ErrGroup::new(Pool(futures_executor::ThreadPool::new().unwrap()));
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.try_spawn(async { Err("connection reset") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("connection reset"));
+    /// ```
+    ///
+    /// More in [`Spawned`].
     pub fn new(spawner: S) -> Self {
         ErrGroup::builder().spawner(spawner)
     }
@@ -534,7 +681,19 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`GroupHandle`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// let handle = group.handle(); // cloneable, and movable into a task
+    /// group
+    ///     .try_spawn(async move {
+    ///         handle.try_spawn(async { Ok::<u32, ()>(2) }).unwrap(); // a sibling
+    ///         Ok(1)
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1, 2]));
+    /// ```
     pub fn handle(&self) -> GroupHandle<E, M, R> {
         self.owner.handle.clone()
     }
@@ -545,7 +704,22 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Feeder`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// use futures_util::future::join;
+    ///
+    /// let group = ErrGroup::<(), _>::builder().collect().inline();
+    /// let feeder = group.feeder();
+    /// let feed = async move {
+    ///     // The group is waited for already, and does not finish while `feeder` lives.
+    ///     feeder.spawn(async { Ok(1) }).await.unwrap();
+    ///     feeder.spawn(async { Ok(2) }).await.unwrap();
+    /// }; // `feeder` dropped: the group may finish
+    /// let (values, ()) = futures_executor::block_on(join(group.wait(), feed));
+    /// assert_eq!(values, Ok(vec![1, 2]));
+    /// ```
+    ///
+    /// More in [`Feeder`].
     #[track_caller]
     pub fn feeder(&self) -> Feeder<E, M, R> {
         Feeder::open(self.owner.handle.clone(), core::panic::Location::caller())
@@ -577,7 +751,19 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<_, &str>("a") }).unwrap();
+    /// group.try_spawn(async { Ok("b") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec!["a", "b"]));
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<u8, _>(1) }).unwrap();
+    /// group.try_spawn(async { Err("no route to host") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("no route to host"));
+    /// ```
     ///
     /// # Errors
     ///
@@ -602,7 +788,17 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Policy`].
+    /// ```
+    /// use errgroup::{ErrGroup, Policy};
+    ///
+    /// let mut group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// group.task().name("dns").try_spawn(async { Err("timeout") }).unwrap();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.task().name("tls").try_spawn(async { Err("bad certificate") }).unwrap();
+    /// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+    /// let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    /// assert_eq!(shown, ["task 0 `dns` failed: timeout", "task 2 `tls` failed: bad certificate"]);
+    /// ```
     ///
     /// # Errors
     ///
@@ -777,7 +973,15 @@ impl<E, M: Mode, T> ErrGroup<E, M, FirstOk<T>> {
     ///
     /// # Examples
     ///
-    /// See [`FirstOk`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().race().inline();
+    /// group.try_spawn(async { Err::<&str, _>("primary is down") }).unwrap();
+    /// group.try_spawn(async { Ok("from the replica") }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // cancelled: the race is won
+    /// assert_eq!(futures_executor::block_on(group.race()), Ok("from the replica"));
+    /// ```
     ///
     /// # Errors
     ///
@@ -916,7 +1120,17 @@ impl<'g, 'a, E, R: Results, L: Label, K: InlineTasks>
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::task`].
+    /// ```
+    /// # futures_executor::block_on(async {
+    /// let mut group = errgroup::ErrGroup::<(), _>::builder().collect().inline();
+    /// group.limit(1).unwrap();
+    /// let first = group.task().name("first").spawn(async { Ok(1) }).await.unwrap();
+    /// // Full: this runs `first` to free its slot, then spawns.
+    /// let second = group.task().name("second").spawn(async { Ok(2) }).await.unwrap();
+    /// assert_eq!((first.index(), second.index()), (0, 1));
+    /// assert_eq!(group.await, Ok(vec![1, 2]));
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///

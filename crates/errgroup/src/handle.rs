@@ -315,7 +315,16 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`GroupDump`].
+    /// ```
+    /// let group = errgroup::ErrGroup::<(), _>::builder().name("sync").track_pending().inline();
+    /// let handle = group.handle();
+    /// handle.task().name("upload").try_spawn(std::future::pending()).unwrap();
+    /// let dump = handle.dump();
+    /// assert_eq!(dump.name(), Some("sync"));
+    /// assert_eq!(dump.to_string(), "group `sync`: 1 running\n└── task 0 `upload`\n");
+    /// ```
+    ///
+    /// Nested groups: see [`GroupDump`].
     pub fn dump(&self) -> GroupDump {
         self.shared.dump()
     }
@@ -327,7 +336,19 @@ impl<E, M: Mode, R: Results> GroupHandle<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Builder::track_pending`](crate::Builder::track_pending).
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let mut group = ErrGroup::<&str, _>::builder().track_pending().inline();
+    /// let handle = group.handle();
+    /// group.task().name("fetch").try_spawn(std::future::pending()).unwrap();
+    /// group.task().name("parse").try_spawn(async { Err("bad input") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("bad input"));
+    /// // The failure cancelled the group, which dropped `fetch` unfinished.
+    /// let unfinished = handle.unfinished().unwrap();
+    /// assert_eq!(unfinished.len(), 1);
+    /// assert_eq!(unfinished[0].name(), Some("fetch"));
+    /// ```
     pub fn unfinished(&self) -> Option<Vec<TaskInfo>> {
         self.shared.pending().map(Pending::unfinished)
     }
@@ -745,7 +766,28 @@ impl<G, L: IntoControlled> TaskBuilder<G, L> {
     ///
     /// # Examples
     ///
-    /// See [`Shield`].
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use errgroup::{ErrGroup, Shield};
+    /// use futures_channel::oneshot;
+    ///
+    /// let flushed = AtomicBool::new(false);
+    /// let (go, flush) = oneshot::channel::<()>();
+    /// let shield = Shield::new();
+    /// let mut group = ErrGroup::inline();
+    /// group.task().shield(&shield).try_spawn(async {
+    ///     shield.protect(async {
+    ///         flush.await.unwrap(); // waiting here when the sibling fails: not dropped
+    ///         flushed.store(true, Ordering::SeqCst);
+    ///     }).await;
+    ///     Ok(())
+    /// }).unwrap();
+    /// group.try_spawn(async { go.send(()).unwrap(); Err("boom") }).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Err("boom"));
+    /// assert!(flushed.load(Ordering::SeqCst));
+    /// ```
+    ///
+    /// More in [`Shield`].
     pub fn shield(self, shield: &Shield) -> TaskBuilder<G, Controlled<L::Base>> {
         TaskBuilder { group: self.group, label: self.label.into_controlled().shield(shield) }
     }
@@ -782,7 +824,15 @@ impl<G, L: Label> TaskBuilder<G, L> {
 ///
 /// # Examples
 ///
-/// See [`TaskBuilder::key`].
+/// ```
+/// use errgroup::{ErrGroup, KeyedTask};
+///
+/// let group = ErrGroup::<(), _>::builder().keyed().inline();
+/// let handle = group.handle();
+/// let task: KeyedTask<_, _, u32> = handle.task().name("user 17").key(17);
+/// task.try_spawn(async { Ok("alice") }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![(17, "alice")]));
+/// ```
 #[must_use = "a task builder spawns nothing until `try_spawn` or `spawn` is called"]
 pub struct KeyedTask<G, L: Label, K> {
     builder: TaskBuilder<G, L>,
@@ -802,7 +852,20 @@ impl<'h, E, M: Mode, R: Results, L: Label, K> KeyedTask<&'h GroupHandle<E, M, R>
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::key`].
+    /// ```
+    /// use errgroup::{ErrGroup, Rejected};
+    ///
+    /// let group = ErrGroup::<(), _>::builder().keyed().inline();
+    /// let handle = group.handle();
+    /// handle.limit(1).unwrap();
+    /// handle.task().key("a").try_spawn(async { Ok(1) }).unwrap();
+    /// // Full: the key comes back with the future, neither used.
+    /// let Err(Rejected::Full(refused)) = handle.task().key("b").try_spawn(async { Ok(2) }) else {
+    ///     panic!("the group has room")
+    /// };
+    /// assert_eq!(refused.into_parts().0, "b");
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![("a", 1)]));
+    /// ```
     ///
     /// # Errors
     ///

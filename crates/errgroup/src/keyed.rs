@@ -39,7 +39,18 @@ impl<F, K> WithKey<F, K> {
     ///
     /// # Examples
     ///
-    /// See [`WithKey`].
+    /// ```
+    /// use errgroup::{ErrGroup, future::WithKey};
+    ///
+    /// // What `task().key("a")` spawns, spawned by hand into a keyed group.
+    /// let group = ErrGroup::<&str, _>::builder().keyed().inline();
+    /// group.try_spawn(WithKey::new("a", async { Ok(1) })).unwrap();
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![("a", 1)]));
+    ///
+    /// // An error comes back alone: the key goes with a value only.
+    /// let failed = WithKey::new("b", async { Err::<u32, _>("not found") });
+    /// assert_eq!(futures_executor::block_on(failed), Err("not found"));
+    /// ```
     pub const fn new(key: K, future: F) -> Self {
         Self { future, key: Some(key) }
     }

@@ -128,6 +128,28 @@ pub trait WithSpawner: Mode {
     type Spawner;
 
     /// The spawner the group's tasks run on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Spawn, SpawnError, WithSpawner};
+    ///
+    /// /// A spawner that refuses every task, with a name to tell it apart.
+    /// #[derive(Clone, Debug, PartialEq)]
+    /// struct Closed(&'static str);
+    ///
+    /// impl Spawn for Closed {
+    ///     fn spawn<F>(&self, _: F) -> Result<(), SpawnError>
+    ///     where
+    ///         F: Future<Output = ()> + Send + 'static,
+    ///     {
+    ///         Err(SpawnError::shutdown())
+    ///     }
+    /// }
+    ///
+    /// let group = ErrGroup::<(), _>::new(Closed("pool a"));
+    /// assert_eq!(group.mode().spawner(), &Closed("pool a"));
+    /// ```
     fn spawner(&self) -> &Self::Spawner;
 }
 
@@ -368,7 +390,15 @@ pub enum SendTasks {}
 ///
 /// # Examples
 ///
-/// See [`InlineLocal`].
+/// ```
+/// use std::rc::Rc;
+/// use errgroup::{ErrGroup, Inline, LocalTasks};
+///
+/// let group: ErrGroup<(), Inline<'_, LocalTasks>> = ErrGroup::inline_local();
+/// let config = Rc::new("not Send");
+/// group.try_spawn(async move { Ok(assert_eq!(*config, "not Send")) }).unwrap();
+/// futures_executor::block_on(group.wait()).unwrap();
+/// ```
 #[derive(Debug)]
 pub enum LocalTasks {}
 

@@ -187,7 +187,30 @@ impl Lost {
     ///
     /// # Examples
     ///
-    /// See [`Lost`].
+    /// ```
+    /// use errgroup::{ErrGroup, Interrupted, Spawn, SpawnError};
+    ///
+    /// # #[derive(Clone)]
+    /// # struct Discarding; // accepts every task, and drops it
+    /// # impl Spawn for Discarding {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         drop(task);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// // `Discarding` is a spawner that drops every task it is given.
+    /// let group =
+    ///     ErrGroup::<Interrupted, _>::builder().interruptions_as_errors().spawner(Discarding);
+    /// group.task().name("upload").try_spawn(async { Ok(()) }).unwrap();
+    /// let Err(Interrupted::Lost(lost)) = futures_executor::block_on(group.wait()) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(lost.task().id().index(), 0);
+    /// assert_eq!(lost.task().name(), Some("upload"));
+    /// ```
     pub const fn task(&self) -> &TaskInfo {
         &self.task
     }
@@ -310,7 +333,20 @@ impl<O, P> Timed<O, P> {
     ///
     /// # Examples
     ///
-    /// See [`Timed`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// use futures_executor::block_on;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let outcome = block_on(group.wait_until(async {})); // a timer that has fired already
+    /// assert!(outcome.is_timed_out());
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// let outcome = block_on(group.wait_until(std::future::pending())); // one that never fires
+    /// assert!(!outcome.is_timed_out());
+    /// ```
     pub fn is_timed_out(&self) -> bool {
         matches!(self, Self::TimedOut(_))
     }
@@ -334,7 +370,16 @@ impl<O, P> Timed<O, P> {
     ///
     /// # Examples
     ///
-    /// See [`Timed`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let outcome = futures_executor::block_on(group.wait_until(async {})); // fired already
+    /// // The values that did arrive, each at its task's position.
+    /// assert_eq!(outcome.timed_out(), Some(Ok(vec![Some(1), None])));
+    /// ```
     pub fn timed_out(self) -> Option<P> {
         match self {
             Self::Finished(_) => None,
@@ -349,7 +394,16 @@ impl<O> Timed<O> {
     ///
     /// # Examples
     ///
-    /// See [`Timed`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::inline();
+    /// group.try_spawn(async { Err::<(), _>("boom") }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // cancelled by the failure
+    /// let outcome = futures_executor::block_on(group.wait_until(std::future::pending()));
+    /// // Finished or timed out, a discarding group's outcome is a `Result<(), E>`.
+    /// assert_eq!(outcome.into_inner(), Err("boom"));
+    /// ```
     pub fn into_inner(self) -> O {
         match self {
             Self::Finished(outcome) | Self::TimedOut(outcome) => outcome,
@@ -423,7 +477,24 @@ impl<E> TaskError<E> {
     ///
     /// # Examples
     ///
-    /// See [`TaskError`].
+    /// ```
+    /// use errgroup::{ErrGroup, Interrupted, Policy};
+    /// use futures_executor::block_on;
+    ///
+    /// let mut group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.task().name("billing").try_spawn(async { Err("card declined") }).unwrap();
+    /// let errors = block_on(group.wait_all()).unwrap_err();
+    /// let task = errors[0].task().unwrap();
+    /// assert_eq!((task.id().index(), task.name()), (1, Some("billing")));
+    ///
+    /// // Cancelled from outside: no task caused it.
+    /// let group = ErrGroup::<Interrupted, _>::builder().interruptions_as_errors().inline();
+    /// group.try_spawn(std::future::pending()).unwrap();
+    /// group.cancel();
+    /// let errors = block_on(group.wait_all()).unwrap_err();
+    /// assert!(errors[0].task().is_none());
+    /// ```
     pub const fn task(&self) -> Option<&TaskInfo> {
         self.task.as_ref()
     }
@@ -448,7 +519,16 @@ impl<E> TaskError<E> {
     ///
     /// # Examples
     ///
-    /// See [`TaskError`].
+    /// ```
+    /// use errgroup::{ErrGroup, Policy, TaskError};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// group.try_spawn(async { Err::<(), _>("card declined") }).unwrap();
+    /// group.try_spawn(async { Err("no stock") }).unwrap();
+    /// let errors = futures_executor::block_on(group.wait_all()).unwrap_err();
+    /// let errors: Vec<&str> = errors.into_iter().map(TaskError::into_error).collect();
+    /// assert_eq!(errors, ["card declined", "no stock"]);
+    /// ```
     pub fn into_error(self) -> E {
         self.error
     }

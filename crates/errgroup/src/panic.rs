@@ -59,7 +59,19 @@ impl Panicked {
     ///
     /// # Examples
     ///
-    /// See [`Panicked`].
+    /// ```
+    /// use errgroup::{ErrGroup, Panicked};
+    /// use futures_executor::block_on;
+    ///
+    /// let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// group.try_spawn(async { panic!("disk {} on fire", 2) }).unwrap();
+    /// assert_eq!(block_on(group.wait()).unwrap_err().message(), Some("disk 2 on fire"));
+    ///
+    /// // A payload that is not a string has no message.
+    /// let group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// group.try_spawn(async { std::panic::panic_any(42u8) }).unwrap();
+    /// assert_eq!(block_on(group.wait()).unwrap_err().message(), None);
+    /// ```
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
@@ -69,7 +81,16 @@ impl Panicked {
     ///
     /// # Examples
     ///
-    /// See [`Panicked`].
+    /// ```
+    /// use errgroup::{ErrGroup, Panicked};
+    ///
+    /// let mut group = ErrGroup::<Panicked, _>::builder().panics_as_errors().inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.task().name("billing").try_spawn(async { panic!("no invoices") }).unwrap();
+    /// let panicked = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(panicked.task().id().index(), 1);
+    /// assert_eq!(panicked.task().name(), Some("billing"));
+    /// ```
     pub fn task(&self) -> &TaskInfo {
         &self.task
     }

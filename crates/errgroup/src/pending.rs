@@ -193,7 +193,20 @@ impl GroupDump {
     ///
     /// # Examples
     ///
-    /// See [`GroupDump`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let server = ErrGroup::<(), _>::builder().name("server").inline();
+    /// let conn_1 = ErrGroup::<(), _>::builder().name("conn 1").child_of(&server.token()).inline();
+    /// let conn_2 = ErrGroup::<(), _>::builder().name("conn 2").child_of(&server.token()).inline();
+    /// let dump = server.dump();
+    /// let names: Vec<_> = dump.children().iter().map(|child| child.name()).collect();
+    /// assert_eq!(names, [Some("conn 1"), Some("conn 2")]);
+    ///
+    /// drop(conn_1); // a group that is gone is not in the next dump
+    /// assert_eq!(server.dump().children().len(), 1);
+    /// # drop(conn_2);
+    /// ```
     pub fn children(&self) -> &[GroupDump] {
         &self.children
     }

@@ -99,7 +99,24 @@ impl Shield {
     ///
     /// # Examples
     ///
-    /// See [`Shield`].
+    /// ```
+    /// use errgroup::{ErrGroup, Outcome, Shield};
+    ///
+    /// let mut group = ErrGroup::builder().collect().inline();
+    /// let shield = Shield::new();
+    /// let token = group.token();
+    /// group.task().shield(&shield).try_spawn(async move {
+    ///     let commit = shield.protect(async {
+    ///         token.cancelled().await; // the group is cancelled mid-section...
+    ///         "committed" // ...and the section still runs to its end
+    ///     });
+    ///     Ok(commit.await)
+    /// }).unwrap();
+    /// group.try_spawn(async { Err("boom") }).unwrap(); // cancels the group
+    /// let outcomes = futures_executor::block_on(group.wait_outcomes());
+    /// assert!(matches!(outcomes[0].1, Outcome::Succeeded("committed")));
+    /// assert!(matches!(outcomes[1].1, Outcome::Failed("boom")));
+    /// ```
     pub fn protect<F: Future>(&self, section: F) -> Protected<F> {
         Protected { section, shield: self.clone(), entered: false }
     }
@@ -156,7 +173,15 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`Shield`].
+    /// ```
+    /// use errgroup::{Shield, future::Protected};
+    ///
+    /// let shield = Shield::new();
+    /// let section: Protected<_> = shield.protect(async { shield.is_active() });
+    /// assert!(!shield.is_active()); // a section begins at its first poll,
+    /// assert!(futures_executor::block_on(section)); // is active while it runs,
+    /// assert!(!shield.is_active()); // and ends with it
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Protected<F> {
         #[pin]

@@ -38,7 +38,32 @@ use crate::{
 ///
 /// # Examples
 ///
-/// See [`ErrGroup::shutdown`].
+/// See also [`ErrGroup::shutdown`].
+///
+/// ```
+/// use errgroup::{ErrGroup, Outcome, TaskReport};
+/// # use core::time::Duration;
+/// # #[derive(Clone, Copy)]
+/// # struct Expired; // a timer whose sleeps have all ended
+/// # impl errgroup::Timer for Expired {
+/// #     type Instant = u64;
+/// #     type Sleep = core::future::Ready<()>;
+/// #     fn now(&self) -> u64 { 0 }
+/// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+/// #         at.checked_add(d.as_secs())
+/// #     }
+/// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+/// # }
+///
+/// let mut group = ErrGroup::builder().collect().inline();
+/// group.task().name("flush").try_spawn(async { Ok::<_, ()>("flushed") }).unwrap();
+/// let report = futures_executor::block_on(group.shutdown_on(Expired, Duration::from_secs(5)));
+/// let flush: &TaskReport<_, _> = &report.tasks[0];
+/// assert_eq!(flush.task.name(), Some("flush"));
+/// assert!(flush.in_flight); // it was running when the stop began,
+/// assert!(matches!(flush.outcome, Outcome::Succeeded("flushed"))); // and finished in time
+/// assert!(!flush.aborted());
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct TaskReport<T, E> {
@@ -60,7 +85,28 @@ impl<T, E> TaskReport<T, E> {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::shutdown`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// let group = ErrGroup::<(), _>::builder().collect().inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let report = futures_executor::block_on(group.shutdown_on(Expired, Duration::from_secs(5)));
+    /// let aborted: Vec<bool> = report.tasks.iter().map(|task| task.aborted()).collect();
+    /// assert_eq!(aborted, [false, true]);
+    /// ```
     pub const fn aborted(&self) -> bool {
         self.in_flight && matches!(self.outcome, Outcome::Cancelled(_))
     }
@@ -76,7 +122,32 @@ impl<T, E> TaskReport<T, E> {
 ///
 /// # Examples
 ///
-/// See [`ErrGroup::shutdown`].
+/// See also [`ErrGroup::shutdown`].
+///
+/// ```
+/// use errgroup::{CancelReason, ErrGroup, Outcome};
+/// # use core::time::Duration;
+/// # #[derive(Clone, Copy)]
+/// # struct Expired; // a timer whose sleeps have all ended
+/// # impl errgroup::Timer for Expired {
+/// #     type Instant = u64;
+/// #     type Sleep = core::future::Ready<()>;
+/// #     fn now(&self) -> u64 { 0 }
+/// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+/// #         at.checked_add(d.as_secs())
+/// #     }
+/// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+/// # }
+///
+/// let mut group = ErrGroup::builder().collect().inline();
+/// group.try_spawn(async { Ok::<_, ()>(1) }).unwrap();
+/// group.task().name("idle").try_spawn(std::future::pending()).unwrap();
+/// let report = futures_executor::block_on(group.shutdown_on(Expired, Duration::from_secs(5)));
+/// assert!(report.grace_expired); // a task was still running at its end
+/// assert!(matches!(report.tasks[0].outcome, Outcome::Succeeded(1)));
+/// assert_eq!(report.tasks[1].task.name(), Some("idle"));
+/// assert!(matches!(report.tasks[1].outcome, Outcome::Cancelled(CancelReason::Shutdown)));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ShutdownReport<T, E> {
@@ -93,7 +164,28 @@ impl<T, E> ShutdownReport<T, E> {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::shutdown`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// group.try_spawn(async { Ok(3) }).unwrap();
+    /// let report = futures_executor::block_on(group.shutdown_on(Expired, Duration::from_secs(5)));
+    /// assert_eq!(report.into_values(), [Some(1), None, Some(3)]);
+    /// ```
     pub fn into_values(self) -> Vec<Option<T>> {
         self.tasks.into_iter().map(|task| task.outcome.succeeded()).collect()
     }
@@ -102,7 +194,28 @@ impl<T, E> ShutdownReport<T, E> {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::shutdown`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// let mut group = ErrGroup::<(), _>::builder().collect().inline();
+    /// group.task().name("flush").try_spawn(async { Ok(()) }).unwrap();
+    /// group.task().name("idle").try_spawn(std::future::pending()).unwrap();
+    /// let report = futures_executor::block_on(group.shutdown_on(Expired, Duration::from_secs(5)));
+    /// let aborted: Vec<_> = report.aborted().map(|task| task.name()).collect();
+    /// assert_eq!(aborted, [Some("idle")]);
+    /// ```
     pub fn aborted(&self) -> impl Iterator<Item = &TaskInfo> {
         self.tasks.iter().filter(|task| task.aborted()).map(|task| &task.task)
     }
@@ -188,7 +301,29 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::shutdown`].
+    /// See also [`ErrGroup::shutdown`].
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let shutdown = group.shutdown_on(Expired, Duration::from_secs(5)); // the stop begins here
+    /// let report = futures_executor::block_on(shutdown);
+    /// assert_eq!(report.aborted().count(), 1);
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -305,7 +440,37 @@ impl<E, M: Mode, R: Reported> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`shutdown`](Self::shutdown), and [`Timer`] for a timer of one's own.
+    /// See also [`shutdown`](Self::shutdown), and [`Timer`] for a timer of one's own.
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Expired` is a timer whose sleeps have all ended: the grace period is over as soon as
+    /// // the tasks have been told to stop.
+    /// let group = ErrGroup::builder().collect().inline();
+    /// let token = group.token();
+    /// group.try_spawn(async move {
+    ///     token.cancelled().await; // told to stop: finishes its work
+    ///     Ok::<_, ()>("flushed")
+    /// }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let shutdown = group.shutdown_on(Expired, Duration::from_secs(30));
+    /// let report = futures_executor::block_on(shutdown);
+    /// assert!(report.grace_expired);
+    /// assert_eq!(report.into_values(), [Some("flushed"), None]);
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -455,7 +620,47 @@ where
     ///
     /// # Examples
     ///
-    /// See [`shutdown_when_on`](Self::shutdown_when_on), which takes the timer.
+    /// See also [`shutdown_when_on`](Self::shutdown_when_on), which takes the timer.
+    ///
+    /// ```
+    /// use errgroup::ErrGroup;
+    /// # use core::time::Duration;
+    /// # use futures_executor::{LocalPool, LocalSpawner};
+    /// # use futures_util::task::SpawnExt;
+    /// # #[derive(Clone)]
+    /// # struct Local(LocalSpawner); // spawns on a `LocalPool`; its sleeps have all ended
+    /// # impl errgroup::Spawn for Local {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), errgroup::SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         self.0.spawn(task).map_err(|_| errgroup::SpawnError::shutdown())
+    /// #     }
+    /// # }
+    /// # impl errgroup::Timer for Local {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Local` spawns on a `LocalPool`, and is a `Timer` whose sleeps have all ended (the
+    /// // adapter crates' spawners are timers too).
+    /// let mut pool = LocalPool::new();
+    /// let group = ErrGroup::builder().collect().spawner(Local(pool.spawner()));
+    /// group.try_spawn(async { Ok::<_, ()>("loaded") }).unwrap();
+    /// group.task().name("server").try_spawn(std::future::pending()).unwrap();
+    /// pool.run_until_stalled(); // the tasks run...
+    /// let (ctrl_c, pressed) = futures_channel::oneshot::channel::<()>();
+    /// ctrl_c.send(()).unwrap(); // ...until ctrl-c is pressed
+    /// let report = pool.run_until(group.shutdown_when(pressed, Duration::from_secs(5)));
+    /// let aborted: Vec<_> = report.aborted().map(|task| task.name()).collect();
+    /// assert_eq!(aborted, [Some("server")]);
+    /// assert_eq!(report.into_values(), [Some("loaded"), None]);
+    /// ```
     ///
     /// # Cancel safety
     ///

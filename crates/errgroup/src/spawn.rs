@@ -47,6 +47,31 @@ use crate::error::SpawnError;
 pub trait Spawn {
     /// Starts running `task`. It must eventually be polled to completion or dropped.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// use errgroup::{Spawn, SpawnError};
+    /// use futures_channel::oneshot;
+    ///
+    /// #[derive(Clone)]
+    /// struct Pool(futures_executor::ThreadPool);
+    ///
+    /// impl Spawn for Pool {
+    ///     fn spawn<F>(&self, task: F) -> Result<(), SpawnError>
+    ///     where
+    ///         F: Future<Output = ()> + Send + 'static,
+    ///     {
+    ///         self.0.spawn_ok(task);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let pool = Pool(futures_executor::ThreadPool::new().unwrap());
+    /// let (done, ran) = oneshot::channel();
+    /// pool.spawn(async move { done.send("ran").unwrap() }).unwrap();
+    /// assert_eq!(futures_executor::block_on(ran), Ok("ran"));
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`SpawnError`] if the task cannot be run; it is dropped.
@@ -90,6 +115,36 @@ pub trait Spawn {
 pub trait LocalSpawn {
     /// Starts running `task` on this thread. It must eventually be polled to completion or
     /// dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::{Cell, RefCell}, pin::Pin, rc::Rc};
+    /// use errgroup::{LocalSpawn, SpawnError};
+    ///
+    /// /// Keeps tasks to be run later, on this thread.
+    /// #[derive(Default)]
+    /// struct Deferred(RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>);
+    ///
+    /// impl LocalSpawn for Deferred {
+    ///     fn spawn_local<F>(&self, task: F) -> Result<(), SpawnError>
+    ///     where
+    ///         F: Future<Output = ()> + 'static,
+    ///     {
+    ///         self.0.borrow_mut().push(Box::pin(task));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let deferred = Deferred::default();
+    /// let ran = Rc::new(Cell::new(false)); // `Rc`: not `Send`
+    /// let flag = Rc::clone(&ran);
+    /// deferred.spawn_local(async move { flag.set(true) }).unwrap();
+    /// for task in deferred.0.take() {
+    ///     futures_executor::block_on(task);
+    /// }
+    /// assert!(ran.get());
+    /// ```
     ///
     /// # Errors
     ///

@@ -98,7 +98,23 @@ impl CancelToken {
 ///
 /// # Examples
 ///
-/// See [`CancelToken::drop_guard`].
+/// ```
+/// use errgroup::{CancelOnDrop, CancelToken};
+///
+/// /// Starts the work on `port`, or cancels `token` if it cannot.
+/// fn start(token: &CancelToken, port: &str) -> Result<u16, core::num::ParseIntError> {
+///     let guard: CancelOnDrop = token.drop_guard();
+///     let port = port.parse()?; // an early return drops the guard: `token` is cancelled
+///     guard.disarm(); // started: nothing to cancel
+///     Ok(port)
+/// }
+///
+/// let token = CancelToken::new();
+/// assert_eq!(start(&token, "8080"), Ok(8080));
+/// assert!(!token.is_cancelled());
+/// assert!(start(&token, "eighty").is_err());
+/// assert!(token.is_cancelled());
+/// ```
 #[must_use = "dropping the guard at once cancels the token at once"]
 pub struct CancelOnDrop {
     /// `None` once disarmed.
@@ -110,7 +126,16 @@ impl CancelOnDrop {
     ///
     /// # Examples
     ///
-    /// See [`CancelToken::drop_guard`].
+    /// ```
+    /// use errgroup::CancelToken;
+    ///
+    /// let token = CancelToken::new();
+    /// let guard = token.drop_guard();
+    /// let same = guard.disarm(); // finished normally: nothing to cancel
+    /// assert!(!token.is_cancelled());
+    /// same.cancel(); // what it hands back is the guarded token
+    /// assert!(token.is_cancelled());
+    /// ```
     pub fn disarm(mut self) -> CancelToken {
         self.token.take().expect("a guard is disarmed at most once: `disarm` takes it")
     }
@@ -138,7 +163,20 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`CancelToken::run_until_cancelled`].
+    /// ```
+    /// use errgroup::{CancelToken, future::RunUntilCancelled};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let token = CancelToken::new();
+    /// let forever = std::future::pending::<u8>();
+    /// let work: RunUntilCancelled<'_, _> = token.run_until_cancelled(forever);
+    /// let stop = async {
+    ///     token.cancel();
+    /// };
+    /// let (worked, ()) = futures_util::future::join(work, stop).await;
+    /// assert_eq!(worked, None); // cancelled while it ran: the future was dropped
+    /// # });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct RunUntilCancelled<'a, F> {
         token: &'a CancelToken,
@@ -173,7 +211,20 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`CancelToken::cancel_on_error`].
+    /// ```
+    /// use errgroup::{CancelReason, CancelToken, future::CancelOnError};
+    /// use futures_executor::block_on;
+    /// use std::panic::{AssertUnwindSafe, catch_unwind};
+    ///
+    /// let token = CancelToken::new();
+    /// let fine: CancelOnError<_> = token.cancel_on_error(async { Ok::<_, ()>(1) });
+    /// assert_eq!(block_on(fine), Ok(1));
+    /// assert!(!token.is_cancelled()); // a success cancels nothing
+    ///
+    /// let panicking = token.cancel_on_error(async { Ok::<u8, ()>("x".parse().unwrap()) });
+    /// assert!(catch_unwind(AssertUnwindSafe(|| block_on(panicking))).is_err()); // re-raised,
+    /// assert_eq!(token.reason(), Some(CancelReason::Panic)); // once it cancelled the token
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct CancelOnError<F> {
         token: CancelToken,

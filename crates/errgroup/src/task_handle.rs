@@ -434,7 +434,21 @@ impl<T, E> TaskHandle<T, E> {
     ///
     /// # Examples
     ///
-    /// See [`TaskHandle`].
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup, Outcome};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let group = ErrGroup::<(), _>::inline();
+    /// let handle = group.handle();
+    /// let forever = std::future::pending::<Result<(), ()>>();
+    /// let stuck = handle.task().try_spawn_handle(forever).unwrap();
+    /// handle.try_spawn(async { Ok(()) }).unwrap();
+    /// stuck.abort(); // this task alone: the group is not cancelled
+    /// group.await.unwrap();
+    /// assert!(!handle.is_cancelled());
+    /// assert!(matches!(stuck.await, Outcome::Cancelled(CancelReason::Aborted)));
+    /// # });
+    /// ```
     pub fn abort(&self) {
         self.link.abort();
     }
@@ -444,7 +458,25 @@ impl<T, E> TaskHandle<T, E> {
     ///
     /// # Examples
     ///
-    /// See [`AbortHandle`].
+    /// See also [`AbortHandle`], for handles of several output types in one collection.
+    ///
+    /// ```
+    /// use errgroup::{CancelReason, ErrGroup, Outcome};
+    ///
+    /// # futures_executor::block_on(async {
+    /// let group = ErrGroup::<(), _>::inline();
+    /// let handle = group.handle();
+    /// let forever = std::future::pending::<Result<u8, ()>>();
+    /// let slow = handle.task().try_spawn_handle(forever).unwrap();
+    /// let abort = slow.abort_handle();
+    /// handle.try_spawn(async move {
+    ///     abort.abort(); // a sibling gives up on it
+    ///     Ok(())
+    /// }).unwrap();
+    /// group.await.unwrap();
+    /// assert!(matches!(slow.await, Outcome::Cancelled(CancelReason::Aborted)));
+    /// # });
+    /// ```
     pub fn abort_handle(&self) -> AbortHandle
     where
         T: Send + 'static,
@@ -557,7 +589,18 @@ impl AbortHandle {
     ///
     /// # Examples
     ///
-    /// See [`AbortHandle`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// let forever = std::future::pending::<Result<(), ()>>();
+    /// let task = group.handle().task().try_spawn_handle(forever).unwrap();
+    /// let abort = task.abort_handle();
+    /// drop(task); // detached: its outcome would go to the group
+    /// abort.abort(); // it still aborts the task
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(())); // not a failure of the group
+    /// assert!(abort.is_finished());
+    /// ```
     pub fn abort(&self) {
         self.link.abort();
     }
@@ -566,7 +609,18 @@ impl AbortHandle {
     ///
     /// # Examples
     ///
-    /// See [`AbortHandle`].
+    /// ```
+    /// use errgroup::ErrGroup;
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// let task = group.handle().task().try_spawn_handle(async { Ok::<_, ()>(1) }).unwrap();
+    /// let abort = task.abort_handle();
+    /// assert!(!abort.is_finished()); // inline tasks run while the group is awaited
+    /// futures_executor::block_on(group.wait()).unwrap();
+    /// assert!(abort.is_finished());
+    /// abort.abort(); // too late: does nothing
+    /// assert_eq!(futures_executor::block_on(task).succeeded(), Some(1));
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.link.is_finished()
     }

@@ -32,7 +32,31 @@ use crate::{
 ///
 /// # Examples
 ///
-/// See [`TaskBuilder::time_limit_on`].
+/// See also [`TaskBuilder::time_limit_on`].
+///
+/// ```
+/// use errgroup::{Elapsed, ErrGroup};
+/// # use core::time::Duration;
+/// # #[derive(Clone, Copy)]
+/// # struct Expired; // a timer whose sleeps have all ended
+/// # impl errgroup::Timer for Expired {
+/// #     type Instant = u64;
+/// #     type Sleep = core::future::Ready<()>;
+/// #     fn now(&self) -> u64 { 0 }
+/// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+/// #         at.checked_add(d.as_secs())
+/// #     }
+/// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+/// # }
+///
+/// // `Expired` is a timer whose sleeps have all ended: every limit has passed.
+/// let mut group = ErrGroup::<anyhow::Error, _>::inline();
+/// let task = group.task().time_limit_on(Expired, Duration::from_secs(2));
+/// task.try_spawn(std::future::pending()).unwrap(); // never finishes
+/// let error = futures_executor::block_on(group.wait()).unwrap_err();
+/// assert_eq!(error.to_string(), "the task ran past its time limit of 2s");
+/// assert_eq!(error.downcast_ref::<Elapsed>().map(Elapsed::limit), Some(Duration::from_secs(2)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Elapsed {
     limit: Duration,
@@ -43,7 +67,28 @@ impl Elapsed {
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Expired` is a timer whose sleeps have all ended: every limit has passed.
+    /// let mut group = ErrGroup::<Elapsed, _>::inline();
+    /// let task = group.task().time_limit_on(Expired, Duration::from_millis(250));
+    /// task.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let elapsed = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(elapsed.limit(), Duration::from_millis(250));
+    /// ```
     pub const fn limit(&self) -> Duration {
         self.limit
     }
@@ -65,7 +110,30 @@ pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup, future::TimeLimit};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// let mut group = ErrGroup::<Elapsed, _>::inline();
+    /// group.cancel(); // refuses new tasks
+    /// let task = group.task().time_limit_on(Expired, Duration::from_secs(1));
+    /// let rejected = task.try_spawn(std::future::pending()).unwrap_err();
+    /// // The refused task comes back in its `TimeLimit`, a future that keeps the limit.
+    /// let limited: TimeLimit<_, Expired> = rejected.into_future().unwrap();
+    /// let elapsed = futures_executor::block_on(limited).unwrap_err();
+    /// assert_eq!(elapsed.limit(), Duration::from_secs(1));
+    /// ```
     #[must_use = "futures do nothing unless polled"]
     pub struct TimeLimit<F, T: Timer> {
         #[pin]
@@ -127,7 +195,28 @@ impl<F, T: Timer> fmt::Debug for TimeLimit<F, T> {
 ///
 /// # Examples
 ///
-/// See [`TaskBuilder::time_limit_on`].
+/// ```
+/// use errgroup::{Elapsed, ErrGroup, LimitedTask};
+/// # use core::time::Duration;
+/// # #[derive(Clone, Copy)]
+/// # struct Frozen; // a timer whose sleeps never end
+/// # impl errgroup::Timer for Frozen {
+/// #     type Instant = u64;
+/// #     type Sleep = core::future::Pending<()>;
+/// #     fn now(&self) -> u64 { 0 }
+/// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+/// #         at.checked_add(d.as_secs())
+/// #     }
+/// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::pending() }
+/// # }
+///
+/// // `Frozen` is a timer whose sleeps never end: no limit is ever reached.
+/// let mut group = ErrGroup::<Elapsed, _>::builder().collect().inline();
+/// let limit = Duration::from_secs(5);
+/// let task: LimitedTask<_, _, Frozen> = group.task().time_limit_on(Frozen, limit);
+/// task.try_spawn(async { Ok("pong") }).unwrap();
+/// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec!["pong"]));
+/// ```
 #[must_use = "a task builder spawns nothing until `try_spawn` or `spawn` is called"]
 pub struct LimitedTask<G, L: Label, T> {
     builder: TaskBuilder<G, L>,
@@ -156,7 +245,9 @@ impl<G, L: Label> TaskBuilder<G, L> {
     /// #     type Instant = u64;
     /// #     type Sleep = Pending<()>;
     /// #     fn now(&self) -> u64 { 0 }
-    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> { at.checked_add(d.as_secs()) }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
     /// #     fn sleep_until(&self, _: u64) -> Pending<()> { core::future::pending() }
     /// # }
     /// # #[derive(Clone)]
@@ -165,7 +256,9 @@ impl<G, L: Label> TaskBuilder<G, L> {
     /// #     type Instant = u64;
     /// #     type Sleep = Ready<()>;
     /// #     fn now(&self) -> u64 { 0 }
-    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> { at.checked_add(d.as_secs()) }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
     /// #     fn sleep_until(&self, _: u64) -> Ready<()> { core::future::ready(()) }
     /// # }
     /// #[derive(Debug, PartialEq)]
@@ -205,8 +298,42 @@ where
     ///
     /// # Examples
     ///
-    /// See [`time_limit_on`](Self::time_limit_on); errgroup-tokio's crate docs have one on a
-    /// runtime.
+    /// See also [`time_limit_on`](Self::time_limit_on); errgroup-tokio's crate docs have one on
+    /// a runtime.
+    ///
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// use futures_executor::ThreadPool;
+    /// # use core::time::Duration;
+    /// # #[derive(Clone)]
+    /// # struct Pool(ThreadPool); // spawns on a thread pool; its sleeps have all ended
+    /// # impl errgroup::Spawn for Pool {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), errgroup::SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         self.0.spawn_ok(task);
+    /// #         Ok(())
+    /// #     }
+    /// # }
+    /// # impl errgroup::Timer for Pool {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Pool` spawns on a thread pool, and is a `Timer` whose sleeps have all ended: every
+    /// // limit has passed.
+    /// let group = ErrGroup::new(Pool(ThreadPool::new().unwrap()));
+    /// let limit = Duration::from_secs(1);
+    /// group.task().time_limit(limit).try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let elapsed: Elapsed = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(elapsed.limit(), limit);
+    /// ```
     pub fn time_limit(
         self,
         limit: Duration,
@@ -223,7 +350,29 @@ impl<'h, E, M: Mode, R: Results, L: Label, T: Timer> LimitedTask<&'h GroupHandle
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Frozen; // a timer whose sleeps never end
+    /// # impl errgroup::Timer for Frozen {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Pending<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::pending() }
+    /// # }
+    ///
+    /// // `Frozen` is a timer whose sleeps never end: no limit is ever reached.
+    /// let group = ErrGroup::<Elapsed, _>::builder().collect().inline();
+    /// let handle = group.handle();
+    /// let limited = handle.task().time_limit_on(Frozen, Duration::from_secs(5));
+    /// let id = limited.try_spawn(async { Ok(1) }).unwrap();
+    /// assert_eq!(id.index(), 0);
+    /// assert_eq!(futures_executor::block_on(group.wait()), Ok(vec![1]));
+    /// ```
     ///
     /// # Errors
     ///
@@ -242,7 +391,30 @@ impl<'h, E, M: Mode, R: Results, L: Label, T: Timer> LimitedTask<&'h GroupHandle
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Frozen; // a timer whose sleeps never end
+    /// # impl errgroup::Timer for Frozen {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Pending<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::pending() }
+    /// # }
+    ///
+    /// // `Frozen` is a timer whose sleeps never end: no limit is ever reached.
+    /// # futures_executor::block_on(async {
+    /// let group = ErrGroup::<Elapsed, _>::builder().collect().inline();
+    /// let handle = group.handle();
+    /// let limited = handle.task().time_limit_on(Frozen, Duration::from_secs(5));
+    /// limited.spawn(async { Ok(2) }).await.unwrap();
+    /// assert_eq!(group.await, Ok(vec![2]));
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///
@@ -266,7 +438,29 @@ impl<'g, 'a, E, R: Results, L: Label, T: Timer, K: InlineTasks>
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Expired` is a timer whose sleeps have all ended: every limit has passed.
+    /// let mut group = ErrGroup::<Elapsed, _>::builder().collect().inline();
+    /// let limit = Duration::from_secs(1);
+    /// group.task().time_limit_on(Expired, limit).try_spawn(async { Ok(1) }).unwrap(); // in time
+    /// group.task().time_limit_on(Expired, limit).try_spawn(std::future::pending()).unwrap();
+    /// let elapsed = futures_executor::block_on(group.wait()).unwrap_err();
+    /// assert_eq!(elapsed.limit(), limit);
+    /// ```
     ///
     /// # Errors
     ///
@@ -285,7 +479,32 @@ impl<'g, 'a, E, R: Results, L: Label, T: Timer, K: InlineTasks>
     ///
     /// # Examples
     ///
-    /// See [`TaskBuilder::time_limit_on`].
+    /// ```
+    /// use errgroup::{Elapsed, ErrGroup};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Frozen; // a timer whose sleeps never end
+    /// # impl errgroup::Timer for Frozen {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Pending<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::pending() }
+    /// # }
+    ///
+    /// // `Frozen` is a timer whose sleeps never end: no limit is ever reached.
+    /// # futures_executor::block_on(async {
+    /// let mut group = ErrGroup::<Elapsed, _>::builder().collect().inline();
+    /// group.limit(1).unwrap();
+    /// let limit = Duration::from_secs(5);
+    /// group.task().time_limit_on(Frozen, limit).spawn(async { Ok(1) }).await.unwrap();
+    /// // Full: this runs the first task to free its slot (not counted), then spawns.
+    /// group.task().time_limit_on(Frozen, limit).spawn(async { Ok(2) }).await.unwrap();
+    /// assert_eq!(group.await, Ok(vec![1, 2]));
+    /// # });
+    /// ```
     ///
     /// # Errors
     ///

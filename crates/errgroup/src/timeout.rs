@@ -83,7 +83,31 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Timer`].
+    /// See also [`Timer`], for a timer of one's own.
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Timed};
+    /// # use core::time::Duration;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Expired; // a timer whose sleeps have all ended
+    /// # impl errgroup::Timer for Expired {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Expired` is a timer whose sleeps have all ended: every timeout has passed.
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let wait = group.wait_timeout_on(&Expired, Duration::from_secs(1));
+    /// let outcome = futures_executor::block_on(wait);
+    /// assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None])));
+    /// ```
     ///
     /// # Errors
     ///
@@ -111,7 +135,40 @@ impl<E, M: Mode, R: Results> ErrGroup<E, M, R> {
     ///
     /// # Examples
     ///
-    /// See [`Timer`].
+    /// See also [`Timer`], for a timer of one's own.
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Timed};
+    /// use futures_executor::block_on;
+    /// # use core::{future::{Pending, Ready}, time::Duration};
+    /// # use futures_util::future::Either;
+    /// # #[derive(Clone, Copy)]
+    /// # struct Clock(u64); // a clock stopped at `self.0` seconds
+    /// # impl errgroup::Timer for Clock {
+    /// #     type Instant = u64;
+    /// #     type Sleep = Either<Ready<()>, Pending<()>>;
+    /// #     fn now(&self) -> u64 { self.0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, at: u64) -> Self::Sleep {
+    /// #         if at <= self.0 { Either::Left(core::future::ready(())) }
+    /// #         else { Either::Right(core::future::pending()) }
+    /// #     }
+    /// # }
+    ///
+    /// // `Clock` is a timer whose clock reads 10 and never moves.
+    /// let clock = Clock(10);
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let outcome = block_on(group.wait_deadline_on(&clock, 5)); // a deadline already past
+    /// assert_eq!(outcome, Timed::TimedOut(Ok(())));
+    ///
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(async { Ok(()) }).unwrap();
+    /// let outcome = block_on(group.wait_deadline_on(&clock, 60)); // one still ahead
+    /// assert_eq!(outcome, Timed::Finished(Ok(())));
+    /// ```
     ///
     /// # Errors
     ///
@@ -208,7 +265,43 @@ where
     ///
     /// # Examples
     ///
-    /// See [`wait_timeout`](Self::wait_timeout).
+    /// See also [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Timed};
+    /// # use core::time::Duration;
+    /// # use futures_executor::{LocalPool, LocalSpawner};
+    /// # use futures_util::task::SpawnExt;
+    /// # #[derive(Clone)]
+    /// # struct Local(LocalSpawner); // spawns on a `LocalPool`; its sleeps have all ended
+    /// # impl errgroup::Spawn for Local {
+    /// #     fn spawn<F>(&self, task: F) -> Result<(), errgroup::SpawnError>
+    /// #     where
+    /// #         F: Future<Output = ()> + Send + 'static,
+    /// #     {
+    /// #         self.0.spawn(task).map_err(|_| errgroup::SpawnError::shutdown())
+    /// #     }
+    /// # }
+    /// # impl errgroup::Timer for Local {
+    /// #     type Instant = u64;
+    /// #     type Sleep = core::future::Ready<()>;
+    /// #     fn now(&self) -> u64 { 0 }
+    /// #     fn checked_add(&self, at: u64, d: Duration) -> Option<u64> {
+    /// #         at.checked_add(d.as_secs())
+    /// #     }
+    /// #     fn sleep_until(&self, _: u64) -> Self::Sleep { core::future::ready(()) }
+    /// # }
+    ///
+    /// // `Local` spawns on a `LocalPool`, and is a `Timer` whose clock reads 0 and whose sleeps
+    /// // have all ended: every deadline has passed.
+    /// let mut pool = LocalPool::new();
+    /// let group = ErrGroup::builder().collect().spawner(Local(pool.spawner()));
+    /// group.try_spawn(async { Ok::<u32, ()>(1) }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// pool.run_until_stalled(); // the tasks run
+    /// let outcome = pool.run_until(group.wait_deadline(0));
+    /// assert_eq!(outcome, Timed::TimedOut(Ok(vec![Some(1), None])));
+    /// ```
     ///
     /// # Errors
     ///

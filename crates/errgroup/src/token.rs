@@ -1003,7 +1003,19 @@ impl WeakCancelToken {
     ///
     /// # Examples
     ///
-    /// See [`CancelToken::downgrade`].
+    /// ```
+    /// use errgroup::CancelToken;
+    ///
+    /// let token = CancelToken::new();
+    /// let weak = token.downgrade();
+    /// let child = token.child();
+    /// drop(token);
+    /// // A child keeps its parent in use: the weak handle can still cancel it.
+    /// weak.upgrade().unwrap().cancel();
+    /// assert!(child.is_cancelled());
+    /// drop(child);
+    /// assert!(weak.upgrade().is_none()); // nobody holds it any more
+    /// ```
     pub fn upgrade(&self) -> Option<CancelToken> {
         // Zero is final (see the module invariants): count a new handle in only while
         // another one keeps the count above zero. Relaxed, as for `Clone`.
@@ -1049,7 +1061,14 @@ impl fmt::Debug for WeakCancelToken {
 ///
 /// # Examples
 ///
-/// See [`WeakCancelToken::ended`].
+/// ```
+/// use errgroup::{CancelToken, future::Ended};
+///
+/// let token = CancelToken::new();
+/// let ended: Ended = token.downgrade().ended();
+/// drop(token); // out of use, never cancelled
+/// assert!(futures_executor::block_on(ended).is_none());
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Ended {
     node: Arc<Node>,

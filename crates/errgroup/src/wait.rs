@@ -247,7 +247,18 @@ wait_future! {
     ///
     /// # Examples
     ///
-    /// See [`Policy`](crate::Policy).
+    /// See also [`Policy`](crate::Policy).
+    ///
+    /// ```
+    /// use errgroup::{Discard, ErrGroup, Inline, Policy, future::WaitAll};
+    ///
+    /// let group = ErrGroup::builder().policy(Policy::CollectAll).inline();
+    /// group.try_spawn(async { Err::<(), _>("disk full") }).unwrap();
+    /// group.try_spawn(async { Err("no route") }).unwrap();
+    /// let wait: WaitAll<&str, Inline<'_>, Discard> = group.wait_all();
+    /// let errors = futures_executor::block_on(wait).unwrap_err();
+    /// assert_eq!(errors.len(), 2); // every error, where `wait` returns the first
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -262,7 +273,17 @@ wait_future! {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::wait_outcomes`](crate::ErrGroup::wait_outcomes).
+    /// ```
+    /// use errgroup::{ErrGroup, Inline, Outcome, future::WaitOutcomes};
+    ///
+    /// let group = ErrGroup::builder().collect().inline();
+    /// group.try_spawn(async { Ok(1) }).unwrap();
+    /// group.try_spawn(async { Err("no route") }).unwrap();
+    /// let wait: WaitOutcomes<&str, Inline<'_>, u32> = group.wait_outcomes();
+    /// let outcomes = futures_executor::block_on(wait);
+    /// assert!(matches!(outcomes[0].1, Outcome::Succeeded(1)));
+    /// assert!(matches!(outcomes[1].1, Outcome::Failed("no route")));
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -276,7 +297,18 @@ wait_future! {
     ///
     /// # Examples
     ///
-    /// See [`FirstOk`](crate::FirstOk).
+    /// See also [`FirstOk`](crate::FirstOk).
+    ///
+    /// ```
+    /// use errgroup::{ErrGroup, Inline, future::Race};
+    ///
+    /// let group = ErrGroup::builder().race().inline();
+    /// group.try_spawn(async { Err("mirror 1 is down") }).unwrap();
+    /// group.try_spawn(async { Ok("mirror 2") }).unwrap();
+    /// group.try_spawn(std::future::pending()).unwrap(); // cancelled once a task has won
+    /// let race: Race<&str, Inline<'_>, &str> = group.race();
+    /// assert_eq!(futures_executor::block_on(race), Ok("mirror 2"));
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -391,7 +423,21 @@ impl<E, R: Results, F, L: Label> fmt::Debug for InlineSpawning<'_, '_, E, R, F, 
 ///
 /// # Examples
 ///
-/// See [`ErrGroup::into_stream`](crate::ErrGroup::into_stream).
+/// See also [`ErrGroup::into_stream`](crate::ErrGroup::into_stream).
+///
+/// ```
+/// use errgroup::{ErrGroup, Inline, future::Completions};
+/// use futures_util::StreamExt;
+///
+/// # futures_executor::block_on(async {
+/// let group = ErrGroup::builder().collect().inline();
+/// group.try_spawn(async { Ok(1) }).unwrap();
+/// group.try_spawn(async { Err("no route") }).unwrap();
+/// let stream: Completions<&str, Inline<'_>, u32> = group.into_stream();
+/// let items: Vec<_> = stream.collect().await;
+/// assert_eq!(items, [Ok(1), Err("no route")]);
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -512,7 +558,21 @@ impl<E, M: Mode, T> futures_core::Stream for Completions<E, M, T> {
 ///
 /// # Examples
 ///
-/// See [`Completions::with_tasks`].
+/// ```
+/// use errgroup::{ErrGroup, Inline, future::TaskCompletions};
+/// use futures_util::StreamExt;
+///
+/// # futures_executor::block_on(async {
+/// let mut group = ErrGroup::builder().collect().inline();
+/// let first = group.try_spawn(async { Ok(1) }).unwrap();
+/// group.task().name("broken").try_spawn(async { Err("no route") }).unwrap();
+/// let stream: TaskCompletions<&str, Inline<'_>, u32> = group.into_stream().with_tasks();
+/// let items: Vec<_> = stream.collect().await;
+/// assert_eq!(items[0], Ok((first, 1)));
+/// let Err(error) = &items[1] else { unreachable!() };
+/// assert_eq!(error.task().and_then(|task| task.name()), Some("broken"));
+/// # });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -552,7 +612,18 @@ pin_project_lite::pin_project! {
     ///
     /// # Examples
     ///
-    /// See [`ErrGroup::wait_until`](crate::ErrGroup::wait_until).
+    /// See also [`ErrGroup::wait_until`](crate::ErrGroup::wait_until).
+    ///
+    /// ```
+    /// use errgroup::{CancelToken, Discard, ErrGroup, Inline, Timed, future::WaitUntil};
+    ///
+    /// let shutdown = CancelToken::new();
+    /// let group = ErrGroup::<(), _>::inline();
+    /// group.try_spawn(std::future::pending()).unwrap(); // never finishes
+    /// let wait: WaitUntil<(), Inline<'_>, Discard, _> = group.wait_until(shutdown.cancelled());
+    /// shutdown.cancel(); // the "timer" fires
+    /// assert_eq!(futures_executor::block_on(wait), Timed::TimedOut(Ok(())));
+    /// ```
     ///
     /// # Cancel safety
     ///
