@@ -70,6 +70,7 @@
 //! `errgroup-smol`.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use core::{future::Future, time::Duration};
 use std::time::Instant;
@@ -105,7 +106,14 @@ pub type Group<E, R = Discard> = ErrGroup<E, Spawned<Spawner>, R>;
 ///
 /// # Examples
 ///
-/// See [`LocalSpawner`].
+/// ```
+/// use errgroup_async_std::{LocalGroup, LocalSpawner, errgroup::{Collect, ErrGroup}};
+///
+/// let group: LocalGroup<String, Collect<u32>> =
+///     ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
+/// group.try_spawn(async { Ok(7) }).unwrap();
+/// assert_eq!(async_std::task::block_on(group.wait()), Ok(vec![7]));
+/// ```
 ///
 /// Sending a local group to another thread does not compile:
 ///
@@ -174,7 +182,16 @@ pub fn group<E>() -> Group<E> {
 ///
 /// # Examples
 ///
-/// See [`LocalSpawner`].
+/// ```
+/// use std::rc::Rc;
+///
+/// async_std::task::block_on(async {
+///     let group = errgroup_async_std::local_group();
+///     let name = Rc::new("config.toml"); // not Send
+///     group.try_spawn(async move { Err(format!("{name} is missing")) }).unwrap();
+///     assert_eq!(group.await, Err("config.toml is missing".to_string()));
+/// });
+/// ```
 pub fn local_group<E>() -> LocalGroup<E> {
     ErrGroup::builder().local_spawner(LocalSpawner::new())
 }
@@ -203,7 +220,15 @@ impl Spawner {
     ///
     /// # Examples
     ///
-    /// See [`Spawner`].
+    /// ```
+    /// use errgroup_async_std::{Spawner, errgroup::ErrGroup};
+    ///
+    /// let group = ErrGroup::builder().collect().spawner(Spawner::new());
+    /// for n in 1..=3u32 {
+    ///     group.try_spawn(async move { Ok::<u32, ()>(n * n) }).unwrap();
+    /// }
+    /// assert_eq!(async_std::task::block_on(group.wait()), Ok(vec![1, 4, 9]));
+    /// ```
     pub const fn new() -> Self {
         Self(())
     }
@@ -268,7 +293,18 @@ impl LocalSpawner {
     ///
     /// # Examples
     ///
-    /// See [`LocalSpawner`].
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// use errgroup_async_std::{LocalSpawner, errgroup::ErrGroup};
+    ///
+    /// async_std::task::block_on(async {
+    ///     let group = ErrGroup::builder().collect().local_spawner(LocalSpawner::new());
+    ///     let word = Rc::new("local"); // not Send
+    ///     group.try_spawn(async move { Ok::<usize, ()>(word.len()) }).unwrap();
+    ///     assert_eq!(group.await, Ok(vec![5]));
+    /// });
+    /// ```
     pub const fn new() -> Self {
         Self(())
     }
@@ -335,3 +371,8 @@ macro_rules! async_std_runtime {
 }
 
 async_std_runtime!(Spawner, LocalSpawner);
+
+/// The README shown on crates.io, its examples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

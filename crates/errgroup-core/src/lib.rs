@@ -78,6 +78,7 @@
 //! so with an acquire, so everything written before finishing is visible to them.
 #![cfg_attr(not(test), no_std)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(all(loom, not(feature = "loom")))]
 compile_error!(
@@ -102,3 +103,8 @@ mod sync;
 pub use counter::{CountError, Counter};
 pub use slot::ErrorSlot;
 pub use state::{FinishError, GroupState, Snapshot, StartError};
+
+/// The README shown on crates.io, its examples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
