@@ -450,6 +450,24 @@ impl RuntimeExecutor for ThreadPoolExecutor {
     }
 }
 
+/// The same pool through errgroup's own bridge, [`errgroup::FuturesSpawner`] (feature
+/// `futures-spawn`): every body also runs on the spawner users get for a futures-rs
+/// executor.
+#[derive(Debug, Clone, Copy)]
+pub struct FuturesSpawnerExecutor;
+
+impl RuntimeExecutor for FuturesSpawnerExecutor {
+    type Spawner = errgroup::FuturesSpawner<futures_executor::ThreadPool>;
+
+    fn spawner() -> Self::Spawner {
+        errgroup::FuturesSpawner::new(PoolSpawner::new().0)
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        futures_executor::block_on(future)
+    }
+}
+
 /// How long one body may take before it is declared hung.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 

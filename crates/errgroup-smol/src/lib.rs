@@ -51,8 +51,11 @@
 //!
 //! # Features
 //!
-//! None: the crate always needs `std` (smol does), and enables `errgroup`'s `std` feature,
-//! so panics in tasks are caught and re-raised at `wait`.
+//! - `hyper` (off by default): the spawners implement hyper's `rt::Executor`, so hyper's
+//!   connection tasks run on the executor the group spawns on.
+//!
+//! The crate always needs `std` (smol does), and enables `errgroup`'s `std` feature, so
+//! panics in tasks are caught and re-raised at `wait`.
 //!
 //! # Runtime support
 //!
@@ -86,9 +89,12 @@
 //!   started by then never runs, even if it is queued on the blocking pool.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 
+#[cfg(feature = "hyper")]
+mod executor;
 mod spawn;
 
 pub use errgroup;
@@ -187,3 +193,8 @@ pub type LocalGroupHandle<E, R = Discard> = errgroup::GroupHandle<E, SpawnedLoca
 pub fn group<E>() -> Group<E> {
     ErrGroup::new(Spawner)
 }
+
+/// The README shown on crates.io, its examples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -86,6 +86,9 @@
 //!   `CancellationToken` and errgroup's [`CancelToken`](errgroup::CancelToken), both ways:
 //!   `ErrGroup::builder().child_of(&shutdown.to_cancel_token())` stops a group when an
 //!   application's shutdown token fires.
+//! - `hyper` (off by default): [`Spawner`] and [`LocalSpawner`] implement hyper's
+//!   `rt::Executor`, so hyper's connection tasks run on the runtime the group spawns on:
+//!   `http2::Builder::new(Spawner::current())`.
 //!
 //! The crate enables tokio's `rt` (spawning, `LocalSet`, the blocking pool) and `time`
 //! (the timer for timeouts) features, nothing else; build your runtime with the flavour
@@ -112,11 +115,14 @@
 //!   concurrency, and catches panics per task.
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "tokio-util")]
 mod cancellation;
 #[doc = include_str!("coming_from.md")]
 pub mod coming_from {}
+#[cfg(feature = "hyper")]
+mod executor;
 mod local;
 mod runtime;
 mod spawner;
@@ -292,3 +298,8 @@ pub fn group<E>() -> Group<E> {
 pub fn local_group<E>() -> LocalGroup<E> {
     ErrGroup::builder().local_spawner(LocalSpawner::new())
 }
+
+/// The README shown on crates.io, its examples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -230,6 +230,9 @@
 //!   section of the [`critical-section`](https://docs.rs/critical-section) crate, whose
 //!   implementation the final binary provides (cortex-m's `critical-section-single-core`,
 //!   embassy's, a HAL's). See [Embedded](#embedded).
+//! - `futures-spawn` (off by default): `FuturesSpawner`, a spawner over any futures-rs
+//!   executor (`futures::task::Spawn` or `LocalSpawn`: futures-executor's `ThreadPool` and
+//!   `LocalPool`, and the executors that implement those traits). It adds no dependency.
 //! - `loom` (testing only): with `RUSTFLAGS="--cfg loom"`, the wake-up paths run on loom's
 //!   model-checked primitives.
 //!
@@ -297,6 +300,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -350,6 +354,8 @@ pub use errgroup_core as raw;
 mod blocking;
 mod error;
 mod feeder;
+#[cfg(feature = "futures-spawn")]
+mod futures_spawn;
 mod group;
 mod handle;
 mod id;
@@ -380,6 +386,8 @@ mod wakers;
 
 pub use error::{LimitError, Refused, Rejected, SpawnError, SpawnErrorKind};
 pub use feeder::Feeder;
+#[cfg(feature = "futures-spawn")]
+pub use futures_spawn::FuturesSpawner;
 pub use group::{Builder, ErrGroup};
 pub use handle::{GroupHandle, KeyedTask, TaskBuilder};
 pub use id::{TaskId, TaskInfo, TaskName};
@@ -406,6 +414,26 @@ pub use token::{CancelReason, CancelToken, Cause, WeakCancelToken};
 pub use wait_group::{WaitGroup, WaitGuard, WaitGuardOwned};
 
 /// The named futures (and the stream) returned by this crate's async methods.
+///
+/// # Examples
+///
+/// Named, a future can be a field, or what a function returns:
+///
+/// ```
+/// use errgroup::{Collect, ErrGroup, Inline, future::Wait};
+///
+/// /// A batch started now, and collected later.
+/// struct Batch<'a> {
+///     results: Wait<String, Inline<'a>, Collect<u32>>,
+/// }
+///
+/// let group = ErrGroup::builder().collect().inline();
+/// for n in 1..=3 {
+///     group.try_spawn(async move { Ok(n * n) }).unwrap();
+/// }
+/// let batch = Batch { results: group.wait() };
+/// assert_eq!(futures_executor::block_on(batch.results), Ok(vec![1, 4, 9]));
+/// ```
 pub mod future {
     #[cfg(feature = "std")]
     pub use crate::blocking::Blocking;
@@ -423,3 +451,8 @@ pub mod future {
     };
     pub use crate::wait_group::WaitGroupWait;
 }
+
+/// The README shown on crates.io, its examples compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

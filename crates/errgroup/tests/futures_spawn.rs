@@ -1,0 +1,86 @@
+//! The futures-rs bridge (feature `futures-spawn`): groups on futures-executor's
+//! `ThreadPool` and `LocalPool` through `FuturesSpawner`, and what a refusal by a shut-down
+//! executor does (the caller gets it back, the task is dropped, no count is left behind).
+//! The conformance suite also runs every body on `FuturesSpawner<ThreadPool>`.
+#![cfg(feature = "futures-spawn")]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use std::{
+    rc::Rc,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering::Relaxed},
+    },
+};
+
+use errgroup::{ErrGroup, FuturesSpawner, Rejected, SpawnErrorKind};
+use futures_executor::{LocalPool, ThreadPool};
+
+/// Counts its drops.
+struct Dropped(Arc<AtomicUsize>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Relaxed);
+    }
+}
+
+#[test]
+fn a_group_on_a_thread_pool_fails_fast() {
+    let pool = ThreadPool::builder().pool_size(2).create().unwrap();
+    let group = ErrGroup::new(FuturesSpawner::new(pool));
+    let (release, released) = futures_channel::oneshot::channel::<()>();
+    // Pending until the group is cancelled by the failure below, which drops it.
+    group.try_spawn(async move { released.await.map_err(|_| "never released") }).unwrap();
+    group.try_spawn(async { Err("the first error") }).unwrap();
+    assert_eq!(futures_executor::block_on(group.wait()), Err("the first error"));
+    drop(release);
+}
+
+#[test]
+fn local_tasks_run_when_the_local_pool_runs() {
+    let mut pool = LocalPool::new();
+    let group = ErrGroup::builder().collect().local_spawner(FuturesSpawner::new(pool.spawner()));
+    for n in 1..=3 {
+        let not_send = Rc::new(n);
+        group.try_spawn(async move { Ok::<_, ()>(*not_send * 2) }).unwrap();
+    }
+    assert_eq!(pool.run_until(group.wait()), Ok(vec![2, 4, 6]));
+}
+
+#[test]
+fn a_shut_down_local_pool_refuses_back_to_the_caller_and_drops_the_task() {
+    let pool = LocalPool::new();
+    let spawner = pool.spawner();
+    drop(pool); // its spawner now refuses every task
+    let group = ErrGroup::<(), _>::builder().local_spawner(FuturesSpawner::new(spawner));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = Dropped(drops.clone());
+    let rejected = group
+        .try_spawn(async move {
+            let _guard = guard;
+            Ok(())
+        })
+        .unwrap_err();
+    let Rejected::Spawner(error) = rejected else { panic!("expected the spawner's refusal") };
+    assert_eq!(error.kind(), SpawnErrorKind::Shutdown);
+    assert_eq!(drops.load(Relaxed), 1, "the refused task was dropped");
+    // The refusal left no count behind: the group is empty, and its wait resolves.
+    assert_eq!(group.active(), 0);
+    assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+}
+
+#[test]
+fn a_refused_spawn_carries_into_anyhow_with_question_mark() {
+    fn run() -> anyhow::Result<()> {
+        let pool = LocalPool::new();
+        let spawner = pool.spawner();
+        drop(pool);
+        let group =
+            ErrGroup::<anyhow::Error, _>::builder().local_spawner(FuturesSpawner::new(spawner));
+        group.try_spawn(async { Ok(()) }).map_err(Rejected::into_refused)?;
+        Ok(())
+    }
+    let error = run().unwrap_err();
+    assert!(error.to_string().contains("shut down"), "{error}");
+}
