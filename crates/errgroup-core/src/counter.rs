@@ -84,6 +84,7 @@ pub struct Counter {
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CountError {
     /// `add(n)` would have taken the count past [`Counter::MAX`].
     Overflow {

@@ -105,6 +105,7 @@ impl fmt::Display for CancelReason {
 /// assert_eq!(Outcome::<u8, &str>::Succeeded(3).into_result(), Some(Ok(3)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome<T, E> {
     /// The task returned `Ok(T)`.
     Succeeded(T),

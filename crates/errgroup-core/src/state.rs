@@ -163,6 +163,7 @@ impl fmt::Debug for Snapshot {
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StartError {
     /// The group was cancelled (and has not finished).
     Cancelled,
@@ -205,6 +206,7 @@ impl core::error::Error for StartError {}
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FinishError;
 
 impl fmt::Display for FinishError {

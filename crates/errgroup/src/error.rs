@@ -152,6 +152,7 @@ impl core::error::Error for SpawnError {}
 /// let Rejected::Cancelled(_future, cause) = rejected else { unreachable!() };
 /// assert_eq!(cause.reason(), CancelReason::Explicit);
 /// ```
+#[non_exhaustive]
 pub enum Rejected<F> {
     /// The group's limit of active tasks is reached (`try_spawn` only).
     Full(F),

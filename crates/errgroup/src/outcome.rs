@@ -304,6 +304,10 @@ impl From<Lost> for Interrupted {
 /// returns: the same for a group that discards values, and each value at its task's
 /// position for a collecting one.
 ///
+/// Exhaustive on purpose, unlike the crate's errors and outcomes: like `Poll`, it answers
+/// one yes-or-no question (did the group finish in time?), so a `match` on it needs no
+/// wildcard arm; anything more a group could report goes into `O` and `P`.
+///
 /// # Examples
 ///
 /// ```

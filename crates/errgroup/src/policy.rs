@@ -47,6 +47,7 @@ use crate::{
 /// assert_eq!(errors, ["first", "second"]);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Policy {
     /// The first error or panic is the group's, and cancels every other task. The default.
     #[default]

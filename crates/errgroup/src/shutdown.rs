@@ -369,6 +369,15 @@ fn begin<E, M: Mode, R: Results, Tm: Timer>(
     Deadline::after(timer, grace)
 }
 
+/// Terminated once it has returned its report.
+impl<E, M: Mode, R: Reported, G: Future, Tm: Timer> futures_core::FusedFuture
+    for Shutdown<E, M, R, G, Tm>
+{
+    fn is_terminated(&self) -> bool {
+        self.waiting.is_done()
+    }
+}
+
 impl<E, M: Mode, R: Reported, G: Future, Tm: Timer> Future for Shutdown<E, M, R, G, Tm> {
     type Output = ShutdownReport<R::Value, E>;
 

@@ -71,6 +71,9 @@ pub(crate) fn start<F, E, R: Results, K: TaskKind, L: Label>(
         Err(StartError::Cancelled) => Err(Rejected::Cancelled(future, shared.refusal_cause())),
         Err(StartError::Closed) => Err(Rejected::Closed(future)),
         Err(StartError::Full | StartError::TooManyTasks) => Err(Rejected::Full(future)),
+        // A reason a later errgroup-core may add: refused for good, as the safe reading
+        // (a waiting spawn must not wait for a slot that may never come).
+        Err(_) => Err(Rejected::Closed(future)),
     }
 }
 

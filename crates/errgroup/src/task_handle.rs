@@ -494,6 +494,13 @@ impl<T, E> TaskHandle<T, E> {
     }
 }
 
+/// Terminated once it has returned its task's outcome.
+impl<T, E> futures_core::FusedFuture for TaskHandle<T, E> {
+    fn is_terminated(&self) -> bool {
+        self.link.state.with(|state| state.taken)
+    }
+}
+
 impl<T, E> Future for TaskHandle<T, E> {
     type Output = Outcome<T, E>;
 

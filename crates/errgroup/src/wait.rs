@@ -17,6 +17,7 @@ use core::{
 
 use alloc::vec::Vec;
 use event_listener::EventListener;
+use futures_core::{FusedFuture, FusedStream};
 
 use crate::{
     error::Refused,
@@ -147,6 +148,12 @@ impl<E, M: Mode, R: Results> Waiting<E, M, R> {
     pub(crate) fn shared(&self) -> Option<&Shared<E, R>> {
         self.group.as_ref().map(Owner::shared)
     }
+
+    /// Whether it has handed the finished group back: a waiting future built on it has
+    /// completed and must not be polled again (`FusedFuture::is_terminated`).
+    pub(crate) const fn is_done(&self) -> bool {
+        self.group.is_none()
+    }
 }
 
 impl<E, M: Mode, R: Results> fmt::Debug for Waiting<E, M, R> {
@@ -209,6 +216,13 @@ macro_rules! wait_future {
             #[track_caller]
             fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
                 self.inner.poll(cx)
+            }
+        }
+
+        /// Terminated once it has returned the group's outcome.
+        impl<E, M: Mode, $param $(: $bound)?> FusedFuture for $name<E, M, $param> {
+            fn is_terminated(&self) -> bool {
+                self.inner.waiting.is_done()
             }
         }
 
@@ -450,6 +464,8 @@ pub struct Completions<E, M: Mode, T> {
     /// Whether an error was yielded (an interruption is reported only if none was).
     failed: bool,
     errors: alloc::vec::IntoIter<TaskError<E>>,
+    /// Whether it has ended (yielded `None`): `FusedStream::is_terminated`.
+    ended: bool,
 }
 
 impl<E, M: Mode, T> Unpin for Completions<E, M, T> {}
@@ -461,6 +477,7 @@ impl<E, M: Mode, T> Completions<E, M, T> {
             finished: None,
             failed: false,
             errors: Vec::new().into_iter(),
+            ended: false,
         }
     }
 }
@@ -538,7 +555,23 @@ impl<E, M: Mode, T> Completions<E, M, T> {
         if let Ok(value) = group.shared().results.pop() {
             return Poll::Ready(Some(Ok(value)));
         }
-        Poll::Ready(this.errors.next().map(Err))
+        let next = this.errors.next().map(Err);
+        this.ended = next.is_none();
+        Poll::Ready(next)
+    }
+}
+
+/// Terminated once it has yielded `None` (it yields `None` again if polled after that).
+impl<E, M: Mode, T> FusedStream for Completions<E, M, T> {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
+/// Terminated once it has yielded `None` (it yields `None` again if polled after that).
+impl<E, M: Mode, T> FusedStream for TaskCompletions<E, M, T> {
+    fn is_terminated(&self) -> bool {
+        self.0.ended
     }
 }
 
@@ -677,6 +710,13 @@ impl<E, M: Mode, R: Results, T: Future<Output = ()>> Future for WaitUntil<E, M, 
                 shared.cancel(CancelReason::Timeout);
             }
         }
+    }
+}
+
+/// Terminated once it has returned the group's outcome.
+impl<E, M: Mode, R: Results, T: Future<Output = ()>> FusedFuture for WaitUntil<E, M, R, T> {
+    fn is_terminated(&self) -> bool {
+        self.waiting.is_done()
     }
 }
 
