@@ -4,7 +4,18 @@
 //! This adapter stays, thin, for programs that still run on it. New code should use
 //! [`errgroup-smol`](https://docs.rs/errgroup-smol) instead: async-std already runs on
 //! smol's building blocks (`async-executor`, `async-io`, `blocking`), and the smol adapter
-//! offers the same API.
+//! offers the same API. The move is two lines, plus smol's `block_on` where you used
+//! async-std's:
+//!
+//! ```diff
+//!  # Cargo.toml
+//! -errgroup-async-std = "0.1"
+//! +errgroup-smol = "0.1"
+//!
+//!  // your code
+//! -let group = errgroup_async_std::group();
+//! +let group = errgroup_smol::group();
+//! ```
 //!
 //! [RUSTSEC-2025-0052]: https://rustsec.org/advisories/RUSTSEC-2025-0052
 //!
