@@ -10,7 +10,10 @@ use core::future::Future;
 
 use futures_util::task::{FutureObj, LocalFutureObj};
 
-use crate::{LocalSpawn, Spawn, SpawnError};
+use crate::{
+    error::SpawnError,
+    spawn::{LocalSpawn, Spawn},
+};
 
 /// A spawner over a futures-rs executor: any [`futures::task::Spawn`] (for `Send` tasks)
 /// or [`futures::task::LocalSpawn`] (for `!Send` tasks), such as futures-executor's

@@ -334,6 +334,7 @@ pub use errgroup_core as raw;
 //   task_handle  `TaskHandle`, `AbortHandle`: one task's outcome, and its abort (opt-in)
 //   spawn        `Spawn`, `LocalSpawn`: the caller's executor
 //   rt           `Timer`, `BlockingPool`: the rest of a runtime, after hyper's `rt`
+//   futures_spawn `FuturesSpawner`: `Spawn` over futures-rs executors (feature `futures-spawn`)
 //   policy       `Policy`, the failures a group keeps and what becomes of them
 //   wakers       the registry of wake-ups owed to pending tasks and waiting spawns
 //   pending      the registry of running and unfinished tasks (opt-in), `GroupDump`
