@@ -22,7 +22,12 @@ import tomllib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The crates with features that add items, and the features a build without them still
 # needs (without `std`, errgroup needs `critical-section`).
-CRATES = {"errgroup": ["critical-section"], "errgroup-tokio": [], "errgroup-smol": []}
+CRATES = {
+    "errgroup": ["critical-section"],
+    "errgroup-tokio": [],
+    "errgroup-smol": [],
+    "errgroup-async-std": [],
+}
 # Every crate is also built once as docs.rs would, for its warnings.
 ALL = ["errgroup-core", "errgroup", "errgroup-tokio", "errgroup-smol", "errgroup-async-std"]
 

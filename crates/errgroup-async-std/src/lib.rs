@@ -63,7 +63,10 @@
 //!
 //! # Features
 //!
-//! None of its own. It turns on async-std's `default` feature (which gates
+//! - `hyper` (off by default): [`Spawner`] and [`LocalSpawner`] implement hyper's
+//!   `rt::Executor`, so hyper's connection tasks run on the executor the group spawns on.
+//!
+//! The crate turns on async-std's `default` feature (which gates
 //! `task::spawn`, `task::spawn_blocking` and `task::sleep`) and its `unstable` feature
 //! (which gates `task::spawn_local`, and pulls in `async-process`).
 //!
@@ -82,6 +85,9 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "hyper")]
+mod executor;
 
 use core::{future::Future, time::Duration};
 use std::time::Instant;
