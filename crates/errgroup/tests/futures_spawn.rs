@@ -84,3 +84,20 @@ fn a_refused_spawn_carries_into_anyhow_with_question_mark() {
     let error = run().unwrap_err();
     assert!(error.to_string().contains("shut down"), "{error}");
 }
+
+#[test]
+fn a_task_its_local_pool_drops_unfinished_is_lost_never_ok() {
+    let mut pool = LocalPool::new();
+    let group = ErrGroup::<anyhow::Error, _>::builder()
+        .interruptions_as_errors()
+        .local_spawner(FuturesSpawner::new(pool.spawner()));
+    let (_release, released) = futures_channel::oneshot::channel::<()>();
+    let id = group.try_spawn(async move { released.await.map_err(anyhow::Error::from) }).unwrap();
+    pool.run_until_stalled(); // the task runs, and waits
+    drop(pool); // and is dropped with its executor, unfinished
+    let error = futures_executor::block_on(group.wait()).unwrap_err();
+    let Some(errgroup::Interrupted::Lost(lost)) = error.downcast_ref() else {
+        panic!("expected a lost task, got {error}")
+    };
+    assert_eq!(lost.task().id(), id);
+}
