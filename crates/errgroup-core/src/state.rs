@@ -206,7 +206,9 @@ impl core::error::Error for StartError {}
 /// );
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
+// Not `#[non_exhaustive]`: on a unit struct it hides the constructor from other crates,
+// and `Err(FinishError) =>` in their `match` would silently become a catch-all binding.
+// It has one meaning; a new kind of misuse would get an error type of its own.
 pub struct FinishError;
 
 impl fmt::Display for FinishError {
