@@ -27,8 +27,9 @@ import tomllib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRATES = ["errgroup-core", "errgroup", "errgroup-tokio", "errgroup-smol", "errgroup-async-std"]
 
-# A fenced block opens with ``` and an info string; these are Rust (rustdoc's default).
-FENCE = re.compile(r"^\s*(```+|~~~+)\s*([^\n`]*)$", re.M)
+# A fenced block opens with ``` (or ~~~) and an info string, and closes with the same
+# fence; a block whose info string names no other language is Rust (rustdoc's default).
+FENCE = re.compile(r"^\s*(```+|~~~+)\s*([^`]*)$")
 NOT_RUST = {"text", "console", "sh", "bash", "toml", "json", "plain", "diff"}
 
 CHECKED = {"module", "struct", "enum", "union", "trait", "function", "type_alias",
@@ -36,11 +37,31 @@ CHECKED = {"module", "struct", "enum", "union", "trait", "function", "type_alias
 
 
 def has_rust_block(docs):
-    for match in FENCE.finditer(docs or ""):
-        words = {word.strip() for word in match.group(2).split(",") if word.strip()}
-        if not words & NOT_RUST:
-            return True
+    """Whether `docs` hold a fenced block of Rust: only opening fences' info strings count."""
+    opened = None  # the fence of the block we are in, if any
+    for line in (docs or "").splitlines():
+        match = FENCE.match(line)
+        if not match:
+            continue
+        fence, info = match.group(1), match.group(2)
+        if opened is None:
+            opened = fence
+            words = {word.strip() for word in info.split(",") if word.strip()}
+            if not words & NOT_RUST:
+                return True
+        elif fence.startswith(opened[0]) and len(fence) >= len(opened) and not info.strip():
+            opened = None
     return False
+
+
+def self_test():
+    """The check must be able to fail: blocks of other languages are not examples."""
+    assert has_rust_block("```\nlet x = 1;\n```")
+    assert has_rust_block("# Examples\n\n```rust,no_run\nf();\n```")
+    assert not has_rust_block("```text\nnot rust\n```")
+    assert not has_rust_block("```toml\n[a]\n```\n\nSee [`Other`].")
+    assert not has_rust_block("# Examples\n\nSee [`Other`].")
+    assert has_rust_block("```sh\ncargo add x\n```\n\n```\nuse x;\n```")
 
 
 def docs_rs_features(crate):
@@ -143,6 +164,7 @@ def missing(crate):
 
 
 def main():
+    self_test()
     crates = sys.argv[1:] or CRATES
     total = 0
     for crate in crates:

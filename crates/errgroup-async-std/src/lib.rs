@@ -4,8 +4,10 @@
 //! This adapter stays, thin, for programs that still run on it. New code should use
 //! [`errgroup-smol`](https://docs.rs/errgroup-smol) instead: async-std already runs on
 //! smol's building blocks (`async-executor`, `async-io`, `blocking`), and the smol adapter
-//! offers the same API. The move is two lines, plus smol's `block_on` where you used
-//! async-std's:
+//! has the same groups, blocking tasks and timeouts. For a program on [`group`], the move
+//! is two lines, plus smol's `block_on` where you used async-std's (`!Send` tasks go on a
+//! smol `LocalExecutor` you run yourself, `errgroup_smol::LocalSpawner::new(executor)`,
+//! where [`local_group`] used async-std's):
 //!
 //! ```diff
 //!  # Cargo.toml

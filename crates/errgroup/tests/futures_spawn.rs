@@ -70,6 +70,37 @@ fn a_shut_down_local_pool_refuses_back_to_the_caller_and_drops_the_task() {
     assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
 }
 
+/// A futures-rs executor that is shut down: it refuses every `Send` task.
+#[derive(Clone)]
+struct ShutDown;
+
+impl futures_util::task::Spawn for ShutDown {
+    fn spawn_obj(
+        &self,
+        _: futures_util::task::FutureObj<'static, ()>,
+    ) -> Result<(), futures_util::task::SpawnError> {
+        Err(futures_util::task::SpawnError::shutdown())
+    }
+}
+
+#[test]
+fn a_shut_down_executor_refuses_send_tasks_back_to_the_caller() {
+    let group = ErrGroup::<(), _>::new(FuturesSpawner::new(ShutDown));
+    let drops = Arc::new(AtomicUsize::new(0));
+    let guard = Dropped(drops.clone());
+    let rejected = group
+        .try_spawn(async move {
+            let _guard = guard;
+            Ok(())
+        })
+        .unwrap_err();
+    let Rejected::Spawner(error) = rejected else { panic!("expected the spawner's refusal") };
+    assert!(error.is_shutdown());
+    assert_eq!(drops.load(Relaxed), 1, "the refused task was dropped");
+    assert_eq!(group.active(), 0);
+    assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+}
+
 #[test]
 fn a_refused_spawn_carries_into_anyhow_with_question_mark() {
     fn run() -> anyhow::Result<()> {
