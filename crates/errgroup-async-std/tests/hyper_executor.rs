@@ -1,6 +1,7 @@
 //! hyper's `Executor` on async-std's spawners (feature `hyper`): each runs what hyper hands
 //! it, bounded by a deadline so that a lost future fails the test.
 #![cfg(feature = "hyper")]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::{rc::Rc, time::Duration};
 
