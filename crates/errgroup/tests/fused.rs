@@ -111,6 +111,7 @@ fn completions_are_terminated_once_they_end() {
     let group = ErrGroup::builder().collect().inline();
     group.try_spawn(async { Err::<u32, _>("no") }).unwrap();
     let mut stream = group.into_stream().with_tasks();
+    assert!(!stream.is_terminated());
     let items: Vec<_> = block_on((&mut stream).collect());
     assert_eq!(items.len(), 1);
     assert!(stream.is_terminated());
