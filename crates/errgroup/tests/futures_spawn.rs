@@ -25,6 +25,28 @@ impl Drop for Dropped {
     }
 }
 
+/// Spawns a task that counts its drop on `group`, whose executor is shut down: the refusal
+/// comes back to the caller (`SpawnErrorKind::Shutdown`), the task was dropped, and no
+/// count is left behind (the group is empty, and its wait resolves).
+macro_rules! assert_refused {
+    ($group:expr) => {{
+        let group = $group;
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = Dropped(drops.clone());
+        let rejected = group
+            .try_spawn(async move {
+                let _guard = guard;
+                Ok(())
+            })
+            .unwrap_err();
+        let Rejected::Spawner(error) = rejected else { panic!("expected the spawner's refusal") };
+        assert_eq!(error.kind(), SpawnErrorKind::Shutdown);
+        assert_eq!(drops.load(Relaxed), 1, "the refused task was dropped");
+        assert_eq!(group.active(), 0, "the refusal left no count behind");
+        assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+    }};
+}
+
 #[test]
 fn a_group_on_a_thread_pool_fails_fast() {
     let pool = ThreadPool::builder().pool_size(2).create().unwrap();
@@ -53,21 +75,7 @@ fn a_shut_down_local_pool_refuses_back_to_the_caller_and_drops_the_task() {
     let pool = LocalPool::new();
     let spawner = pool.spawner();
     drop(pool); // its spawner now refuses every task
-    let group = ErrGroup::<(), _>::builder().local_spawner(FuturesSpawner::new(spawner));
-    let drops = Arc::new(AtomicUsize::new(0));
-    let guard = Dropped(drops.clone());
-    let rejected = group
-        .try_spawn(async move {
-            let _guard = guard;
-            Ok(())
-        })
-        .unwrap_err();
-    let Rejected::Spawner(error) = rejected else { panic!("expected the spawner's refusal") };
-    assert_eq!(error.kind(), SpawnErrorKind::Shutdown);
-    assert_eq!(drops.load(Relaxed), 1, "the refused task was dropped");
-    // The refusal left no count behind: the group is empty, and its wait resolves.
-    assert_eq!(group.active(), 0);
-    assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+    assert_refused!(ErrGroup::<(), _>::builder().local_spawner(FuturesSpawner::new(spawner)));
 }
 
 /// A futures-rs executor that is shut down: it refuses every `Send` task.
@@ -85,20 +93,7 @@ impl futures_util::task::Spawn for ShutDown {
 
 #[test]
 fn a_shut_down_executor_refuses_send_tasks_back_to_the_caller() {
-    let group = ErrGroup::<(), _>::new(FuturesSpawner::new(ShutDown));
-    let drops = Arc::new(AtomicUsize::new(0));
-    let guard = Dropped(drops.clone());
-    let rejected = group
-        .try_spawn(async move {
-            let _guard = guard;
-            Ok(())
-        })
-        .unwrap_err();
-    let Rejected::Spawner(error) = rejected else { panic!("expected the spawner's refusal") };
-    assert!(error.is_shutdown());
-    assert_eq!(drops.load(Relaxed), 1, "the refused task was dropped");
-    assert_eq!(group.active(), 0);
-    assert_eq!(futures_executor::block_on(group.wait()), Ok(()));
+    assert_refused!(ErrGroup::<(), _>::new(FuturesSpawner::new(ShutDown)));
 }
 
 #[test]
