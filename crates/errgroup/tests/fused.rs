@@ -1,35 +1,17 @@
 //! `FusedFuture` and `FusedStream`: each waiting future, the shutdown future, a task's
 //! handle and the completion streams say they are terminated exactly once they have
 //! returned their outcome, so `select!` loops and `select_next_some` skip them from then on.
-#![allow(clippy::std_instead_of_core)]
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+mod support;
 
 use core::time::Duration;
 
-use errgroup::{ErrGroup, Outcome, Timer};
+use errgroup::{ErrGroup, Outcome};
 use futures_core::{FusedFuture, FusedStream};
 use futures_executor::block_on;
 use futures_util::StreamExt;
-
-/// A timer whose sleeps have all ended.
-#[derive(Clone, Copy)]
-struct Expired;
-
-impl Timer for Expired {
-    type Instant = u64;
-    type Sleep = core::future::Ready<()>;
-
-    fn now(&self) -> u64 {
-        0
-    }
-
-    fn checked_add(&self, at: u64, duration: Duration) -> Option<u64> {
-        at.checked_add(duration.as_secs())
-    }
-
-    fn sleep_until(&self, _: u64) -> Self::Sleep {
-        core::future::ready(())
-    }
-}
+use support::Expired;
 
 /// Polls `future` to completion, checking that it says it is not terminated before and
 /// says it is after.

@@ -25,7 +25,7 @@ use errgroup::{
 };
 use futures_executor::block_on;
 use support::{
-    Counted, DiscardingSpawner, Dropping, Gate, GateFuture, Outcome, PanickingSpawner,
+    Counted, DiscardingSpawner, Dropping, Expired, Gate, GateFuture, Outcome, PanickingSpawner,
     PanicsOnDrop, PollOnceThenDropSpawner, RecordingSpawner, RefusingSpawner, quiet_panics,
     yield_now,
 };
@@ -2053,27 +2053,6 @@ fn a_feeder_shows_where_it_was_made() {
     );
     assert!(shown.contains("group: Group { active: 0"), "{shown}");
     assert!(format!("{group:?}").contains("open_feeders: ["), "{group:?}");
-}
-
-/// A timer whose sleeps have all ended (for time limits that must fire at once).
-#[derive(Clone, Copy)]
-struct Expired;
-
-impl errgroup::Timer for Expired {
-    type Instant = u64;
-    type Sleep = std::future::Ready<()>;
-
-    fn now(&self) -> u64 {
-        0
-    }
-
-    fn checked_add(&self, instant: u64, duration: std::time::Duration) -> Option<u64> {
-        instant.checked_add(duration.as_secs())
-    }
-
-    fn sleep_until(&self, _: u64) -> Self::Sleep {
-        std::future::ready(())
-    }
 }
 
 /// A time limit's error says what the limit was; its builder and its future show theirs.

@@ -14,7 +14,7 @@ use std::{
 
 use errgroup::{ErrGroup, Panicked, Policy};
 use futures_executor::block_on;
-use support::{DiscardingSpawner, RecordingSpawner, quiet_panics};
+use support::{DiscardingSpawner, Expired, RecordingSpawner, quiet_panics};
 use tracing::{
     Event, Metadata, Subscriber,
     field::{Field, Visit},
@@ -190,20 +190,6 @@ fn cancellations_timeouts_and_losses_are_events() {
         assert!(capture.has("WARN errgroup: the group timed out"));
 
         // A graceful shutdown: told with one task running, and its grace period over.
-        struct Expired;
-        impl errgroup::Timer for Expired {
-            type Instant = u64;
-            type Sleep = std::future::Ready<()>;
-            fn now(&self) -> u64 {
-                0
-            }
-            fn checked_add(&self, instant: u64, _: std::time::Duration) -> Option<u64> {
-                Some(instant)
-            }
-            fn sleep_until(&self, _: u64) -> Self::Sleep {
-                std::future::ready(())
-            }
-        }
         let group = ErrGroup::<u32, _>::builder().name("server").inline();
         group.try_spawn(std::future::pending()).unwrap();
         let report = block_on(group.shutdown_on(Expired, std::time::Duration::ZERO));

@@ -1,5 +1,6 @@
 //! Poll-level test tools: a counting waker, a spawner that records tasks so a test can
-//! poll them one at a time, and a gate future whose outcome the test decides.
+//! poll them one at a time, a gate future whose outcome the test decides, and a timer whose
+//! sleeps have all ended.
 #![allow(dead_code, unreachable_pub)]
 
 use std::{
@@ -297,4 +298,26 @@ pub fn quiet_panics() {
             }
         }));
     });
+}
+
+/// A timer whose sleeps have all ended: time limits, deadlines and grace periods on it
+/// expire at once, with no waiting.
+#[derive(Clone, Copy, Debug)]
+pub struct Expired;
+
+impl errgroup::Timer for Expired {
+    type Instant = u64;
+    type Sleep = std::future::Ready<()>;
+
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn checked_add(&self, instant: u64, duration: std::time::Duration) -> Option<u64> {
+        instant.checked_add(duration.as_secs())
+    }
+
+    fn sleep_until(&self, _: u64) -> Self::Sleep {
+        std::future::ready(())
+    }
 }
