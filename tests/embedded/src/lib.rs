@@ -185,10 +185,18 @@ impl Slot {
 
     /// From an interrupt handler: fires the slot if a task armed it, waking the task.
     pub fn fire(&self) {
-        if self.armed.swap(false, Ordering::AcqRel) {
+        // `armed` and the waker change together, inside one critical section: a fire that
+        // interrupted `Fired::poll` between storing the waker and arming the slot could
+        // otherwise leave it armed with no waker (seen once in CI).
+        let waker = critical_section::with(|cs| {
+            if !self.armed.swap(false, Ordering::AcqRel) {
+                return None;
+            }
             self.fired.fetch_add(1, Ordering::AcqRel);
-            let waker = critical_section::with(|cs| self.waker.borrow_ref_mut(cs).take());
-            waker.expect("an armed slot has a waker").wake();
+            Some(self.waker.borrow_ref_mut(cs).take().expect("an armed slot has a waker"))
+        });
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 
@@ -224,8 +232,8 @@ impl Future for Fired {
         }
         critical_section::with(|cs| {
             *self.slot.waker.borrow_ref_mut(cs) = Some(cx.waker().clone());
+            self.slot.armed.store(true, Ordering::Release);
         });
-        self.slot.armed.store(true, Ordering::Release);
         Poll::Pending
     }
 }
